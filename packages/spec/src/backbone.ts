@@ -1,0 +1,146 @@
+import type { ChatMessage, ToolSpec } from './chat-message.ts';
+import type { FinishReason, SamplingParams } from './tuner.ts';
+
+export interface BackboneCapabilities {
+  /** forwardBackward/optimStep do something. False for a plain OpenAI-compatible endpoint. */
+  trainable: boolean;
+  lora: boolean;
+  maxModelLen: number;
+}
+
+export interface BackboneInfo {
+  model: string;
+  tokenizer: string;
+  policyVersion: number;
+  capabilities: BackboneCapabilities;
+}
+
+export interface RenderChatRequest {
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  /** Default true: end with the tokens that open an assistant turn. */
+  addGenerationPrompt?: boolean;
+  /**
+   * Incremental rendering. `tokenIds` is the exact sequence so far (an earlier prompt plus its sampled
+   * completion), which covers `messages[0 .. messageCount)`. The reply is then only the tokens to append so that
+   * the sequence renders all of `messages` (closing the last assistant turn when its completion did not).
+   */
+  prefix?: { tokenIds: number[]; messageCount: number };
+}
+
+export interface RenderChatResponse {
+  tokenIds: number[];
+}
+
+export interface SampleRequest {
+  promptIds: number[];
+  /** Completions to draw from the same prompt; default 1. */
+  n?: number;
+  sampling: SamplingParams;
+}
+
+export interface Completion {
+  tokenIds: number[];
+  /** Sampler logprob of each token of `tokenIds`. */
+  logprobs: number[];
+  text: string;
+  finishReason: FinishReason;
+}
+
+export interface SampleResponse {
+  completions: Completion[];
+  /** The weights that produced these completions (increments with every optimStep). */
+  policyVersion: number;
+}
+
+/** One training sequence. Arrays are per token and all as long as `tokenIds`. */
+export interface TrainingSample {
+  tokenIds: number[];
+  /** 1 where the token's loss counts (tokens the policy sampled), else 0. */
+  lossMask: number[];
+  /** Sampler logprob of each token where the mask is 1, else 0. */
+  samplerLogprobs: number[];
+  /** The episode's advantage; every masked-in token of the sample gets it. */
+  advantage: number;
+}
+
+export type LossAggregation = 'token-mean' | 'seq-mean';
+
+/** KL penalty to the frozen reference policy, estimated per token with k3 = exp(r) - r - 1, r = ref - logp. */
+export interface KlPenalty {
+  beta: number;
+  estimator: 'k3';
+}
+
+/**
+ * The loss forwardBackward computes. With ratio = exp(logp - samplerLogprob) and A the advantage:
+ * - `cross_entropy`: -logp (supervised; advantage ignored).
+ * - `ppo`: max(-A·ratio, -A·clip(ratio, 1 - clipLow, 1 + clipHigh)); with `dualClip` c and A < 0 the per-token
+ *   loss is further capped at -c·A.
+ * - `importance_sampling`: -A·ratio (no clipping).
+ * Aggregation: `token-mean` averages over every masked-in token of the call; `seq-mean` averages each
+ * sequence's tokens, then the sequences.
+ */
+export type LossSpec =
+  | { type: 'cross_entropy'; aggregation: LossAggregation }
+  | {
+      type: 'ppo';
+      clipLow: number;
+      clipHigh: number;
+      dualClip?: number;
+      kl?: KlPenalty;
+      aggregation: LossAggregation;
+    }
+  | { type: 'importance_sampling'; kl?: KlPenalty; aggregation: LossAggregation };
+
+export interface ForwardBackwardRequest {
+  samples: TrainingSample[];
+  loss: LossSpec;
+  /** Multiplies the loss before backward, for accumulating several calls into one step. Default 1. */
+  lossScale?: number;
+}
+
+export interface ForwardBackwardResponse {
+  loss: number;
+  /** e.g. `tokens`, `clip_frac`, `kl`, `entropy`, `ratio_mean`. */
+  metrics: Record<string, number>;
+}
+
+export interface OptimStepRequest {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Clip the global gradient norm to this before the step; 0 turns clipping off. */
+  maxGradNorm: number;
+}
+
+export interface OptimStepResponse {
+  policyVersion: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export interface StateRequest {
+  /** A folder; created by saveState. */
+  path: string;
+  includeOptimizer: boolean;
+}
+
+/**
+ * The policy: token in, token out, and training. In process (`debug`) or over gRPC (`grpc`); every
+ * implementation passes the conformance suite in `test/`. Gradients from forwardBackward accumulate until
+ * optimStep.
+ */
+export interface Backbone {
+  getInfo(): Promise<BackboneInfo>;
+  renderChat(request: RenderChatRequest): Promise<RenderChatResponse>;
+  sample(request: SampleRequest): Promise<SampleResponse>;
+  forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse>;
+  optimStep(request: OptimStepRequest): Promise<OptimStepResponse>;
+  saveState(request: StateRequest): Promise<void>;
+  loadState(request: StateRequest): Promise<void>;
+  /** Release threads, sockets, child processes. */
+  close(): Promise<void>;
+}

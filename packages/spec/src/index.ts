@@ -1,0 +1,39 @@
+export type { AjetErrorOptions, Blame } from './ajet-error.ts';
+export { AjetError, isAjetError } from './ajet-error.ts';
+export type {
+  Backbone,
+  BackboneCapabilities,
+  BackboneInfo,
+  Completion,
+  ForwardBackwardRequest,
+  ForwardBackwardResponse,
+  KlPenalty,
+  LossAggregation,
+  LossSpec,
+  OptimStepRequest,
+  OptimStepResponse,
+  RenderChatRequest,
+  RenderChatResponse,
+  SampleRequest,
+  SampleResponse,
+  StateRequest,
+  TrainingSample,
+} from './backbone.ts';
+export type { BackboneErrorOptions } from './backbone-error.ts';
+export { BackboneError } from './backbone-error.ts';
+export type { ChatMessage, ChatRole, MalformedToolCall, ToolCall, ToolSpec } from './chat-message.ts';
+export type { ConfigErrorOptions } from './config-error.ts';
+export { ConfigError } from './config-error.ts';
+export type { DatasetErrorOptions } from './dataset-error.ts';
+export { DatasetError } from './dataset-error.ts';
+export type { Judge, JudgeResult } from './judge.ts';
+export type { MetricsRecord, MetricsSink } from './metrics-sink.ts';
+export type { PluginClass, PluginContext } from './plugin.ts';
+export type { PluginErrorOptions, PluginKind } from './plugin-error.ts';
+export { NoSuchPluginError, PluginError } from './plugin-error.ts';
+export type { Split, Task, TaskReader } from './task.ts';
+export type { Tool, ToolContext } from './tool.ts';
+export type { ParsedCompletion, ToolCallParser } from './tool-call-parser.ts';
+export type { ModelCall, RolloutError, RolloutErrorKind, TokenSequence, Trajectory } from './trajectory.ts';
+export type { ChatRequest, ChatResponse, FinishReason, SamplingParams, Tuner } from './tuner.ts';
+export type { Workflow, WorkflowOutput, WorkflowTask } from './workflow.ts';
