@@ -26,6 +26,7 @@ export type { ConfigErrorOptions } from './config-error.ts';
 export { ConfigError } from './config-error.ts';
 export type { DatasetErrorOptions } from './dataset-error.ts';
 export { DatasetError } from './dataset-error.ts';
+export type { EpisodeRecord } from './episode-record.ts';
 export type { Judge, JudgeResult } from './judge.ts';
 export type { MetricsRecord, MetricsSink } from './metrics-sink.ts';
 export type { PluginClass, PluginContext } from './plugin.ts';

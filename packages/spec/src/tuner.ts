@@ -1,4 +1,5 @@
 import type { ChatMessage, ToolSpec } from './chat-message.ts';
+import type { ToolCallParser } from './tool-call-parser.ts';
 
 export interface SamplingParams {
   temperature?: number;
@@ -14,6 +15,11 @@ export interface ChatRequest {
   tools?: ToolSpec[];
   /** Overrides `rollout.temperature` etc. for this call. */
   sampling?: SamplingParams;
+  /**
+   * Parses tool calls out of the completion text into `message.toolCalls` / `message.malformedToolCalls`.
+   * Without one, `content` is the raw completion and only an endpoint's own `tool_calls` are filled in.
+   */
+  toolCallParser?: ToolCallParser;
 }
 
 export type FinishReason = 'stop' | 'length' | 'abort';
