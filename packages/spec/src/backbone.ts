@@ -32,6 +32,15 @@ export interface RenderChatResponse {
   tokenIds: number[];
 }
 
+export interface DetokenizeRequest {
+  tokenIds: number[];
+}
+
+export interface DetokenizeResponse {
+  /** The text of each token on its own (special tokens written out), as long as `tokenIds`. */
+  pieces: string[];
+}
+
 export interface SampleRequest {
   promptIds: number[];
   /** Completions to draw from the same prompt; default 1. */
@@ -136,6 +145,8 @@ export interface StateRequest {
 export interface Backbone {
   getInfo(): Promise<BackboneInfo>;
   renderChat(request: RenderChatRequest): Promise<RenderChatResponse>;
+  /** Per-token text, for trajectory views. */
+  detokenize(request: DetokenizeRequest): Promise<DetokenizeResponse>;
   sample(request: SampleRequest): Promise<SampleResponse>;
   forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse>;
   optimStep(request: OptimStepRequest): Promise<OptimStepResponse>;

@@ -5,6 +5,8 @@ export type {
   BackboneCapabilities,
   BackboneInfo,
   Completion,
+  DetokenizeRequest,
+  DetokenizeResponse,
   ForwardBackwardRequest,
   ForwardBackwardResponse,
   KlPenalty,

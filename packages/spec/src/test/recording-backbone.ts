@@ -4,6 +4,8 @@ import type {
   Backbone,
   BackboneInfo,
   Completion,
+  DetokenizeRequest,
+  DetokenizeResponse,
   ForwardBackwardRequest,
   ForwardBackwardResponse,
   OptimStepRequest,
@@ -115,6 +117,10 @@ export class RecordingBackbone implements Backbone {
     for (const message of messages) tokenIds.push(...renderMessage(message));
     if (request.addGenerationPrompt ?? true) tokenIds.push(IM_START, ...encodeText('assistant\n'));
     return { tokenIds };
+  }
+
+  async detokenize(request: DetokenizeRequest): Promise<DetokenizeResponse> {
+    return { pieces: request.tokenIds.map((id) => decodeTokens([id])) };
   }
 
   async sample(request: SampleRequest): Promise<SampleResponse> {
