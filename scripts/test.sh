@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pnpm exec turbo run typecheck --output-logs=errors-only
+pnpm exec tsc -p tsconfig.json
 pnpm exec biome ci .
 report=$(mktemp)
 status=0

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@ajet/spec';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULT_CONFIG_FILE, loadConfig } from './load-config.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('merges defaults < extends < file < --set < overrides', () => {
+    const loaded = loadConfig({
+      file: fixture('child.yaml'),
+      sets: ['rollout.max_tokens=64', 'ajet.model.path=123'],
+      overrides: { seed: 7 },
+    });
+    expect(loaded.config.rollout.numRepeat).toBe(6);
+    expect(loaded.config.rollout.temperature).toBe(0.5);
+    expect(loaded.config.rollout.maxTokens).toBe(64);
+    // --set is typed by the schema: model.path is a string, so "123" stays text.
+    expect(loaded.config.model.path).toBe('123');
+    expect(loaded.config.seed).toBe(7);
+    expect(loaded.config.trainerCommon.logger).toEqual(['jsonl']);
+    expect(loaded.config.trainerCommon.optim.lr).toBe(1e-6);
+    expect(loaded.sourceOf('rollout.num_repeat')).toContain('base.yaml');
+    expect(loaded.sourceOf('rollout.max_tokens')).toBe('--set rollout.max_tokens=64');
+    expect((loaded.resolved.ajet as Record<string, Record<string, unknown>>).rollout?.num_repeat).toBe(6);
+  });
+
+  it('documents every key of the defaults file with a comment', () => {
+    const lines = readFileSync(DEFAULT_CONFIG_FILE, 'utf8').split('\n');
+    const keyLines = lines.filter((line) => /^\s+[a-z_0-9]+:\s*\S/.test(line));
+    expect(keyLines.length).toBeGreaterThan(50);
+    for (const line of keyLines) expect(line, line).toMatch(/ # \S/);
+    expect(parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8'))).toHaveProperty('ajet');
+  });
+
+  it('names the file, line and key of an unknown key and suggests the nearest', () => {
+    const error = configError(() => loadConfig({ file: fixture('child.yaml'), sets: ['rollout.num_repeats=3'] }));
+    expect(error.code).toBe('CONFIG_UNKNOWN_KEY');
+    expect(error.message).toBe(
+      '--set rollout.num_repeats=3: ajet.rollout.num_repeats: unknown key `num_repeats` Did you mean `num_repeat`?',
+    );
+  });
+
+  it('suggests snake_case for a camelCase key', () => {
+    const error = configError(() => loadConfig({ file: fixture('child.yaml'), sets: ['data.trainBatchSize=3'] }));
+    expect(error.message).toContain('Did you mean `train_batch_size`?');
+  });
+
+  it('names the expected enum values', () => {
+    const error = configError(() => loadConfig({ file: fixture('child.yaml'), sets: ['algorithm.adv_estimator=ppo'] }));
+    expect(error.message).toContain('ajet.algorithm.adv_estimator: expected one of "grpo", "dr_grpo", got "ppo"');
+  });
+
+  it('points at the line in the file that set a bad value', () => {
+    const error = configError(() =>
+      loadConfig({
+        file: fixture('child.yaml'),
+        sets: [],
+        defaultsFile: undefined,
+        overrides: { 'rollout.temperature': -1 },
+      }),
+    );
+    expect(error.message).toMatch(/--temperature: ajet\.rollout\.temperature: .*>=0/);
+  });
+
+  it('refuses an extends cycle', () => {
+    const error = configError(() => loadConfig({ file: fixture('cycle-a.yaml') }));
+    expect(error.code).toBe('CONFIG_EXTENDS_CYCLE');
+    expect(error.message).toContain('cycle-a.yaml -> ');
+  });
+
+  it('refuses a --set without =', () => {
+    expect(() => loadConfig({ file: fixture('child.yaml'), sets: ['rollout.num_repeat'] })).toThrow(
+      /expected key\.path=value/,
+    );
+  });
+});

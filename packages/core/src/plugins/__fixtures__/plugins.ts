@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+export class GoodJudge {
+  static settings = z.strictObject({ weight: z.number().default(1) });
+  readonly weight: number;
+  constructor(settings: { weight: number }) {
+    this.weight = settings.weight;
+  }
+  async computeReward() {
+    return { rawReward: this.weight, isSuccess: true };
+  }
+}
+
+export class NotAJudge {
+  async score() {
+    return 1;
+  }
+}
+
+export const aNumber = 3;

@@ -1,0 +1,120 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NoSuchPluginError, PluginError } from '@ajet/spec';
+import { describe, expect, it } from 'vitest';
+import { PluginLoader } from './plugin-loader.ts';
+import { parsePluginReference } from './plugin-reference.ts';
+
+const fixtures = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
+
+describe('parsePluginReference', () => {
+  it('tells the four forms apart', () => {
+    expect(parsePluginReference('./x/y.ts->C')).toEqual({ form: 'file', path: './x/y.ts', exportName: 'C' });
+    expect(parsePluginReference('../x->C')).toEqual({ form: 'file', path: '../x', exportName: 'C' });
+    expect(parsePluginReference('tutorial.example_math_agent.math_agent->C')).toEqual({
+      form: 'dotted',
+      dotted: 'tutorial.example_math_agent.math_agent',
+      exportName: 'C',
+    });
+    expect(parsePluginReference('@scope/pkg->C')).toEqual({
+      form: 'package',
+      specifier: '@scope/pkg',
+      exportName: 'C',
+    });
+    expect(parsePluginReference('pkg/sub->C')).toEqual({ form: 'package', specifier: 'pkg/sub', exportName: 'C' });
+    expect(parsePluginReference('math_answer')).toEqual({ form: 'builtin', name: 'math_answer' });
+  });
+});
+
+describe('PluginLoader', () => {
+  const loader = new PluginLoader({
+    configDir: fixtures,
+    cwd: fileURLToPath(new URL('../../../..', import.meta.url)),
+    builtins: {
+      good: { kind: 'judge', reference: '@fixture->GoodJudge', load: () => import('./__fixtures__/plugins.ts') },
+    },
+  });
+
+  it('loads a relative .ts file with validated settings and defaults', async () => {
+    const judge = await loader.load<{ weight: number }>({
+      reference: './plugins.ts->GoodJudge',
+      kind: 'judge',
+      settings: {},
+    });
+    expect(judge.weight).toBe(1);
+  });
+
+  it('loads the dotted form from the working directory', async () => {
+    const judge = await loader.load<{ weight: number }>({
+      reference: 'packages.core.src.plugins.__fixtures__.plugins->GoodJudge',
+      kind: 'judge',
+      settings: { weight: 2 },
+    });
+    expect(judge.weight).toBe(2);
+  });
+
+  it('loads a package export and a built-in', async () => {
+    const fromPackage = await loader.load<object>({
+      reference: '@ajet/spec/test->RecordingJudge',
+      kind: 'judge',
+    });
+    expect(typeof (fromPackage as { computeReward: unknown }).computeReward).toBe('function');
+    const builtin = await loader.load<{ weight: number }>({
+      reference: 'good',
+      kind: 'judge',
+      settings: { weight: 3 },
+    });
+    expect(builtin.weight).toBe(3);
+  });
+
+  it('lists the exports when the export is missing', async () => {
+    await expect(loader.load({ reference: './plugins.ts->Nope', kind: 'judge' })).rejects.toThrow(
+      /No export "Nope" in .*plugins\.ts \(it exports: GoodJudge, NotAJudge, aNumber\)/,
+    );
+  });
+
+  it('names the missing interface method', async () => {
+    const error: unknown = await loader.load({ reference: './plugins.ts->NotAJudge', kind: 'judge' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PluginError);
+    expect((error as Error).message).toMatch(/judge "\.\/plugins\.ts->NotAJudge" has no method computeReward/);
+  });
+
+  it('refuses exports that are not classes, bad settings, missing files and packages', async () => {
+    await expect(loader.load({ reference: './plugins.ts->aNumber', kind: 'judge' })).rejects.toThrow(/is not a class/);
+    await expect(
+      loader.load({
+        reference: './plugins.ts->GoodJudge',
+        kind: 'judge',
+        settings: { weight: 'x' },
+        keyPath: 'ajet.task_judge.judge_protocol',
+      }),
+    ).rejects.toThrow(
+      /Settings of judge .* invalid at weight: .*Check the settings block beside ajet\.task_judge\.judge_protocol/,
+    );
+    await expect(loader.load({ reference: './missing.ts->X', kind: 'judge' })).rejects.toBeInstanceOf(
+      NoSuchPluginError,
+    );
+    await expect(loader.load({ reference: '@nope/nothing->X', kind: 'judge' })).rejects.toThrow(
+      /Cannot find package "@nope\/nothing"/,
+    );
+    await expect(loader.load({ reference: 'good', kind: 'workflow' })).rejects.toThrow(
+      /No built-in workflow named "good"/,
+    );
+  });
+
+  it('reports a module that fails to import, with the cause', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-loader-'));
+    mkdirSync(join(folder, 'sub'));
+    writeFileSync(join(folder, 'sub', 'broken.ts'), 'throw new Error("boom at import");\nexport class X {}\n');
+    const local = new PluginLoader({ configDir: folder });
+    await expect(local.load({ reference: './sub/broken->X', kind: 'judge' })).rejects.toThrow(/failed: boom at import/);
+  });
+
+  it('hands plugins a context that loads other plugins', async () => {
+    const context = loader.context();
+    const judge = await context.load<{ weight: number }>('good', 'judge', { weight: 5 });
+    expect(judge.weight).toBe(5);
+  });
+});

@@ -1,0 +1,285 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NoSuchPluginError, type PluginClass, type PluginContext, PluginError, type PluginKind } from '@ajet/spec';
+import { resolve as resolveModule } from 'import-meta-resolve';
+import type { z } from 'zod';
+import { parsePluginReference } from './plugin-reference.ts';
+
+/** A built-in plugin: a bare name in YAML mapped to a module the CLI can import. */
+export interface BuiltinPlugin {
+  kind: PluginKind;
+  /** Shown in errors, e.g. `@ajet/judges->MathAnswerJudge`. */
+  reference: string;
+  load(): Promise<unknown>;
+}
+
+export type BuiltinRegistry = Readonly<Record<string, BuiltinPlugin>>;
+
+/** The methods an instance of each kind must have. */
+const REQUIRED_METHODS: Record<PluginKind, readonly string[]> = {
+  workflow: ['execute'],
+  judge: ['computeReward'],
+  task_reader: ['readTasks'],
+  tool: ['execute'],
+  metrics_sink: ['write', 'close'],
+  backbone: [
+    'getInfo',
+    'renderChat',
+    'detokenize',
+    'sample',
+    'forwardBackward',
+    'optimStep',
+    'saveState',
+    'loadState',
+    'close',
+  ],
+};
+
+const SOURCE_EXTENSIONS = ['', '.ts', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];
+
+export interface PluginLoaderOptions {
+  /** Folder of the YAML file: relative file references resolve against it. */
+  configDir: string;
+  /** The working directory: ajet's dotted form and packages resolve from it. */
+  cwd?: string;
+  builtins?: BuiltinRegistry;
+  /** The resolved config handed to plugins through their context. */
+  config?: Readonly<Record<string, unknown>>;
+}
+
+export interface LoadPluginOptions {
+  reference: string;
+  kind: PluginKind;
+  settings?: unknown;
+  /** Config key that named the plugin, for errors (e.g. `ajet.task_judge.judge_protocol`). */
+  keyPath?: string;
+}
+
+/** A loaded plugin class, ready to construct instances (a workflow needs one per episode). */
+export interface ResolvedPlugin<Instance> {
+  reference: string;
+  exportName: string;
+  create(): Instance;
+}
+
+function findFile(base: string): string | undefined {
+  for (const extension of SOURCE_EXTENSIONS) {
+    const candidate = base + extension;
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  }
+  return undefined;
+}
+
+function isZodSchema(value: unknown): value is z.ZodType {
+  return typeof value === 'object' && value !== null && 'safeParse' in value && typeof value.safeParse === 'function';
+}
+
+function exportList(module: Record<string, unknown>): string {
+  const names = Object.keys(module).filter((name) => name !== 'default' || typeof module.default === 'function');
+  return names.length > 0 ? names.join(', ') : 'nothing';
+}
+
+/**
+ * Resolves `"module->Export"` strings (relative file, ajet's dotted form, package, built-in name), constructs the
+ * class with its validated settings and checks the instance has its interface's methods.
+ */
+export class PluginLoader {
+  private readonly configDir: string;
+  private readonly cwd: string;
+  private readonly builtins: BuiltinRegistry;
+  private readonly config: Readonly<Record<string, unknown>>;
+
+  constructor(options: PluginLoaderOptions) {
+    this.configDir = options.configDir;
+    this.cwd = options.cwd ?? process.cwd();
+    this.builtins = options.builtins ?? {};
+    this.config = options.config ?? {};
+  }
+
+  /** The context plugins get: it lets a workflow load its tools and a combining judge its judges. */
+  context(): PluginContext {
+    return {
+      configDir: this.configDir,
+      config: this.config,
+      load: <T>(reference: string, kind: PluginKind, settings?: unknown) => this.load<T>({ reference, kind, settings }),
+    };
+  }
+
+  async load<Instance>(options: LoadPluginOptions): Promise<Instance> {
+    const plugin = await this.resolve<Instance>(options);
+    return plugin.create();
+  }
+
+  /** Imports and checks a plugin once; `create()` then builds instances (each is checked too). */
+  async resolve<Instance>(options: LoadPluginOptions): Promise<ResolvedPlugin<Instance>> {
+    const { reference, kind } = options;
+    const { module, exportName, where } = await this.importModule(options);
+    const exported = module[exportName];
+    if (exported === undefined) {
+      throw new NoSuchPluginError(`No export "${exportName}" in ${where} (it exports: ${exportList(module)}).`, {
+        kind,
+        reference,
+        hint: options.keyPath ? `Check ${options.keyPath}.` : undefined,
+      });
+    }
+    if (typeof exported !== 'function') {
+      throw new PluginError(`"${reference}" is not a class (${where} exports it as a ${typeof exported}).`, {
+        code: 'PLUGIN_NOT_A_CLASS',
+        kind,
+        reference,
+        hint: `A ${kind} plugin is a class constructed as new C(settings, context).`,
+      });
+    }
+    const pluginClass = exported as PluginClass<Instance>;
+    const settings = this.validateSettings({ pluginClass, options });
+    const context = this.context();
+    const create = (): Instance => {
+      let instance: Instance;
+      try {
+        instance = new pluginClass(structuredClone(settings), context);
+      } catch (error) {
+        throw new PluginError(`Constructing ${kind} "${reference}" failed: ${(error as Error).message}`, {
+          code: 'PLUGIN_CONSTRUCTOR_FAILED',
+          kind,
+          reference,
+          cause: error,
+        });
+      }
+      this.checkMethods({ instance, kind, reference });
+      return instance;
+    };
+    // Built now so a bad plugin fails before any rollout; handed out by the first create().
+    let first: Instance | undefined = create();
+    return {
+      reference,
+      exportName,
+      create: () => {
+        const instance = first ?? create();
+        first = undefined;
+        return instance;
+      },
+    };
+  }
+
+  private validateSettings(options: { pluginClass: PluginClass<unknown>; options: LoadPluginOptions }): unknown {
+    const { pluginClass } = options;
+    const { reference, kind, keyPath } = options.options;
+    const raw = options.options.settings ?? {};
+    const schema = pluginClass.settings;
+    if (!isZodSchema(schema)) return raw;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const [issue] = parsed.error.issues;
+    const issuePath = issue?.path.map(String).join('.') ?? '';
+    throw new PluginError(
+      `Settings of ${kind} "${reference}" are invalid${issuePath ? ` at ${issuePath}` : ''}: ${issue?.message ?? 'invalid'}.`,
+      {
+        code: 'PLUGIN_SETTINGS_INVALID',
+        kind,
+        reference,
+        hint: keyPath ? `Check the settings block beside ${keyPath}.` : undefined,
+      },
+    );
+  }
+
+  private checkMethods(options: { instance: unknown; kind: PluginKind; reference: string }): void {
+    const { instance, kind, reference } = options;
+    const target = instance as Record<string, unknown>;
+    const missing = REQUIRED_METHODS[kind].filter((method) => typeof target[method] !== 'function');
+    if (missing.length > 0) {
+      throw new PluginError(`${kind} "${reference}" has no method ${missing.join(', ')}.`, {
+        code: 'PLUGIN_MISSING_METHOD',
+        kind,
+        reference,
+        hint: `A ${kind} must implement ${REQUIRED_METHODS[kind].join(', ')} (see @ajet/spec).`,
+      });
+    }
+  }
+
+  private async importModule(
+    options: LoadPluginOptions,
+  ): Promise<{ module: Record<string, unknown>; exportName: string; where: string }> {
+    const { reference, kind, keyPath } = options;
+    const parsed = parsePluginReference(reference);
+    const hint = keyPath ? `Check ${keyPath}.` : undefined;
+    const importUrl = async (url: string, where: string) => {
+      try {
+        return (await import(url)) as Record<string, unknown>;
+      } catch (error) {
+        throw new PluginError(`Importing ${where} for ${kind} "${reference}" failed: ${(error as Error).message}`, {
+          code: 'PLUGIN_IMPORT_FAILED',
+          kind,
+          reference,
+          hint,
+          cause: error,
+        });
+      }
+    };
+    switch (parsed.form) {
+      case 'builtin': {
+        const builtin = this.builtins[parsed.name];
+        if (!builtin || builtin.kind !== kind) {
+          const known = Object.entries(this.builtins)
+            .filter(([, entry]) => entry.kind === kind)
+            .map(([name]) => name);
+          throw new NoSuchPluginError(
+            `No built-in ${kind} named "${parsed.name}" (built-ins: ${known.join(', ') || 'none'}).`,
+            {
+              kind,
+              reference,
+              hint: `Use a built-in name or a "module->Export" string such as "./my_${kind}.ts->My${kind === 'task_reader' ? 'Reader' : 'Class'}". ${hint ?? ''}`.trim(),
+            },
+          );
+        }
+        const builtinParsed = parsePluginReference(builtin.reference);
+        const exportName = builtinParsed.form === 'builtin' ? 'default' : builtinParsed.exportName;
+        return { module: (await builtin.load()) as Record<string, unknown>, exportName, where: builtin.reference };
+      }
+      case 'file':
+      case 'dotted': {
+        const base =
+          parsed.form === 'file'
+            ? isAbsolute(parsed.path)
+              ? parsed.path
+              : resolve(this.configDir, parsed.path)
+            : join(this.cwd, ...parsed.dotted.split('.'));
+        const file = findFile(base);
+        if (!file) {
+          throw new NoSuchPluginError(`No module file for ${kind} "${reference}" (looked for ${base}{.ts,.js,…}).`, {
+            kind,
+            reference,
+            hint:
+              parsed.form === 'file'
+                ? `Relative paths resolve against the YAML file's folder (${this.configDir}). ${hint ?? ''}`.trim()
+                : `The dotted form resolves from the working directory (${this.cwd}). ${hint ?? ''}`.trim(),
+          });
+        }
+        const module = await importUrl(pathToFileURL(file).href, file);
+        return { module, exportName: parsed.exportName, where: file };
+      }
+      case 'package': {
+        let url: string;
+        try {
+          url = resolveModule(parsed.specifier, pathToFileURL(join(this.cwd, 'package.json')).href);
+        } catch (error) {
+          throw new NoSuchPluginError(`Cannot find package "${parsed.specifier}" for ${kind} "${reference}".`, {
+            kind,
+            reference,
+            hint: `Install it in ${this.cwd} (pnpm add ${parsed.specifier
+              .split('/')
+              .slice(0, parsed.specifier.startsWith('@') ? 2 : 1)
+              .join('/')}). ${hint ?? ''}`.trim(),
+            cause: error,
+          });
+        }
+        const module = await importUrl(url, parsed.specifier);
+        return { module, exportName: parsed.exportName, where: parsed.specifier };
+      }
+      default: {
+        const exhaustive: never = parsed;
+        return exhaustive;
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  AjetError,
+  type Backbone,
+  ConfigError,
+  type Judge,
+  type MetricsSink,
+  type TaskReader,
+  type Workflow,
+} from '@ajet/spec';
+import { type LoadedConfig, stringifyResolvedConfig } from './config/load-config.ts';
+import type { AjetConfig } from './config/schema.ts';
+import { type BuiltinRegistry, PluginLoader } from './plugins/plugin-loader.ts';
+import type { ChatPolicy } from './runtime/chat-policy.ts';
+import { EndpointPolicy } from './runtime/endpoint-policy.ts';
+import { JsonlMetricsSink } from './runtime/experiment-files.ts';
+import type { RunObserver } from './runtime/run-observer.ts';
+import { TokenPolicy } from './runtime/token-policy.ts';
+import { type EvalSummary, Trainer, type TrainSummary } from './runtime/trainer.ts';
+
+export interface CreatedBackbone {
+  backbone: Backbone;
+  /** e.g. `tinylm builtin:tinylm-calculator (in process)` or `grpc 127.0.0.1:50051`. */
+  description: string;
+}
+
+export interface JobOptions {
+  loaded: LoadedConfig;
+  mode: 'train' | 'eval';
+  /** Overrides experiment_dir/experiment_name. */
+  experimentDir?: string;
+  builtins: BuiltinRegistry;
+  /** Builds the backbone for `config.backbone` and `config.model.path` (not called for an endpoint). */
+  createBackbone(config: AjetConfig, context: { configDir: string }): Promise<CreatedBackbone>;
+  /** Extra metrics sinks by `trainer_common.logger` name; `jsonl` is built in. */
+  createSinks?(options: {
+    loggers: readonly string[];
+    experimentDir: string;
+    config: AjetConfig;
+  }): Promise<MetricsSink[]>;
+  observer?: RunObserver;
+  signal?: AbortSignal;
+  cwd?: string;
+}
+
+export type JobResult =
+  | { mode: 'train'; experimentDir: string; summary: TrainSummary }
+  | { mode: 'eval'; experimentDir: string; summary: EvalSummary };
+
+/** Fails before any rollout when the experiment folder cannot be written. */
+async function prepareExperimentDir(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true });
+    await access(folder, constants.W_OK);
+    const probe = join(folder, `.write-test-${process.pid}`);
+    await writeFile(probe, 'ok');
+    await rm(probe);
+  } catch (error) {
+    throw new AjetError(`Cannot write the experiment folder ${folder}: ${(error as Error).message}`, {
+      code: 'EXPERIMENT_DIR_UNWRITABLE',
+      blame: 'user',
+      hint: 'Pick a writable place with --experiment-dir or ajet.experiment_dir, or free some disk space.',
+      cause: error,
+    });
+  }
+}
+
+/** Everything `ajet --conf … [--mode eval]` does after parsing flags: plugins, policy, the run, the files. */
+export async function runJob(options: JobOptions): Promise<JobResult> {
+  const { loaded, mode } = options;
+  const { config, configDir } = loaded;
+  const cwd = options.cwd ?? process.cwd();
+  const experimentDir = options.experimentDir
+    ? resolve(cwd, options.experimentDir)
+    : isAbsolute(config.experimentDir)
+      ? join(config.experimentDir, config.experimentName)
+      : join(cwd, config.experimentDir, config.experimentName);
+
+  const loader = new PluginLoader({
+    configDir,
+    cwd,
+    builtins: options.builtins,
+    config: config as unknown as Record<string, unknown>,
+  });
+  const readerSettings = {
+    on_bad_row: config.taskReader.onBadRow,
+    ...config.taskReader.settings,
+  };
+  const reader = await loader.load<TaskReader>({
+    reference: config.taskReader.type,
+    kind: 'task_reader',
+    settings: readerSettings,
+    keyPath: 'ajet.task_reader.type',
+  });
+  const workflow = await loader.resolve<Workflow>({
+    reference: config.rollout.userWorkflow,
+    kind: 'workflow',
+    settings: config.rollout.workflowSettings,
+    keyPath: 'ajet.rollout.user_workflow',
+  });
+  const judge = await loader.load<Judge>({
+    reference: config.taskJudge.judgeProtocol,
+    kind: 'judge',
+    settings: config.taskJudge.judgeSettings,
+    keyPath: 'ajet.task_judge.judge_protocol',
+  });
+
+  await prepareExperimentDir(experimentDir);
+  await writeFile(
+    join(experimentDir, mode === 'eval' ? 'eval-config.yaml' : 'config.yaml'),
+    stringifyResolvedConfig(loaded.resolved),
+  );
+
+  let policy: ChatPolicy;
+  let backbone: Backbone | undefined;
+  const endpoint = config.model.endpoint;
+  if (endpoint.baseUrl) {
+    const apiKey = process.env[endpoint.apiKeyEnv] ?? 'EMPTY';
+    const endpointPolicy = new EndpointPolicy({
+      baseURL: endpoint.baseUrl,
+      model: endpoint.model ?? config.model.path,
+      apiKey,
+      timeoutMs: endpoint.timeoutS * 1000,
+    });
+    await endpointPolicy.checkReachable();
+    policy = endpointPolicy;
+  } else {
+    const created = await options.createBackbone(config, { configDir });
+    backbone = created.backbone;
+    policy = new TokenPolicy({ backbone, description: created.description });
+  }
+
+  const loggers = config.trainerCommon.logger;
+  const unknownLoggers = options.createSinks ? [] : loggers.filter((name) => name !== 'jsonl' && name !== 'console');
+  if (unknownLoggers.length > 0) {
+    throw new ConfigError(`unknown logger ${unknownLoggers.join(', ')}`, {
+      code: 'CONFIG_INVALID',
+      keyPath: 'ajet.trainer_common.logger',
+      hint: 'Known: console, jsonl.',
+    });
+  }
+  const sinks: MetricsSink[] = loggers.includes('jsonl') ? [new JsonlMetricsSink(experimentDir)] : [];
+  if (options.createSinks) {
+    sinks.push(
+      ...(await options.createSinks({ loggers: loggers.filter((name) => name !== 'jsonl'), experimentDir, config })),
+    );
+  }
+  const concurrency = config.backbone === 'debug' ? config.debug.debugMaxParallel : config.rollout.maxEnvWorker;
+  const trainer = new Trainer({
+    config,
+    policy,
+    backbone,
+    reader,
+    createWorkflow: () => workflow.create(),
+    judge,
+    experimentDir,
+    sinks,
+    observer: options.observer,
+    concurrency,
+    signal: options.signal,
+  });
+  try {
+    if (mode === 'eval') return { mode, experimentDir, summary: await trainer.evaluate() };
+    return { mode, experimentDir, summary: await trainer.train() };
+  } finally {
+    await Promise.allSettled(sinks.map((sink) => sink.close()));
+    await backbone?.close();
+  }
+}

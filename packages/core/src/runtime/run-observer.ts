@@ -1,0 +1,23 @@
+import type { BackboneInfo, MetricsRecord, RolloutError } from '@ajet/spec';
+
+export type RunPhase = 'rollout' | 'train' | 'validate' | 'checkpoint';
+
+/** What a display (console, progress bar, live report) hears from a run. Every method is optional. */
+export interface RunObserver {
+  onRunStart?(info: {
+    mode: 'train' | 'eval';
+    totalSteps: number;
+    trainTasks: number;
+    validationTasks: number;
+    trainable: boolean;
+    backbone: BackboneInfo;
+    policy: string;
+    experimentDir: string;
+  }): void;
+  onPhase?(event: { phase: RunPhase; step: number; episodes: number }): void;
+  onEpisodeEnd?(event: { phase: RunPhase; step: number; done: number; total: number }): void;
+  onRolloutError?(error: RolloutError): void;
+  onMetrics?(record: MetricsRecord): void;
+  onWarning?(message: string): void;
+  onRunEnd?(event: { steps: number; experimentDir: string }): void;
+}

@@ -1,0 +1,531 @@
+import { mkdir, readdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AjetError,
+  type Backbone,
+  type EpisodeRecord,
+  type Judge,
+  type LossSpec,
+  type MetricsRecord,
+  type MetricsSink,
+  type SamplingParams,
+  type Split,
+  type Task,
+  type TaskReader,
+  type TrainingSample,
+  type Workflow,
+  type WorkflowTask,
+} from '@ajet/spec';
+import type { AjetConfig } from '../config/schema.ts';
+import { groupAdvantages } from './advantages.ts';
+import type { ChatPolicy } from './chat-policy.ts';
+import { mapWithLimit } from './concurrency-limit.ts';
+import { removeFolder, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
+import { type EpisodeResult, runEpisode } from './run-episode.ts';
+import type { RunObserver, RunPhase } from './run-observer.ts';
+import { deriveSeed, seededShuffle } from './seeded-random.ts';
+
+export interface TrainerOptions {
+  config: AjetConfig;
+  policy: ChatPolicy;
+  /** The trainable backbone; absent for an endpoint policy. */
+  backbone?: Backbone;
+  reader: TaskReader;
+  createWorkflow: () => Workflow;
+  judge: Judge;
+  experimentDir: string;
+  sinks: readonly MetricsSink[];
+  observer?: RunObserver;
+  /** Episodes in flight at most. */
+  concurrency: number;
+  signal?: AbortSignal;
+}
+
+export interface EvalSummary {
+  'pass@1': number;
+  'pass@k': number;
+  n: number;
+  k: number;
+  reward_mean: number;
+  episodes_failed: number;
+}
+
+export interface TrainSummary {
+  steps: number;
+  lastMetrics?: MetricsRecord;
+  validations: EvalSummary[];
+}
+
+interface EpisodeInGroup {
+  result: EpisodeResult;
+  advantage: number;
+  trained: boolean;
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+function std(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const average = mean(values);
+  return Math.sqrt(values.reduce((sum, value) => sum + (value - average) ** 2, 0) / values.length);
+}
+
+function taskTag(taskId: string, repeatIndex: number): string {
+  return `T${taskId}#R${repeatIndex}`;
+}
+
+/**
+ * The GRPO loop: batches of tasks, `num_repeat` episodes each, rewards, group advantages, token-level samples to
+ * the backbone; validation and evaluation with pass@k; metrics, trajectories and checkpoints in the experiment dir.
+ */
+export class Trainer {
+  private readonly options: TrainerOptions;
+  private readonly config: AjetConfig;
+  private trainTasks: Task[] = [];
+  private validationTasks: Task[] = [];
+  private trainable = false;
+
+  constructor(options: TrainerOptions) {
+    this.options = options;
+    this.config = options.config;
+  }
+
+  private async readSplit(split: Split): Promise<Task[]> {
+    const tasks: Task[] = [];
+    const limit = this.config.debug.debugFirstNTasks ?? Number.POSITIVE_INFINITY;
+    for await (const task of this.options.reader.readTasks(split)) {
+      if (tasks.length >= limit) break;
+      tasks.push(task);
+    }
+    return tasks;
+  }
+
+  private stepsPerEpoch(): number {
+    return Math.ceil(this.trainTasks.length / this.config.data.trainBatchSize);
+  }
+
+  private totalSteps(): number {
+    const byEpochs = this.stepsPerEpoch() * this.config.trainerCommon.totalEpochs;
+    const cap = this.config.trainerCommon.totalTrainingSteps;
+    return cap === null ? byEpochs : Math.min(cap, byEpochs);
+  }
+
+  private async start(mode: 'train' | 'eval'): Promise<void> {
+    const info = await this.options.policy.info();
+    this.trainable = Boolean(this.options.backbone) && info.capabilities.trainable;
+    if (mode === 'train') this.trainTasks = await this.readSplit('train');
+    this.validationTasks = await this.readSplit('validation');
+    if (mode === 'train' && this.trainTasks.length === 0) {
+      throw new AjetError('The training split has no tasks.', {
+        code: 'NO_TRAINING_TASKS',
+        blame: 'user',
+        hint: 'Check ajet.task_reader (file paths, field mapping) and the bad-row report above.',
+      });
+    }
+    if (mode === 'train' && !this.trainable) {
+      this.options.observer?.onWarning?.(
+        `${this.options.policy.description} cannot train: rollouts and rewards only, no weights change.`,
+      );
+    }
+    this.options.observer?.onRunStart?.({
+      mode,
+      totalSteps: mode === 'train' ? this.totalSteps() : 0,
+      trainTasks: this.trainTasks.length,
+      validationTasks: this.validationTasks.length,
+      trainable: this.trainable,
+      backbone: info,
+      policy: this.options.policy.description,
+      experimentDir: this.options.experimentDir,
+    });
+  }
+
+  private sampling(split: Split): SamplingParams {
+    const { rollout } = this.config;
+    return split === 'train'
+      ? { temperature: rollout.temperature, topP: rollout.topP, maxTokens: rollout.maxTokens }
+      : { temperature: rollout.valKwargs.temperature, topP: rollout.valKwargs.topP, maxTokens: rollout.maxTokens };
+  }
+
+  /** Runs `repeats` episodes of each task, at most `concurrency` at once; results grouped by task. */
+  private async rollout(options: {
+    tasks: readonly Task[];
+    split: Split;
+    repeats: number;
+    step: number;
+    phase: RunPhase;
+  }): Promise<EpisodeResult[][]> {
+    const { tasks, split, repeats, step, phase } = options;
+    const episodes: WorkflowTask[] = tasks.flatMap((task, taskIndex) =>
+      Array.from({ length: repeats }, (_, repeatIndex) => ({
+        task,
+        split,
+        repeatIndex,
+        taskTag: taskTag(task.taskId, repeatIndex),
+        episodeId: `${split}-s${step}-t${taskIndex}-r${repeatIndex}`,
+      })),
+    );
+    this.options.observer?.onPhase?.({ phase, step, episodes: episodes.length });
+    let done = 0;
+    const sampling = this.sampling(split);
+    const results = await mapWithLimit({
+      items: episodes,
+      limit: this.options.concurrency,
+      work: async (workflowTask) => {
+        const result = await runEpisode({
+          workflowTask,
+          createWorkflow: this.options.createWorkflow,
+          judge: this.options.judge,
+          policy: this.options.policy,
+          sampling,
+          seedParts: [this.config.seed, split, step, workflowTask.task.taskId, workflowTask.repeatIndex],
+          timeoutMs: this.config.rollout.episodeTimeoutS * 1000,
+          runSignal: this.options.signal,
+        });
+        done += 1;
+        if (result.error) this.options.observer?.onRolloutError?.(result.error);
+        this.options.observer?.onEpisodeEnd?.({ phase, step, done, total: episodes.length });
+        return result;
+      },
+    });
+    return tasks.map((_, taskIndex) => results.slice(taskIndex * repeats, (taskIndex + 1) * repeats));
+  }
+
+  private lossSpec(): LossSpec {
+    const { algorithm } = this.config;
+    const kl = algorithm.klBeta > 0 ? { beta: algorithm.klBeta, estimator: 'k3' as const } : undefined;
+    switch (algorithm.loss) {
+      case 'cross_entropy':
+        return { type: 'cross_entropy', aggregation: algorithm.lossAggregation };
+      case 'importance_sampling':
+        return { type: 'importance_sampling', kl, aggregation: algorithm.lossAggregation };
+      case 'ppo':
+        return {
+          type: 'ppo',
+          clipLow: algorithm.clipLow,
+          clipHigh: algorithm.clipHigh,
+          dualClip: algorithm.dualClip ?? undefined,
+          kl,
+          aggregation: algorithm.lossAggregation,
+        };
+      default: {
+        const exhaustive: never = algorithm.loss;
+        return exhaustive;
+      }
+    }
+  }
+
+  private async writeMetrics(record: MetricsRecord): Promise<void> {
+    this.options.observer?.onMetrics?.(record);
+    for (const sink of this.options.sinks) await sink.write(record);
+  }
+
+  private async episodeRecords(options: {
+    step: number;
+    episodes: readonly EpisodeInGroup[][];
+  }): Promise<EpisodeRecord[]> {
+    const limit = this.config.trainerCommon.trajectoriesPerStep;
+    // Round-robin over groups so the file shows many tasks, and both successes and failures.
+    const picked: EpisodeInGroup[] = [];
+    const longest = Math.max(0, ...options.episodes.map((group) => group.length));
+    for (let position = 0; position < longest && picked.length < limit; position++) {
+      for (const group of options.episodes) {
+        const episode = group[position];
+        if (episode && picked.length < limit) picked.push(episode);
+      }
+    }
+    const backbone = this.options.backbone;
+    return Promise.all(
+      picked.map(async ({ result, advantage, trained }) => {
+        const { workflowTask, trajectory } = result;
+        const tokenTexts = backbone
+          ? await Promise.all(
+              trajectory.sequences.map(
+                async (sequence) => (await backbone.detokenize({ tokenIds: sequence.tokenIds })).pieces,
+              ),
+            )
+          : undefined;
+        const record: EpisodeRecord = {
+          step: options.step,
+          split: workflowTask.split,
+          episodeId: workflowTask.episodeId,
+          taskId: workflowTask.task.taskId,
+          taskTag: workflowTask.taskTag,
+          repeatIndex: workflowTask.repeatIndex,
+          reward: result.reward,
+          isSuccess: result.isSuccess,
+          advantage,
+          trained,
+          judgeDetails: result.judgeDetails,
+          finalAnswer: result.output?.metadata.finalAnswer,
+          error: result.error,
+          messages: trajectory.messages,
+          sequences: trajectory.sequences,
+          calls: trajectory.calls.map((call) => ({
+            finishReason: call.finishReason,
+            policyVersion: call.policyVersion,
+            promptTokens: call.promptIds.length,
+            completionTokens: call.completionIds.length,
+          })),
+          tokenTexts,
+          durationMs: Math.round(result.durationMs),
+        };
+        return record;
+      }),
+    );
+  }
+
+  /** One training step over a batch of tasks. Returns the step's metrics. */
+  private async trainStep(options: { step: number; batch: readonly Task[] }): Promise<MetricsRecord> {
+    const { step, batch } = options;
+    const { rollout, algorithm, trainerCommon } = this.config;
+    const rolloutStarted = performance.now();
+    const groups = await this.rollout({
+      tasks: batch,
+      split: 'train',
+      repeats: rollout.numRepeat,
+      step,
+      phase: 'rollout',
+    });
+    const rolloutSeconds = (performance.now() - rolloutStarted) / 1000;
+
+    let groupsSkipped = 0;
+    let groupsFailed = 0;
+    const samples: TrainingSample[] = [];
+    const grouped: EpisodeInGroup[][] = [];
+    let firstFatal: EpisodeResult | undefined;
+    for (const group of groups) {
+      const failed = group.filter((result) => result.error);
+      if (failed.length > 0 && rollout.onError === 'fail') firstFatal ??= failed[0];
+      if (failed.length > 0 && rollout.onError !== 'zero_reward') {
+        groupsFailed += 1;
+        grouped.push(group.map((result) => ({ result, advantage: 0, trained: false })));
+        continue;
+      }
+      const { advantages, skipped } = groupAdvantages(
+        group.map((result) => result.reward),
+        algorithm.advEstimator,
+      );
+      if (skipped) groupsSkipped += 1;
+      grouped.push(
+        group.map((result, index) => {
+          const advantage = advantages[index] ?? 0;
+          const trainedSequences = skipped
+            ? []
+            : result.trajectory.sequences.filter((sequence) => sequence.lossMask.some((mask) => mask === 1));
+          for (const sequence of trainedSequences) {
+            samples.push({
+              tokenIds: sequence.tokenIds,
+              lossMask: sequence.lossMask,
+              samplerLogprobs: sequence.logprobs,
+              advantage,
+            });
+          }
+          return { result, advantage, trained: trainedSequences.length > 0 };
+        }),
+      );
+    }
+
+    const episodes = groups.flat();
+    const trajectoryRecords = await this.episodeRecords({ step, episodes: grouped });
+    await writeTrajectories({
+      experimentDir: this.options.experimentDir,
+      name: `step-${step}`,
+      records: trajectoryRecords,
+    });
+    if (firstFatal?.error) {
+      const { error } = firstFatal;
+      throw new AjetError(`Episode ${error.taskTag} failed (${error.kind}): ${error.message}`, {
+        code: 'EPISODE_FAILED',
+        blame: error.kind === 'backbone' ? 'system' : 'plugin',
+        hint: 'rollout.on_error is `fail`; set it to skip_group or zero_reward to train past failed episodes.',
+      });
+    }
+
+    const trainMetrics: Record<string, number> = {};
+    const trainStarted = performance.now();
+    const backbone = this.options.backbone;
+    if (this.trainable && backbone && samples.length > 0) {
+      this.options.observer?.onPhase?.({ phase: 'train', step, episodes: samples.length });
+      const loss = this.lossSpec();
+      const { optim } = trainerCommon;
+      for (let epoch = 0; epoch < algorithm.ppoEpochs; epoch++) {
+        const result = await backbone.forwardBackward({ samples, loss });
+        const update = await backbone.optimStep({
+          learningRate: optim.lr,
+          beta1: optim.beta1,
+          beta2: optim.beta2,
+          eps: optim.eps,
+          weightDecay: optim.weightDecay,
+          maxGradNorm: optim.maxGradNorm,
+        });
+        trainMetrics['train/loss'] = result.loss;
+        trainMetrics['train/grad_norm'] = update.gradNorm;
+        trainMetrics['train/policy_version'] = update.policyVersion;
+        for (const [name, value] of Object.entries(result.metrics)) trainMetrics[`train/${name}`] = value;
+      }
+    }
+    const trainSeconds = (performance.now() - trainStarted) / 1000;
+
+    const rewards = episodes.map((result) => result.reward);
+    const workflowMetrics = new Map<string, number[]>();
+    for (const result of episodes) {
+      for (const [name, value] of Object.entries(result.output?.logMetrics ?? {})) {
+        if (Number.isFinite(value)) workflowMetrics.set(name, [...(workflowMetrics.get(name) ?? []), value]);
+      }
+    }
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    const metrics: Record<string, number> = {
+      'reward/mean': mean(rewards),
+      'reward/std': std(rewards),
+      success_rate: mean(episodes.map((result) => (result.isSuccess ? 1 : 0))),
+      'episodes/total': episodes.length,
+      'episodes/failed': episodes.filter((result) => result.error).length,
+      'groups/total': groups.length,
+      'groups/skipped': groupsSkipped,
+      'groups/failed': groupsFailed,
+      'tokens/sampled': sum(
+        episodes.flatMap((result) => result.trajectory.calls.map((call) => call.completionIds.length)),
+      ),
+      'tokens/trained': sum(samples.map((sample) => sum(sample.lossMask))),
+      'tokens/sequence_mean': mean(samples.map((sample) => sample.tokenIds.length)),
+      'time/rollout_s': rolloutSeconds,
+      'time/train_s': trainSeconds,
+      'time/step_s': rolloutSeconds + trainSeconds,
+      ...trainMetrics,
+    };
+    for (const [name, values] of workflowMetrics) metrics[`workflow/${name}`] = mean(values);
+    const record: MetricsRecord = { step, phase: 'train', metrics, time: Date.now() };
+    await this.writeMetrics(record);
+    return record;
+  }
+
+  /** Runs the validation split once: pass@1 over every episode, pass@k over tasks with k = val_pass_n. */
+  async validate(step: number, phase: 'val' | 'eval' = 'val'): Promise<EvalSummary | undefined> {
+    if (this.validationTasks.length === 0) {
+      this.options.observer?.onWarning?.(
+        'No validation tasks: validation skipped (set the reader’s validation split).',
+      );
+      return undefined;
+    }
+    const k = this.config.trainerCommon.valPassN;
+    const groups = await this.rollout({
+      tasks: this.validationTasks,
+      split: 'validation',
+      repeats: k,
+      step,
+      phase: 'validate',
+    });
+    const episodes = groups.flat();
+    const summary: EvalSummary = {
+      'pass@1': mean(episodes.map((result) => (result.isSuccess ? 1 : 0))),
+      'pass@k': mean(groups.map((group) => (group.some((result) => result.isSuccess) ? 1 : 0))),
+      n: groups.length,
+      k,
+      reward_mean: mean(episodes.map((result) => result.reward)),
+      episodes_failed: episodes.filter((result) => result.error).length,
+    };
+    const records = await this.episodeRecords({
+      step,
+      episodes: groups.map((group) => group.map((result) => ({ result, advantage: 0, trained: false }))),
+    });
+    await writeTrajectories({
+      experimentDir: this.options.experimentDir,
+      name: `${phase}-step-${step}`,
+      records,
+    });
+    await this.writeMetrics({
+      step,
+      phase,
+      time: Date.now(),
+      metrics: {
+        [`${phase}/pass@1`]: summary['pass@1'],
+        [`${phase}/pass@k`]: summary['pass@k'],
+        [`${phase}/k`]: k,
+        [`${phase}/n`]: summary.n,
+        [`${phase}/reward_mean`]: summary.reward_mean,
+        [`${phase}/episodes_failed`]: summary.episodes_failed,
+      },
+    });
+    return summary;
+  }
+
+  private async saveCheckpoint(step: number, epoch: number): Promise<void> {
+    const backbone = this.options.backbone;
+    if (!backbone || !this.trainable) return;
+    this.options.observer?.onPhase?.({ phase: 'checkpoint', step, episodes: 0 });
+    const folder = join(this.options.experimentDir, 'checkpoints');
+    await mkdir(folder, { recursive: true });
+    const final = join(folder, `step-${step}`);
+    const temporary = join(folder, `.step-${step}.incomplete`);
+    await removeFolder(temporary);
+    await backbone.saveState({ path: join(temporary, 'model'), includeOptimizer: true });
+    await writeFileAtomic(
+      join(temporary, 'state.json'),
+      `${JSON.stringify({ step, epoch, seed: this.config.seed, time: Date.now() }, null, 2)}\n`,
+    );
+    await removeFolder(final);
+    await rename(temporary, final);
+    const existing = (await readdir(folder))
+      .map((name) => /^step-(\d+)$/.exec(name))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map((match) => Number(match[1]))
+      .sort((a, b) => b - a);
+    for (const old of existing.slice(this.config.trainerCommon.maxCheckpoints)) {
+      await removeFolder(join(folder, `step-${old}`));
+    }
+  }
+
+  async train(): Promise<TrainSummary> {
+    await this.start('train');
+    const { trainerCommon, data } = this.config;
+    const validations: EvalSummary[] = [];
+    if (trainerCommon.valBeforeTrain) {
+      const summary = await this.validate(0);
+      if (summary) validations.push(summary);
+    }
+    const totalSteps = this.totalSteps();
+    const perEpoch = this.stepsPerEpoch();
+    let step = 0;
+    let lastMetrics: MetricsRecord | undefined;
+    let lastSavedStep = -1;
+    for (let epoch = 0; step < totalSteps; epoch++) {
+      const order = data.shuffle
+        ? seededShuffle(this.trainTasks, deriveSeed(this.config.seed, 'epoch', epoch))
+        : this.trainTasks;
+      for (let index = 0; index < perEpoch && step < totalSteps; index++) {
+        this.options.signal?.throwIfAborted();
+        step += 1;
+        const batch = order.slice(index * data.trainBatchSize, (index + 1) * data.trainBatchSize);
+        lastMetrics = await this.trainStep({ step, batch });
+        if (trainerCommon.testFreq > 0 && step % trainerCommon.testFreq === 0) {
+          const summary = await this.validate(step);
+          if (summary) validations.push(summary);
+        }
+        if (trainerCommon.saveFreq > 0 && step % trainerCommon.saveFreq === 0) {
+          await this.saveCheckpoint(step, epoch);
+          lastSavedStep = step;
+        }
+      }
+    }
+    if (step !== lastSavedStep) await this.saveCheckpoint(step, Math.max(0, Math.ceil(step / perEpoch) - 1));
+    this.options.observer?.onRunEnd?.({ steps: step, experimentDir: this.options.experimentDir });
+    return { steps: step, lastMetrics, validations };
+  }
+
+  async evaluate(): Promise<EvalSummary> {
+    await this.start('eval');
+    const summary = await this.validate(0, 'eval');
+    if (!summary) {
+      throw new AjetError('The validation split has no tasks to evaluate.', {
+        code: 'NO_VALIDATION_TASKS',
+        blame: 'user',
+        hint: 'Set the reader’s validation file (e.g. ajet.task_reader.dataset_file.validation.file_path).',
+      });
+    }
+    await writeFileAtomic(join(this.options.experimentDir, 'eval.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    this.options.observer?.onRunEnd?.({ steps: 0, experimentDir: this.options.experimentDir });
+    return summary;
+  }
+}

@@ -1,0 +1,140 @@
+import type { ChatMessage, Completion, ModelCall, TokenSequence, Trajectory } from '@ajet/spec';
+
+function sameToolCalls(a: ChatMessage['toolCalls'], b: ChatMessage['toolCalls']): boolean {
+  const left = a ?? [];
+  const right = b ?? [];
+  return (
+    left.length === right.length &&
+    left.every((call, index) => {
+      const other = right[index];
+      return (
+        other !== undefined && call.id === other.id && call.name === other.name && call.arguments === other.arguments
+      );
+    })
+  );
+}
+
+export function sameMessage(a: ChatMessage, b: ChatMessage): boolean {
+  return (
+    a.role === b.role &&
+    a.content === b.content &&
+    (a.toolCallId ?? '') === (b.toolCallId ?? '') &&
+    (a.name ?? '') === (b.name ?? '') &&
+    sameToolCalls(a.toolCalls, b.toolCalls)
+  );
+}
+
+interface TrackedSequence extends TokenSequence {
+  /** The conversation these tokens render, ending with the last sampled assistant message. */
+  messages: ChatMessage[];
+}
+
+export interface RecordCallOptions {
+  /** The sequence this call extended, or undefined when it started a new one. */
+  extended: number | undefined;
+  /** Tokens rendered for this call: the whole prompt, or the increment after the extended sequence. */
+  renderedIds: number[];
+  completion: Completion;
+  policyVersion: number;
+  requestMessages: ChatMessage[];
+  response: ChatMessage;
+}
+
+/**
+ * Records every model call of one episode as exact token ids. A call whose messages continue an earlier call's
+ * conversation (that call's messages plus its response, then new messages) extends that call's sequence, so a
+ * multi-turn episode trains as one sample whose loss mask is 1 exactly on sampled tokens; anything else (a fork,
+ * an edited history) starts a new sequence.
+ */
+export class TrajectoryTracker {
+  private readonly sequences: TrackedSequence[] = [];
+  private readonly calls: ModelCall[] = [];
+  private lastMessages: ChatMessage[] = [];
+
+  /** The longest recorded sequence whose conversation is a strict prefix of `messages`. */
+  findPrefix(
+    messages: readonly ChatMessage[],
+  ): { index: number; tokenIds: number[]; messageCount: number } | undefined {
+    let best: { index: number; tokenIds: number[]; messageCount: number } | undefined;
+    this.sequences.forEach((sequence, index) => {
+      const count = sequence.messages.length;
+      if (count >= messages.length || (best && best.messageCount >= count)) return;
+      const isPrefix = sequence.messages.every((message, position) => {
+        const other = messages[position];
+        return other !== undefined && sameMessage(message, other);
+      });
+      if (isPrefix) best = { index, tokenIds: sequence.tokenIds, messageCount: count };
+    });
+    return best;
+  }
+
+  record(options: RecordCallOptions): void {
+    const { extended, renderedIds, completion, policyVersion, requestMessages, response } = options;
+    let sequenceIndex: number;
+    let promptIds: number[];
+    const existing = extended === undefined ? undefined : this.sequences[extended];
+    if (existing && extended !== undefined) {
+      promptIds = [...existing.tokenIds, ...renderedIds];
+      sequenceIndex = extended;
+      existing.tokenIds.push(...renderedIds, ...completion.tokenIds);
+      existing.lossMask.push(...renderedIds.map(() => 0), ...completion.tokenIds.map(() => 1));
+      existing.logprobs.push(...renderedIds.map(() => 0), ...completion.logprobs);
+      existing.messages = [...requestMessages, response];
+    } else {
+      promptIds = [...renderedIds];
+      sequenceIndex = this.sequences.length;
+      this.sequences.push({
+        tokenIds: [...renderedIds, ...completion.tokenIds],
+        lossMask: [...renderedIds.map(() => 0), ...completion.tokenIds.map(() => 1)],
+        logprobs: [...renderedIds.map(() => 0), ...completion.logprobs],
+        messages: [...requestMessages, response],
+      });
+    }
+    this.calls.push({
+      promptIds,
+      completionIds: [...completion.tokenIds],
+      completionLogprobs: [...completion.logprobs],
+      finishReason: completion.finishReason,
+      policyVersion,
+      sequenceIndex,
+    });
+    this.lastMessages = [...requestMessages, response];
+  }
+
+  /**
+   * For endpoints that return token ids but render on their side: the call extends the longest sequence whose
+   * tokens are a prefix of its prompt, else starts a new one.
+   */
+  recordByTokens(options: Omit<RecordCallOptions, 'extended' | 'renderedIds'> & { promptIds: number[] }): void {
+    const { promptIds, ...rest } = options;
+    let extended: number | undefined;
+    let longest = -1;
+    this.sequences.forEach((sequence, index) => {
+      const length = sequence.tokenIds.length;
+      if (length <= longest || length > promptIds.length) return;
+      if (sequence.tokenIds.every((id, position) => promptIds[position] === id)) {
+        extended = index;
+        longest = length;
+      }
+    });
+    const renderedIds = extended === undefined ? promptIds : promptIds.slice(longest);
+    this.record({ ...rest, extended, renderedIds });
+  }
+
+  /** For endpoints that return no token ids: the conversation is still kept for judges and logs. */
+  recordMessagesOnly(requestMessages: ChatMessage[], response: ChatMessage): void {
+    this.lastMessages = [...requestMessages, response];
+  }
+
+  snapshot(): Trajectory {
+    return {
+      messages: [...this.lastMessages],
+      calls: [...this.calls],
+      sequences: this.sequences.map(({ tokenIds, lossMask, logprobs }) => ({
+        tokenIds: [...tokenIds],
+        lossMask: [...lossMask],
+        logprobs: [...logprobs],
+      })),
+    };
+  }
+}

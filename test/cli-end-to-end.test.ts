@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EpisodeRecord, MetricsRecord } from '@ajet/spec';
+import { describe, expect, it } from 'vitest';
+import { runAjet } from './helpers/run-ajet.ts';
+
+const CONF = 'test/fixtures/basic/basic.yaml';
+
+function readJsonl<T>(file: string): T[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line) => JSON.parse(line) as T);
+}
+
+describe('ajet CLI end to end over the recording backbone', () => {
+  it('trains in groups, merges multi-turn samples with tool output masked, and skips zero-variance groups', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-e2e-')), 'run');
+    const run = await runAjet(['--conf', CONF, '--backbone', 'debug', '--experiment-dir', dir]);
+    expect(run.stderr).toContain('step 2/2');
+    expect(run.code).toBe(0);
+
+    const metrics = readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl'));
+    expect(metrics.map((record) => [record.step, record.phase])).toEqual([
+      [1, 'train'],
+      [2, 'train'],
+    ]);
+    for (const record of metrics) {
+      // 2 tasks x 4 repeats; the odd task's group has identical rewards and is skipped.
+      expect(record.metrics['episodes/total']).toBe(8);
+      expect(record.metrics['groups/skipped']).toBe(1);
+      // Trained: 4 episodes of the even task, 2 calls each of "ok" + end-of-turn = 3 tokens.
+      expect(record.metrics['tokens/trained']).toBe(4 * 2 * 3);
+      expect(record.metrics['tokens/sampled']).toBe(8 * 2 * 3);
+      expect(record.metrics['reward/mean']).toBeCloseTo(0.75);
+      expect(record.metrics['workflow/turns']).toBe(2);
+      expect(record.metrics['train/policy_version']).toBe(record.step);
+    }
+
+    const episodes = readJsonl<EpisodeRecord>(join(dir, 'trajectories', 'step-1.jsonl'));
+    expect(episodes).toHaveLength(8);
+    for (const episode of episodes) {
+      expect(episode.sequences).toHaveLength(1);
+      const [sequence] = episode.sequences;
+      const texts = episode.tokenTexts?.[0] ?? [];
+      expect(sequence?.lossMask).toHaveLength(sequence?.tokenIds.length ?? -1);
+      const trained = texts.filter((_, index) => sequence?.lossMask[index] === 1).join('');
+      expect(trained).toBe('ok<|im_end|>ok<|im_end|>');
+      const masked = texts.filter((_, index) => sequence?.lossMask[index] === 0).join('');
+      expect(masked).toContain('<output>');
+      expect(episode.trained).toBe(episode.taskId.endsWith('0') || episode.taskId.endsWith('2'));
+      if (!episode.trained) expect(episode.advantage).toBe(0);
+      // Sampler logprobs sit exactly on the trained tokens.
+      sequence?.logprobs.forEach((logprob, index) => {
+        expect(logprob !== 0).toBe(sequence.lossMask[index] === 1);
+      });
+    }
+    const advantages = episodes.filter((episode) => episode.trained).map((episode) => episode.advantage);
+    expect(advantages.reduce((sum, value) => sum + value, 0)).toBeCloseTo(0, 6);
+    expect(readFileSync(join(dir, 'config.yaml'), 'utf8')).toContain('num_repeat: 4');
+    expect(readFileSync(join(dir, 'checkpoints', 'step-2', 'state.json'), 'utf8')).toContain('"step": 2');
+  });
+
+  it('evaluates the validation split with pass@1 and pass@k and prints eval.json as the last stdout line', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-eval-')), 'run');
+    const run = await runAjet(['--conf', CONF, '--mode', 'eval', '--experiment-dir', dir]);
+    expect(run.code).toBe(0);
+    const lastLine = run.stdout.trim().split('\n').at(-1) ?? '';
+    const printed = JSON.parse(lastLine) as Record<string, number>;
+    const written = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8')) as Record<string, number>;
+    expect(printed).toEqual(written);
+    // 3 validation tasks x 2 repeats. Tasks 0 and 2: repeat 1 succeeds; task 1: both succeed.
+    expect(written).toMatchObject({ n: 3, k: 2, 'pass@k': 1 });
+    expect(written['pass@1']).toBeCloseTo(4 / 6);
+  });
+});
