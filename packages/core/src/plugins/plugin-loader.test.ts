@@ -76,7 +76,9 @@ describe('PluginLoader', () => {
   });
 
   it('names the missing interface method', async () => {
-    const error: unknown = await loader.load({ reference: './plugins.ts->NotAJudge', kind: 'judge' }).catch((caught: unknown) => caught);
+    const error: unknown = await loader
+      .load({ reference: './plugins.ts->NotAJudge', kind: 'judge' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PluginError);
     expect((error as Error).message).toMatch(/judge "\.\/plugins\.ts->NotAJudge" has no method computeReward/);
   });
