@@ -17,6 +17,8 @@ Options:
   --set KEY=VALUE        override a config key, e.g. --set rollout.num_repeat=8 (repeatable)
   --experiment-dir DIR   write the run here instead of experiment_dir/experiment_name
   --seed N               the run's seed
+  --resume               continue from the experiment's newest complete checkpoint
+  --resume-from DIR      continue from this checkpoints/step-N folder
   --verbose              print stack traces with errors
   -h, --help             this text
 
@@ -44,6 +46,8 @@ function parse(argv: string[]) {
         set: { type: 'string', multiple: true, default: [] },
         'experiment-dir': { type: 'string' },
         seed: { type: 'string' },
+        resume: { type: 'boolean', default: false },
+        'resume-from': { type: 'string' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -81,11 +85,15 @@ export async function main(argv: string[]): Promise<number> {
     });
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
-      log(`ajet: ${signal} received, stopping after the episode in flight`);
+      if (controller.signal.aborted) {
+        log(`ajet: second ${signal}: exiting now`);
+        process.exit(130);
+      }
+      log(`ajet: ${signal} received: abandoning the step in flight (send it again to exit at once)`);
       controller.abort(new AjetError(`stopped by ${signal}`, { code: 'INTERRUPTED', blame: 'user' }));
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const result = await runJob({
       loaded,
       mode: values.mode,
@@ -94,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       createBackbone,
       observer: consoleObserver({ write: log }),
       signal: controller.signal,
+      resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),
     });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -108,6 +117,7 @@ export async function main(argv: string[]): Promise<number> {
     } else if (!(error instanceof AjetError)) {
       log('ajet: this looks like a bug in ajet or a plugin; rerun with --verbose for the stack trace');
     }
+    if (error instanceof AjetError && error.code === 'INTERRUPTED') return 130;
     return error instanceof UsageError || error instanceof ConfigError ? 2 : 1;
   }
 }

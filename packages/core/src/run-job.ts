@@ -42,6 +42,8 @@ export interface JobOptions {
   observer?: RunObserver;
   signal?: AbortSignal;
   cwd?: string;
+  /** `latest` (the newest complete checkpoint of the experiment) or a checkpoint folder. */
+  resumeFrom?: string;
 }
 
 export type JobResult =
@@ -159,6 +161,11 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     observer: options.observer,
     concurrency,
     signal: options.signal,
+    resumeFrom: options.resumeFrom
+      ? options.resumeFrom === 'latest'
+        ? 'latest'
+        : resolve(cwd, options.resumeFrom)
+      : undefined,
   });
   try {
     if (mode === 'eval') return { mode, experimentDir, summary: await trainer.evaluate() };

@@ -1,4 +1,5 @@
-import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpisodeRecord, MetricsRecord, MetricsSink } from '@ajet/spec';
 
@@ -37,4 +38,20 @@ export async function writeTrajectories(options: {
 
 export async function removeFolder(folder: string): Promise<void> {
   await rm(folder, { recursive: true, force: true });
+}
+
+/** On resume: drop metrics rows past the checkpoint's step so the file has no duplicate steps. */
+export async function keepMetricsUpTo(options: { experimentDir: string; step: number }): Promise<void> {
+  const file = join(options.experimentDir, 'metrics.jsonl');
+  if (!existsSync(file)) return;
+  const kept = (await readFile(file, 'utf8')).split('\n').filter((line) => {
+    if (line.trim().length === 0) return false;
+    try {
+      const row = JSON.parse(line) as { step?: unknown };
+      return typeof row.step === 'number' && row.step <= options.step;
+    } catch {
+      return false;
+    }
+  });
+  await writeFileAtomic(file, kept.length > 0 ? `${kept.join('\n')}\n` : '');
 }

@@ -19,8 +19,9 @@ import {
 import type { AjetConfig } from '../config/schema.ts';
 import { groupAdvantages } from './advantages.ts';
 import type { ChatPolicy } from './chat-policy.ts';
+import { configFingerprint, findLatestCheckpoint, readCheckpointState } from './checkpoint-state.ts';
 import { mapWithLimit } from './concurrency-limit.ts';
-import { removeFolder, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
+import { keepMetricsUpTo, removeFolder, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
 import { type EpisodeResult, runEpisode } from './run-episode.ts';
 import type { RunObserver, RunPhase } from './run-observer.ts';
 import { deriveSeed, seededShuffle } from './seeded-random.ts';
@@ -39,6 +40,8 @@ export interface TrainerOptions {
   /** Episodes in flight at most. */
   concurrency: number;
   signal?: AbortSignal;
+  /** Continue from this checkpoint folder, or `latest` for the experiment's newest complete one. */
+  resumeFrom?: string;
 }
 
 export interface EvalSummary {
@@ -52,6 +55,8 @@ export interface EvalSummary {
 
 export interface TrainSummary {
   steps: number;
+  /** The step a resumed run continued after (0 for a fresh run). */
+  resumedFromStep: number;
   lastMetrics?: MetricsRecord;
   validations: EvalSummary[];
 }
@@ -289,6 +294,8 @@ export class Trainer {
       phase: 'rollout',
     });
     const rolloutSeconds = (performance.now() - rolloutStarted) / 1000;
+    // Episodes cut short by a stop are not data: abandon the step rather than train on them.
+    this.options.signal?.throwIfAborted();
 
     let groupsSkipped = 0;
     let groupsFailed = 0;
@@ -461,10 +468,14 @@ export class Trainer {
     const temporary = join(folder, `.step-${step}.incomplete`);
     await removeFolder(temporary);
     await backbone.saveState({ path: join(temporary, 'model'), includeOptimizer: true });
-    await writeFileAtomic(
-      join(temporary, 'state.json'),
-      `${JSON.stringify({ step, epoch, seed: this.config.seed, time: Date.now() }, null, 2)}\n`,
-    );
+    const state = {
+      step,
+      epoch,
+      seed: this.config.seed,
+      fingerprint: configFingerprint(this.config),
+      time: Date.now(),
+    };
+    await writeFileAtomic(join(temporary, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
     await removeFolder(final);
     await rename(temporary, final);
     const existing = (await readdir(folder))
@@ -477,28 +488,58 @@ export class Trainer {
     }
   }
 
+  /** Checks the checkpoint to resume from before anything starts; returns it and its state. */
+  private async checkResume(): Promise<{ checkpointDir: string; step: number } | undefined> {
+    const { resumeFrom, experimentDir } = this.options;
+    if (!resumeFrom) return undefined;
+    const checkpointDir = resumeFrom === 'latest' ? await findLatestCheckpoint(experimentDir) : resumeFrom;
+    if (!checkpointDir) {
+      throw new AjetError(`No complete checkpoint in ${join(experimentDir, 'checkpoints')} to resume from.`, {
+        code: 'NO_CHECKPOINT',
+        blame: 'user',
+        hint: 'Run without --resume to start fresh, or pass --resume-from DIR.',
+      });
+    }
+    const state = await readCheckpointState({ checkpointDir, config: this.config });
+    return { checkpointDir, step: state.step };
+  }
+
+  private async resume(checkpoint: { checkpointDir: string; step: number } | undefined): Promise<number> {
+    if (!checkpoint) return 0;
+    const { backbone, experimentDir } = this.options;
+    if (backbone) await backbone.loadState({ path: join(checkpoint.checkpointDir, 'model'), includeOptimizer: true });
+    await keepMetricsUpTo({ experimentDir, step: checkpoint.step });
+    this.options.observer?.onWarning?.(`resuming after step ${checkpoint.step} from ${checkpoint.checkpointDir}`);
+    return checkpoint.step;
+  }
+
   async train(): Promise<TrainSummary> {
+    const checkpoint = await this.checkResume();
     await this.start('train');
     const { trainerCommon, data } = this.config;
+    const signal = this.options.signal;
     const validations: EvalSummary[] = [];
-    if (trainerCommon.valBeforeTrain) {
+    const resumedFromStep = await this.resume(checkpoint);
+    if (trainerCommon.valBeforeTrain && resumedFromStep === 0) {
       const summary = await this.validate(0);
       if (summary) validations.push(summary);
     }
     const totalSteps = this.totalSteps();
     const perEpoch = this.stepsPerEpoch();
-    let step = 0;
+    let step = resumedFromStep;
     let lastMetrics: MetricsRecord | undefined;
-    let lastSavedStep = -1;
-    for (let epoch = 0; step < totalSteps; epoch++) {
-      const order = data.shuffle
-        ? seededShuffle(this.trainTasks, deriveSeed(this.config.seed, 'epoch', epoch))
-        : this.trainTasks;
-      for (let index = 0; index < perEpoch && step < totalSteps; index++) {
-        this.options.signal?.throwIfAborted();
-        step += 1;
+    let lastSavedStep = resumedFromStep;
+    try {
+      while (step < totalSteps) {
+        const epoch = Math.floor(step / perEpoch);
+        const index = step % perEpoch;
+        const order = data.shuffle
+          ? seededShuffle(this.trainTasks, deriveSeed(this.config.seed, 'epoch', epoch))
+          : this.trainTasks;
+        signal?.throwIfAborted();
         const batch = order.slice(index * data.trainBatchSize, (index + 1) * data.trainBatchSize);
-        lastMetrics = await this.trainStep({ step, batch });
+        lastMetrics = await this.trainStep({ step: step + 1, batch });
+        step += 1;
         if (trainerCommon.testFreq > 0 && step % trainerCommon.testFreq === 0) {
           const summary = await this.validate(step);
           if (summary) validations.push(summary);
@@ -508,10 +549,26 @@ export class Trainer {
           lastSavedStep = step;
         }
       }
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+      let saved = lastSavedStep;
+      if (trainerCommon.saveOnInterrupt && step > lastSavedStep) {
+        await this.saveCheckpoint(step, Math.floor(Math.max(0, step - 1) / perEpoch));
+        saved = step;
+      }
+      throw new AjetError(
+        `Interrupted during step ${step + 1}; ${saved > 0 ? `checkpoint step-${saved} is complete` : 'no checkpoint was written'}.`,
+        {
+          code: 'INTERRUPTED',
+          blame: 'user',
+          hint: saved > 0 ? 'Continue with the same command plus --resume.' : 'Start again to train.',
+          cause: signal.reason,
+        },
+      );
     }
-    if (step !== lastSavedStep) await this.saveCheckpoint(step, Math.max(0, Math.ceil(step / perEpoch) - 1));
+    if (step !== lastSavedStep) await this.saveCheckpoint(step, Math.floor(Math.max(0, step - 1) / perEpoch));
     this.options.observer?.onRunEnd?.({ steps: step, experimentDir: this.options.experimentDir });
-    return { steps: step, lastMetrics, validations };
+    return { steps: step, resumedFromStep, lastMetrics, validations };
   }
 
   async evaluate(): Promise<EvalSummary> {

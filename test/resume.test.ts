@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EpisodeRecord, MetricsRecord } from '@ajet/spec';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
+
+const PLUGINS = join(REPO_ROOT, 'test/fixtures/basic/fixture-plugins.ts');
+const AJET_BIN = join(REPO_ROOT, 'packages/cli/bin/ajet.js');
+
+function writeConfig(options: { delayMs: number; batchSize?: number }): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'ajet-resume-conf-')), 'conf.yaml');
+  writeFileSync(
+    file,
+    `ajet:
+  seed: 11
+  model:
+    path: builtin:recording
+  task_reader:
+    type: ${PLUGINS}->CountingReader
+    settings:
+      count: 12
+  rollout:
+    user_workflow: ${PLUGINS}->TwoTurnWorkflow
+    workflow_settings:
+      delay_ms: ${options.delayMs}
+    num_repeat: 2
+  task_judge:
+    judge_protocol: ${PLUGINS}->PatternJudge
+  data:
+    train_batch_size: ${options.batchSize ?? 2}
+  trainer_common:
+    total_epochs: 2
+    total_training_steps: 8
+    save_freq: 1
+    max_checkpoints: 2
+`,
+  );
+  return file;
+}
+
+function readJsonl<T>(file: string): T[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** Metrics without wall-clock fields, which differ between runs by nature. */
+function comparableMetrics(dir: string) {
+  return readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl')).map(({ step, phase, metrics }) => ({
+    step,
+    phase,
+    metrics: Object.fromEntries(Object.entries(metrics).filter(([name]) => !name.startsWith('time/'))),
+  }));
+}
+
+function taskOrder(dir: string, steps: number): string[][] {
+  return Array.from({ length: steps }, (_, index) =>
+    readJsonl<EpisodeRecord>(join(dir, 'trajectories', `step-${index + 1}.jsonl`)).map((record) => record.taskTag),
+  );
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function startAjet(args: string[]) {
+  const child = spawn(process.execPath, [AJET_BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+describe('checkpoints and exact resume', () => {
+  it('a run killed with SIGKILL after a checkpoint and resumed matches the uninterrupted run', async () => {
+    const conf = writeConfig({ delayMs: 40 });
+    const straight = join(mkdtempSync(join(tmpdir(), 'ajet-straight-')), 'run');
+    const whole = await runAjet(['--conf', conf, '--experiment-dir', straight]);
+    expect(whole.code, whole.stderr).toBe(0);
+
+    const killed = join(mkdtempSync(join(tmpdir(), 'ajet-killed-')), 'run');
+    const first = startAjet(['--conf', conf, '--experiment-dir', killed]);
+    const killAfter = 2 + Math.floor(Math.random() * 4);
+    await waitFor(() => existsSync(join(killed, 'checkpoints', `step-${killAfter}`, 'state.json')), 60_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const resumed = await runAjet(['--conf', conf, '--experiment-dir', killed, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after step \d+/);
+
+    expect(comparableMetrics(killed)).toEqual(comparableMetrics(straight));
+    expect(taskOrder(killed, 8)).toEqual(taskOrder(straight, 8));
+    const finalState = (dir: string) =>
+      readFileSync(join(dir, 'checkpoints', 'step-8', 'model', 'recording-backbone.json'), 'utf8');
+    expect(finalState(killed)).toBe(finalState(straight));
+    // max_checkpoints keeps the newest two.
+    expect(existsSync(join(killed, 'checkpoints', 'step-6'))).toBe(false);
+    expect(existsSync(join(killed, 'checkpoints', 'step-7'))).toBe(true);
+  });
+
+  it('refuses to resume when a key that matters changed, naming it', async () => {
+    const conf = writeConfig({ delayMs: 0 });
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-changed-')), 'run');
+    expect(
+      (await runAjet(['--conf', conf, '--experiment-dir', dir, '--set', 'trainer_common.total_training_steps=2'])).code,
+    ).toBe(0);
+    const changed = await runAjet([
+      '--conf',
+      conf,
+      '--experiment-dir',
+      dir,
+      '--resume',
+      '--set',
+      'rollout.num_repeat=4',
+    ]);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr.split('\n')[0]).toMatch(
+      /ajet: error: ajet\.rollout\.num_repeat: changed since the checkpoint was written \(2 then, 4 now\)/,
+    );
+  });
+
+  it('SIGINT during a rollout abandons the step, writes a checkpoint and says how to resume', async () => {
+    const conf = writeConfig({ delayMs: 150 });
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-sigint-')), 'run');
+    const run = startAjet(['--conf', conf, '--experiment-dir', dir, '--set', 'trainer_common.save_freq=0']);
+    await waitFor(() => existsSync(join(dir, 'trajectories', 'step-1.jsonl')), 60_000);
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+    expect(code).toBe(130);
+    expect(run.stderr()).toMatch(
+      /Interrupted during step \d+; checkpoint step-\d+ is complete\. Continue with the same command plus --resume\./,
+    );
+    const resumed = await runAjet([
+      '--conf',
+      conf,
+      '--experiment-dir',
+      dir,
+      '--resume',
+      '--set',
+      'trainer_common.save_freq=0',
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const steps = readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl')).map((record) => record.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('an unwritable experiment folder is a clear error before any rollout', async () => {
+    const conf = writeConfig({ delayMs: 0 });
+    const parentIsAFile = join(mkdtempSync(join(tmpdir(), 'ajet-ro-')), 'file');
+    writeFileSync(parentIsAFile, 'not a folder');
+    const run = await runAjet(['--conf', conf, '--experiment-dir', join(parentIsAFile, 'run')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n')[0]).toMatch(
+      /ajet: error: Cannot write the experiment folder .*Pick a writable place/,
+    );
+  });
+});
