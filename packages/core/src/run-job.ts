@@ -7,6 +7,7 @@ import {
   type Judge,
   type MetricsSink,
   type TaskReader,
+  type ToolCallParser,
   type Workflow,
 } from '@ajet/spec';
 import { type LoadedConfig, stringifyResolvedConfig } from './config/load-config.ts';
@@ -14,6 +15,7 @@ import type { AjetConfig } from './config/schema.ts';
 import { type BuiltinRegistry, PluginLoader } from './plugins/plugin-loader.ts';
 import type { ChatPolicy } from './runtime/chat-policy.ts';
 import { EndpointPolicy } from './runtime/endpoint-policy.ts';
+import { EpisodeEndpointServer } from './runtime/episode-endpoint-server.ts';
 import { JsonlMetricsSink } from './runtime/experiment-files.ts';
 import type { RunObserver } from './runtime/run-observer.ts';
 import { TokenPolicy } from './runtime/token-policy.ts';
@@ -44,6 +46,8 @@ export interface JobOptions {
   cwd?: string;
   /** `latest` (the newest complete checkpoint of the experiment) or a checkpoint folder. */
   resumeFrom?: string;
+  /** Parses tool calls in OpenAI-style requests with `tools` (through `tuner.openai()` / `tuner.endpoint()`). */
+  toolCallParser?: ToolCallParser;
 }
 
 export type JobResult =
@@ -148,6 +152,16 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       ...(await options.createSinks({ loggers: loggers.filter((name) => name !== 'jsonl'), experimentDir, config })),
     );
   }
+  const model = (await policy.info()).model;
+  let endpointServer: EpisodeEndpointServer | undefined;
+  const tunerServices = {
+    model,
+    toolCallParser: options.toolCallParser,
+    endpointServer: () => {
+      endpointServer ??= new EpisodeEndpointServer({ model, toolCallParser: options.toolCallParser });
+      return endpointServer;
+    },
+  };
   const concurrency = config.backbone === 'debug' ? config.debug.debugMaxParallel : config.rollout.maxEnvWorker;
   const trainer = new Trainer({
     config,
@@ -161,6 +175,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     observer: options.observer,
     concurrency,
     signal: options.signal,
+    tunerServices,
     resumeFrom: options.resumeFrom
       ? options.resumeFrom === 'latest'
         ? 'latest'
@@ -172,6 +187,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     return { mode, experimentDir, summary: await trainer.train() };
   } finally {
     await Promise.allSettled(sinks.map((sink) => sink.close()));
+    await endpointServer?.close();
     await backbone?.close();
   }
 }

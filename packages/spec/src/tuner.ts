@@ -1,3 +1,4 @@
+import type OpenAI from 'openai';
 import type { ChatMessage, ToolSpec } from './chat-message.ts';
 import type { ToolCallParser } from './tool-call-parser.ts';
 
@@ -37,4 +38,20 @@ export interface ChatResponse {
  */
 export interface Tuner {
   chat(request: ChatRequest): Promise<ChatResponse>;
+  /**
+   * An `openai` SDK client whose chat completions go to this episode's policy in process (no socket), so an
+   * agent written against the OpenAI API trains unchanged. Recorded exactly like `chat`.
+   */
+  openai(): OpenAI;
+  /**
+   * A loopback OpenAI-compatible endpoint (`/v1/chat/completions`) for this episode, for code in another
+   * process or framework. The key routes requests to this episode; it stops working when the episode ends.
+   */
+  endpoint(): Promise<TunerEndpoint>;
+}
+
+export interface TunerEndpoint {
+  baseURL: string;
+  apiKey: string;
+  model: string;
 }

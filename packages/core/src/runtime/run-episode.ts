@@ -10,7 +10,7 @@ import {
   type WorkflowTask,
 } from '@ajet/spec';
 import type { ChatPolicy } from './chat-policy.ts';
-import { EpisodeTuner } from './episode-tuner.ts';
+import { EpisodeTuner, type EpisodeTunerOptions } from './episode-tuner.ts';
 import { TrajectoryTracker } from './trajectory-tracker.ts';
 
 export interface EpisodeResult {
@@ -34,6 +34,8 @@ export interface RunEpisodeOptions {
   timeoutMs: number;
   /** Aborted when the run stops. */
   runSignal?: AbortSignal;
+  /** Shared per run: `tuner.endpoint()`, `tuner.openai()` and their tool-call parsing. */
+  tunerServices?: Pick<EpisodeTunerOptions, 'endpointServer' | 'model' | 'toolCallParser'>;
 }
 
 class EpisodeTimeout extends Error {}
@@ -60,7 +62,14 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   const onRunAbort = () => controller.abort(runSignal?.reason);
   runSignal?.addEventListener('abort', onRunAbort, { once: true });
   const tracker = new TrajectoryTracker();
-  const tuner = new EpisodeTuner({ policy, tracker, sampling, seedParts, signal: controller.signal });
+  const tuner = new EpisodeTuner({
+    policy,
+    tracker,
+    sampling,
+    seedParts,
+    signal: controller.signal,
+    ...options.tunerServices,
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -100,6 +109,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
       });
     }
   } finally {
+    tuner.dispose();
     clearTimeout(timer);
     runSignal?.removeEventListener('abort', onRunAbort);
     timeout.catch(() => {});

@@ -22,7 +22,7 @@ import type { ChatPolicy } from './chat-policy.ts';
 import { configFingerprint, findLatestCheckpoint, readCheckpointState } from './checkpoint-state.ts';
 import { mapWithLimit } from './concurrency-limit.ts';
 import { keepMetricsUpTo, removeFolder, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
-import { type EpisodeResult, runEpisode } from './run-episode.ts';
+import { type EpisodeResult, type RunEpisodeOptions, runEpisode } from './run-episode.ts';
 import type { RunObserver, RunPhase } from './run-observer.ts';
 import { deriveSeed, seededShuffle } from './seeded-random.ts';
 
@@ -42,6 +42,8 @@ export interface TrainerOptions {
   signal?: AbortSignal;
   /** Continue from this checkpoint folder, or `latest` for the experiment's newest complete one. */
   resumeFrom?: string;
+  /** Per-run services behind `tuner.openai()` and `tuner.endpoint()`. */
+  tunerServices?: RunEpisodeOptions['tunerServices'];
 }
 
 export interface EvalSummary {
@@ -187,6 +189,7 @@ export class Trainer {
           seedParts: [this.config.seed, split, step, workflowTask.task.taskId, workflowTask.repeatIndex],
           timeoutMs: this.config.rollout.episodeTimeoutS * 1000,
           runSignal: this.options.signal,
+          tunerServices: this.options.tunerServices,
         });
         done += 1;
         if (result.error) this.options.observer?.onRolloutError?.(result.error);

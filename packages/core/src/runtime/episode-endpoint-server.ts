@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ToolCallParser, Tuner, TunerEndpoint } from '@ajet/spec';
+import { handleChatCompletion } from './chat-completions-handler.ts';
+
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * One loopback OpenAI-compatible server per run. Each episode that asks for `tuner.endpoint()` gets its own key;
+ * requests carrying that key go to that episode's tuner, so agents in other processes or frameworks are trained
+ * unchanged and recorded token for token.
+ */
+export class EpisodeEndpointServer {
+  private readonly routes = new Map<string, Pick<Tuner, 'chat'>>();
+  private readonly model: string;
+  private readonly toolCallParser: ToolCallParser | undefined;
+  private server: Server | undefined;
+  private listening: Promise<string> | undefined;
+
+  constructor(options: { model: string; toolCallParser?: ToolCallParser }) {
+    this.model = options.model;
+    this.toolCallParser = options.toolCallParser;
+  }
+
+  private start(): Promise<string> {
+    this.listening ??= new Promise((resolve, reject) => {
+      const server = createServer((request, response) => {
+        this.handle(request, response).catch((error: unknown) => {
+          send(response, 500, { error: { message: (error as Error).message, type: 'server_error' } });
+        });
+      });
+      server.keepAliveTimeout = 60_000;
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        resolve(`http://127.0.0.1:${port}/v1`);
+      });
+      this.server = server;
+    });
+    return this.listening;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    const tuner = key ? this.routes.get(key) : undefined;
+    if (!tuner) {
+      send(response, 401, { error: { message: 'unknown or expired episode key', type: 'authentication_error' } });
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/v1/models') {
+      send(response, 200, { object: 'list', data: [{ id: this.model, object: 'model', owned_by: 'ajet' }] });
+      return;
+    }
+    if (request.method !== 'POST' || url.pathname !== '/v1/chat/completions') {
+      send(response, 404, { error: { message: `no route ${request.method} ${url.pathname}`, type: 'not_found' } });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(request));
+    } catch (error) {
+      send(response, 400, {
+        error: { message: `invalid JSON body: ${(error as Error).message}`, type: 'invalid_request_error' },
+      });
+      return;
+    }
+    const reply = await handleChatCompletion({ body, tuner, model: this.model, toolCallParser: this.toolCallParser });
+    send(response, reply.status, reply.body);
+  }
+
+  /** Routes a new key to `tuner`; the returned function removes the route. */
+  async register(tuner: Pick<Tuner, 'chat'>): Promise<{ endpoint: TunerEndpoint; release: () => void }> {
+    const baseURL = await this.start();
+    const apiKey = `ajet-${randomBytes(16).toString('hex')}`;
+    this.routes.set(apiKey, tuner);
+    return { endpoint: { baseURL, apiKey, model: this.model }, release: () => this.routes.delete(apiKey) };
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
