@@ -39,7 +39,7 @@ async function run(makeClient: (tuner: Tuner) => Promise<OpenAI> | OpenAI) {
       async execute(_task, tuner) {
         const client = await makeClient(tuner);
         if (client.baseURL.startsWith('http://127.0.0.1'))
-          keyAfterEpisode = { baseURL: client.baseURL, apiKey: client.apiKey };
+          keyAfterEpisode = { baseURL: client.baseURL, apiKey: client.apiKey ?? '' };
         return { metadata: { finalAnswer: await openaiAgent(client) } };
       },
     }),
