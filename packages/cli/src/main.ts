@@ -1,60 +1,20 @@
-import { parseArgs } from 'node:util';
-import { loadConfig, runJob } from '@ajet/core';
 import { AjetError, ConfigError } from '@ajet/spec';
-import { builtins } from './builtins.ts';
-import { consoleObserver } from './console-observer.ts';
-import { createBackbone } from './create-backbone.ts';
+import { TRAIN_HELP, trainCommand } from './commands/train-command.ts';
+import { UsageError } from './usage-error.ts';
 
-const HELP = `ajet: train tool-using LLM agents with multi-turn RL (GRPO)
-
-Usage:
-  ajet --conf FILE [--backbone debug|grpc] [--mode train|eval] [--set key.path=value]...
-
-Options:
-  --conf FILE            the experiment's YAML (root key ajet:)
-  --backbone NAME        debug (in process, breakpoints work) or grpc (remote backend)
-  --mode MODE            train (default) or eval (validation split once; writes eval.json)
-  --set KEY=VALUE        override a config key, e.g. --set rollout.num_repeat=8 (repeatable)
-  --experiment-dir DIR   write the run here instead of experiment_dir/experiment_name
-  --seed N               the run's seed
-  --resume               continue from the experiment's newest complete checkpoint
-  --resume-from DIR      continue from this checkpoints/step-N folder
-  --verbose              print stack traces with errors
-  -h, --help             this text
-
-Examples:
-  ajet --conf tutorial/example_calculator_agent/calculator_agent.yaml --backbone debug
-  ajet --conf my.yaml --backbone debug --set trainer_common.total_training_steps=5
-  ajet --conf my.yaml --mode eval --set trainer_common.val_pass_n=4
-`;
-
-class UsageError extends AjetError {
-  constructor(message: string) {
-    super(message, { code: 'USAGE', blame: 'user', hint: 'Run `ajet --help` for usage.' });
-  }
+export interface Subcommand {
+  summary: string;
+  run(argv: string[]): Promise<number>;
 }
 
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        conf: { type: 'string' },
-        backbone: { type: 'string' },
-        mode: { type: 'string', default: 'train' },
-        set: { type: 'string', multiple: true, default: [] },
-        'experiment-dir': { type: 'string' },
-        seed: { type: 'string' },
-        resume: { type: 'boolean', default: false },
-        'resume-from': { type: 'string' },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+/** `ajet <name> …`; each loads its module only when used. */
+export const subcommands: Record<string, Subcommand> = {};
+
+function help(): string {
+  const lines = Object.entries(subcommands).map(([name, command]) => `  ajet ${name.padEnd(10)} ${command.summary}`);
+  return `ajet: train tool-using LLM agents with multi-turn RL (GRPO)\n\n${TRAIN_HELP}${
+    lines.length > 0 ? `\nOther commands (each has --help):\n${lines.join('\n')}\n` : ''
+  }`;
 }
 
 /** Runs the `ajet` command; returns the exit code. Errors print as one line (a stack trace with --verbose). */
@@ -62,52 +22,17 @@ export async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   try {
-    const { values } = parse(argv);
-    if (values.help) {
-      process.stdout.write(HELP);
+    const [first, ...rest] = argv;
+    const subcommand = first && !first.startsWith('-') ? subcommands[first] : undefined;
+    if (first && !first.startsWith('-') && !subcommand) {
+      throw new UsageError(`unknown command "${first}" (commands: ${Object.keys(subcommands).join(', ') || 'none'})`);
+    }
+    if (subcommand) return await subcommand.run(rest);
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(help());
       return 0;
     }
-    if (!values.conf) throw new UsageError('missing --conf FILE');
-    if (values.mode !== 'train' && values.mode !== 'eval')
-      throw new UsageError(`--mode must be train or eval, not "${values.mode}"`);
-    if (values.backbone !== undefined && values.backbone !== 'debug' && values.backbone !== 'grpc') {
-      throw new UsageError(`--backbone must be debug or grpc, not "${values.backbone}"`);
-    }
-    let seed: number | undefined;
-    if (values.seed !== undefined) {
-      seed = Number(values.seed);
-      if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, not "${values.seed}"`);
-    }
-    const loaded = loadConfig({
-      file: values.conf,
-      sets: values.set,
-      overrides: { backbone: values.backbone, seed },
-    });
-    const controller = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (controller.signal.aborted) {
-        log(`ajet: second ${signal}: exiting now`);
-        process.exit(130);
-      }
-      log(`ajet: ${signal} received: abandoning the step in flight (send it again to exit at once)`);
-      controller.abort(new AjetError(`stopped by ${signal}`, { code: 'INTERRUPTED', blame: 'user' }));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    const result = await runJob({
-      loaded,
-      mode: values.mode,
-      experimentDir: values['experiment-dir'],
-      builtins,
-      createBackbone,
-      observer: consoleObserver({ write: log }),
-      signal: controller.signal,
-      resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),
-    });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    if (result.mode === 'eval') process.stdout.write(`${JSON.stringify(result.summary)}\n`);
-    return 0;
+    return await trainCommand(argv);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`ajet: error: ${message}`);
