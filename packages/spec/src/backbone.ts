@@ -50,7 +50,10 @@ export interface SampleRequest {
 
 export interface Completion {
   tokenIds: number[];
-  /** Sampler logprob of each token of `tokenIds`. */
+  /**
+   * Sampler logprob of each token of `tokenIds`, under the tempered distribution softmax(logits / temperature)
+   * (untempered when greedy), before any top-p truncation.
+   */
   logprobs: number[];
   text: string;
   finishReason: FinishReason;
@@ -107,6 +110,11 @@ export interface ForwardBackwardRequest {
   loss: LossSpec;
   /** Multiplies the loss before backward, for accumulating several calls into one step. Default 1. */
   lossScale?: number;
+  /**
+   * The sampling temperature the samples were drawn at: logits are divided by it before the log-softmax, so the
+   * ratio to the sampler's logprobs is 1 at the sampler's weights. Default 1.
+   */
+  temperature?: number;
 }
 
 export interface ForwardBackwardResponse {

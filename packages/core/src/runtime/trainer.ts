@@ -361,7 +361,11 @@ export class Trainer {
       const loss = this.lossSpec();
       const { optim } = trainerCommon;
       for (let epoch = 0; epoch < algorithm.ppoEpochs; epoch++) {
-        const result = await backbone.forwardBackward({ samples, loss });
+        const result = await backbone.forwardBackward({
+          samples,
+          loss,
+          temperature: this.config.rollout.temperature > 0 ? this.config.rollout.temperature : 1,
+        });
         const update = await backbone.optimStep({
           learningRate: optim.lr,
           beta1: optim.beta1,

@@ -1,0 +1,20 @@
+export { AdamW } from './adamw.ts';
+export { renderChat } from './chat-format.ts';
+export { createTinyLm, resolveModelFolder, SHIPPED_WEIGHTS, shippedModels } from './create-tinylm.ts';
+export type { ParameterLayout, TransformerConfig } from './internal/transformer.ts';
+export { initializeParameters, parameterLayout, Transformer } from './internal/transformer.ts';
+export type { TokenLoss } from './loss.ts';
+export { tokenLoss } from './loss.ts';
+export type { ModelFile, TinyLmOptions } from './tinylm-backbone.ts';
+export { modelFileSchema, readModelFolder, sampleFrom, TinyLmBackbone } from './tinylm-backbone.ts';
+export type { NumberTable, TokenizerData } from './tokenizer.ts';
+export {
+  buildWordList,
+  END_NUMBER,
+  END_OF_TEXT,
+  FIRST_POINTER,
+  IM_END,
+  IM_START,
+  TinyTokenizer,
+  TokenDecoder,
+} from './tokenizer.ts';

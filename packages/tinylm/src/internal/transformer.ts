@@ -1,0 +1,550 @@
+import { accumulateTransposedA, matmul, matmulTransposedB, rmsNorm, rmsNormBackward } from './kernels.ts';
+
+export interface TransformerConfig {
+  vocabSize: number;
+  dModel: number;
+  nHeads: number;
+  nLayers: number;
+  dFeedForward: number;
+  maxSeqLen: number;
+}
+
+interface LayerOffsets {
+  norm1: number;
+  wq: number;
+  wk: number;
+  wv: number;
+  wo: number;
+  norm2: number;
+  w1: number;
+  w2: number;
+}
+
+export interface ParameterLayout {
+  tokenEmbedding: number;
+  positionEmbedding: number;
+  layers: LayerOffsets[];
+  finalNorm: number;
+  size: number;
+}
+
+export function parameterLayout(config: TransformerConfig): ParameterLayout {
+  const { vocabSize, dModel: d, nLayers, dFeedForward: f, maxSeqLen } = config;
+  let offset = 0;
+  const take = (count: number) => {
+    const start = offset;
+    offset += count;
+    return start;
+  };
+  const tokenEmbedding = take(vocabSize * d);
+  const positionEmbedding = take(maxSeqLen * d);
+  const layers = Array.from({ length: nLayers }, () => ({
+    norm1: take(d),
+    wq: take(d * d),
+    wk: take(d * d),
+    wv: take(d * d),
+    wo: take(d * d),
+    norm2: take(d),
+    w1: take(d * f),
+    w2: take(f * d),
+  }));
+  const finalNorm = take(d);
+  return { tokenEmbedding, positionEmbedding, layers, finalNorm, size: offset };
+}
+
+/** Normal(0, std) from a seeded uniform source (Box–Muller). */
+export function initializeParameters(config: TransformerConfig, random: () => number): Float32Array {
+  const layout = parameterLayout(config);
+  const params = new Float32Array(layout.size);
+  const normal = (std: number) => {
+    const u = Math.max(random(), 1e-12);
+    const v = random();
+    return std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  const fill = (offset: number, count: number, std: number) => {
+    for (let index = 0; index < count; index++) params[offset + index] = normal(std);
+  };
+  const { dModel: d, dFeedForward: f, vocabSize, maxSeqLen, nLayers } = config;
+  const residualStd = 0.02 / Math.sqrt(2 * nLayers);
+  fill(layout.tokenEmbedding, vocabSize * d, 0.02);
+  fill(layout.positionEmbedding, maxSeqLen * d, 0.01);
+  for (const layer of layout.layers) {
+    params.fill(1, layer.norm1, layer.norm1 + d);
+    params.fill(1, layer.norm2, layer.norm2 + d);
+    fill(layer.wq, d * d, 0.02);
+    fill(layer.wk, d * d, 0.02);
+    fill(layer.wv, d * d, 0.02);
+    fill(layer.wo, d * d, residualStd);
+    fill(layer.w1, d * f, 0.02);
+    fill(layer.w2, f * d, residualStd);
+  }
+  params.fill(1, layout.finalNorm, layout.finalNorm + d);
+  return params;
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh form: smooth, so gradient checks are exact where ReLU's kink is not. */
+function gelu(x: number): number {
+  return 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x)));
+}
+
+function geluDerivative(x: number): number {
+  const inner = GELU_C * (x + 0.044715 * x * x * x);
+  const t = Math.tanh(inner);
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
+}
+
+interface LayerCache {
+  input: Float32Array;
+  normed1: Float32Array;
+  inverseRms1: Float32Array;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  /** Per head, row i holds the softmax over positions 0..i. */
+  attention: Float32Array;
+  attended: Float32Array;
+  mid: Float32Array;
+  normed2: Float32Array;
+  inverseRms2: Float32Array;
+  preActivation: Float32Array;
+  hidden: Float32Array;
+}
+
+export interface ForwardCache {
+  ids: readonly number[];
+  layers: LayerCache[];
+  finalInput: Float32Array;
+  finalNormed: Float32Array;
+  finalInverseRms: Float32Array;
+}
+
+/** Attention of query row `row` over keys/values 0..row for one head; writes the output and the weights. */
+function attendRow(options: {
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  row: number;
+  qRow: number;
+  head: number;
+  headDim: number;
+  width: number;
+  weights: Float32Array;
+  weightsOffset: number;
+  out: Float32Array;
+  outOffset: number;
+}): void {
+  const { q, k, v, row, qRow, head, headDim, width, weights, weightsOffset, out, outOffset } = options;
+  const scale = 1 / Math.sqrt(headDim);
+  const qBase = qRow * width + head * headDim;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j <= row; j++) {
+    const kBase = j * width + head * headDim;
+    let dot = 0;
+    for (let c = 0; c < headDim; c++) dot += (q[qBase + c] as number) * (k[kBase + c] as number);
+    const score = dot * scale;
+    weights[weightsOffset + j] = score;
+    if (score > max) max = score;
+  }
+  let sum = 0;
+  for (let j = 0; j <= row; j++) {
+    const value = Math.exp((weights[weightsOffset + j] as number) - max);
+    weights[weightsOffset + j] = value;
+    sum += value;
+  }
+  for (let c = 0; c < headDim; c++) out[outOffset + c] = 0;
+  for (let j = 0; j <= row; j++) {
+    const weight = (weights[weightsOffset + j] as number) / sum;
+    weights[weightsOffset + j] = weight;
+    const vBase = j * width + head * headDim;
+    for (let c = 0; c < headDim; c++)
+      out[outOffset + c] = (out[outOffset + c] as number) + weight * (v[vBase + c] as number);
+  }
+}
+
+/**
+ * A pre-norm causal transformer with tied input/output embeddings, GELU MLPs and learned positions. Forward and
+ * backward are written by hand; incremental decoding runs the same row computations, so its logprobs equal the
+ * training forward's.
+ */
+export class Transformer {
+  readonly config: TransformerConfig;
+  readonly layout: ParameterLayout;
+
+  constructor(config: TransformerConfig) {
+    this.config = config;
+    this.layout = parameterLayout(config);
+  }
+
+  /** Logits for every position of `ids` ([n × vocab]) and what backward needs. */
+  forward(params: Float32Array, ids: readonly number[]): { logits: Float32Array; cache: ForwardCache } {
+    const { dModel: d, nHeads, dFeedForward: f, vocabSize } = this.config;
+    const n = ids.length;
+    if (n > this.config.maxSeqLen)
+      throw new Error(`sequence of ${n} tokens exceeds maxSeqLen ${this.config.maxSeqLen}`);
+    const headDim = d / nHeads;
+    const layout = this.layout;
+    let x = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const token = ids[i] as number;
+      const tokenBase = layout.tokenEmbedding + token * d;
+      const positionBase = layout.positionEmbedding + i * d;
+      for (let c = 0; c < d; c++)
+        x[i * d + c] = (params[tokenBase + c] as number) + (params[positionBase + c] as number);
+    }
+    const layers: LayerCache[] = [];
+    for (const offsets of layout.layers) {
+      const input = x;
+      const normed1 = new Float32Array(n * d);
+      const inverseRms1 = new Float32Array(n);
+      rmsNorm({
+        x: input,
+        gain: params,
+        gainOffset: offsets.norm1,
+        out: normed1,
+        rows: n,
+        width: d,
+        inverseRms: inverseRms1,
+      });
+      const q = new Float32Array(n * d);
+      const k = new Float32Array(n * d);
+      const v = new Float32Array(n * d);
+      matmul({ a: normed1, b: params, bOffset: offsets.wq, out: q, n, k: d, m: d });
+      matmul({ a: normed1, b: params, bOffset: offsets.wk, out: k, n, k: d, m: d });
+      matmul({ a: normed1, b: params, bOffset: offsets.wv, out: v, n, k: d, m: d });
+      const attention = new Float32Array(nHeads * n * n);
+      const attended = new Float32Array(n * d);
+      for (let head = 0; head < nHeads; head++) {
+        for (let row = 0; row < n; row++) {
+          attendRow({
+            q,
+            k,
+            v,
+            row,
+            qRow: row,
+            head,
+            headDim,
+            width: d,
+            weights: attention,
+            weightsOffset: (head * n + row) * n,
+            out: attended,
+            outOffset: row * d + head * headDim,
+          });
+        }
+      }
+      const mid = new Float32Array(input);
+      matmul({ a: attended, b: params, bOffset: offsets.wo, out: mid, n, k: d, m: d, accumulate: true });
+      const normed2 = new Float32Array(n * d);
+      const inverseRms2 = new Float32Array(n);
+      rmsNorm({
+        x: mid,
+        gain: params,
+        gainOffset: offsets.norm2,
+        out: normed2,
+        rows: n,
+        width: d,
+        inverseRms: inverseRms2,
+      });
+      const preActivation = new Float32Array(n * f);
+      matmul({ a: normed2, b: params, bOffset: offsets.w1, out: preActivation, n, k: d, m: f });
+      const hidden = new Float32Array(n * f);
+      for (let index = 0; index < hidden.length; index++) hidden[index] = gelu(preActivation[index] as number);
+      const output = new Float32Array(mid);
+      matmul({ a: hidden, b: params, bOffset: offsets.w2, out: output, n, k: f, m: d, accumulate: true });
+      layers.push({
+        input,
+        normed1,
+        inverseRms1,
+        q,
+        k,
+        v,
+        attention,
+        attended,
+        mid,
+        normed2,
+        inverseRms2,
+        preActivation,
+        hidden,
+      });
+      x = output;
+    }
+    const finalNormed = new Float32Array(n * d);
+    const finalInverseRms = new Float32Array(n);
+    rmsNorm({
+      x,
+      gain: params,
+      gainOffset: layout.finalNorm,
+      out: finalNormed,
+      rows: n,
+      width: d,
+      inverseRms: finalInverseRms,
+    });
+    const logits = new Float32Array(n * vocabSize);
+    matmulTransposedB({
+      a: finalNormed,
+      b: params,
+      bOffset: layout.tokenEmbedding,
+      out: logits,
+      n,
+      k: d,
+      r: vocabSize,
+    });
+    return { logits, cache: { ids, layers, finalInput: x, finalNormed, finalInverseRms } };
+  }
+
+  /** Adds d(loss)/d(params) into `grads`, given d(loss)/d(logits). */
+  backward(options: {
+    params: Float32Array;
+    grads: Float32Array;
+    cache: ForwardCache;
+    logitsGrad: Float32Array;
+  }): void {
+    const { params, grads, cache, logitsGrad } = options;
+    const { dModel: d, nHeads, dFeedForward: f, vocabSize } = this.config;
+    const layout = this.layout;
+    const n = cache.ids.length;
+    const headDim = d / nHeads;
+    const scale = 1 / Math.sqrt(headDim);
+
+    const dFinalNormed = new Float32Array(n * d);
+    matmul({ a: logitsGrad, b: params, bOffset: layout.tokenEmbedding, out: dFinalNormed, n, k: vocabSize, m: d });
+    accumulateTransposedA({
+      a: logitsGrad,
+      d: cache.finalNormed,
+      grad: grads,
+      n,
+      k: vocabSize,
+      m: d,
+      gradOffset: layout.tokenEmbedding,
+    });
+    let dx = new Float32Array(n * d);
+    rmsNormBackward({
+      x: cache.finalInput,
+      gain: params,
+      gainOffset: layout.finalNorm,
+      dy: dFinalNormed,
+      dx,
+      gainGrad: grads,
+      rows: n,
+      width: d,
+      inverseRms: cache.finalInverseRms,
+    });
+
+    for (let layerIndex = layout.layers.length - 1; layerIndex >= 0; layerIndex--) {
+      const offsets = layout.layers[layerIndex] as LayerOffsets;
+      const layer = cache.layers[layerIndex] as LayerCache;
+      // MLP: out = mid + relu(norm2(mid) W1) W2
+      const dHidden = new Float32Array(n * f);
+      matmulTransposedB({ a: dx, b: params, bOffset: offsets.w2, out: dHidden, n, k: d, r: f });
+      accumulateTransposedA({ a: layer.hidden, d: dx, grad: grads, n, k: f, m: d, gradOffset: offsets.w2 });
+      for (let index = 0; index < dHidden.length; index++) {
+        dHidden[index] = (dHidden[index] as number) * geluDerivative(layer.preActivation[index] as number);
+      }
+      const dNormed2 = new Float32Array(n * d);
+      matmulTransposedB({ a: dHidden, b: params, bOffset: offsets.w1, out: dNormed2, n, k: f, r: d });
+      accumulateTransposedA({ a: layer.normed2, d: dHidden, grad: grads, n, k: d, m: f, gradOffset: offsets.w1 });
+      const dMid = new Float32Array(dx);
+      rmsNormBackward({
+        x: layer.mid,
+        gain: params,
+        gainOffset: offsets.norm2,
+        dy: dNormed2,
+        dx: dMid,
+        gainGrad: grads,
+        rows: n,
+        width: d,
+        inverseRms: layer.inverseRms2,
+      });
+      // Attention: mid = input + attended Wo
+      const dAttended = new Float32Array(n * d);
+      matmulTransposedB({ a: dMid, b: params, bOffset: offsets.wo, out: dAttended, n, k: d, r: d });
+      accumulateTransposedA({ a: layer.attended, d: dMid, grad: grads, n, k: d, m: d, gradOffset: offsets.wo });
+      const dq = new Float32Array(n * d);
+      const dk = new Float32Array(n * d);
+      const dv = new Float32Array(n * d);
+      const dWeights = new Float32Array(n);
+      for (let head = 0; head < nHeads; head++) {
+        for (let row = 0; row < n; row++) {
+          const weightsOffset = (head * n + row) * n;
+          const outBase = row * d + head * headDim;
+          let weighted = 0;
+          for (let j = 0; j <= row; j++) {
+            const vBase = j * d + head * headDim;
+            const weight = layer.attention[weightsOffset + j] as number;
+            let dot = 0;
+            for (let c = 0; c < headDim; c++) {
+              const dOut = dAttended[outBase + c] as number;
+              dot += dOut * (layer.v[vBase + c] as number);
+              dv[vBase + c] = (dv[vBase + c] as number) + weight * dOut;
+            }
+            dWeights[j] = dot;
+            weighted += dot * weight;
+          }
+          const qBase = row * d + head * headDim;
+          for (let j = 0; j <= row; j++) {
+            const weight = layer.attention[weightsOffset + j] as number;
+            const dScore = weight * ((dWeights[j] as number) - weighted) * scale;
+            if (dScore === 0) continue;
+            const kBase = j * d + head * headDim;
+            for (let c = 0; c < headDim; c++) {
+              dq[qBase + c] = (dq[qBase + c] as number) + dScore * (layer.k[kBase + c] as number);
+              dk[kBase + c] = (dk[kBase + c] as number) + dScore * (layer.q[qBase + c] as number);
+            }
+          }
+        }
+      }
+      const dNormed1 = new Float32Array(n * d);
+      for (const [gradient, weightOffset] of [
+        [dq, offsets.wq],
+        [dk, offsets.wk],
+        [dv, offsets.wv],
+      ] as const) {
+        matmulTransposedB({
+          a: gradient,
+          b: params,
+          bOffset: weightOffset,
+          out: dNormed1,
+          n,
+          k: d,
+          r: d,
+          accumulate: true,
+        });
+        accumulateTransposedA({ a: layer.normed1, d: gradient, grad: grads, n, k: d, m: d, gradOffset: weightOffset });
+      }
+      const dInput = new Float32Array(dMid);
+      rmsNormBackward({
+        x: layer.input,
+        gain: params,
+        gainOffset: offsets.norm1,
+        dy: dNormed1,
+        dx: dInput,
+        gainGrad: grads,
+        rows: n,
+        width: d,
+        inverseRms: layer.inverseRms1,
+      });
+      dx = dInput;
+    }
+    for (let i = 0; i < n; i++) {
+      const tokenBase = layout.tokenEmbedding + (cache.ids[i] as number) * d;
+      const positionBase = layout.positionEmbedding + i * d;
+      for (let c = 0; c < d; c++) {
+        const value = dx[i * d + c] as number;
+        grads[tokenBase + c] = (grads[tokenBase + c] as number) + value;
+        grads[positionBase + c] = (grads[positionBase + c] as number) + value;
+      }
+    }
+  }
+
+  /** A key/value cache for decoding one token at a time. */
+  createDecoder(params: Float32Array): IncrementalDecoder {
+    return new IncrementalDecoder(this, params);
+  }
+}
+
+/** Decodes one position at a time with cached keys and values; same arithmetic as `forward`, row by row. */
+export class IncrementalDecoder {
+  private readonly model: Transformer;
+  private readonly params: Float32Array;
+  private readonly keys: Float32Array[];
+  private readonly values: Float32Array[];
+  private readonly weights: Float32Array;
+  length = 0;
+
+  constructor(model: Transformer, params: Float32Array) {
+    this.model = model;
+    this.params = params;
+    const { nLayers, maxSeqLen, dModel } = model.config;
+    this.keys = Array.from({ length: nLayers }, () => new Float32Array(maxSeqLen * dModel));
+    this.values = Array.from({ length: nLayers }, () => new Float32Array(maxSeqLen * dModel));
+    this.weights = new Float32Array(maxSeqLen);
+  }
+
+  /** Feeds the next token; returns the logits for the position after it. */
+  step(token: number): Float32Array {
+    const { dModel: d, nHeads, dFeedForward: f, vocabSize, maxSeqLen } = this.model.config;
+    const layout = this.model.layout;
+    const params = this.params;
+    const position = this.length;
+    if (position >= maxSeqLen) throw new Error(`sequence exceeds maxSeqLen ${maxSeqLen}`);
+    const headDim = d / nHeads;
+    let x = new Float32Array(d);
+    const tokenBase = layout.tokenEmbedding + token * d;
+    const positionBase = layout.positionEmbedding + position * d;
+    for (let c = 0; c < d; c++) x[c] = (params[tokenBase + c] as number) + (params[positionBase + c] as number);
+    const inverse = new Float32Array(1);
+    layout.layers.forEach((offsets, layerIndex) => {
+      const keys = this.keys[layerIndex] as Float32Array;
+      const values = this.values[layerIndex] as Float32Array;
+      const normed1 = new Float32Array(d);
+      rmsNorm({ x, gain: params, gainOffset: offsets.norm1, out: normed1, rows: 1, width: d, inverseRms: inverse });
+      const q = new Float32Array(d);
+      const k = new Float32Array(d);
+      const v = new Float32Array(d);
+      matmul({ a: normed1, b: params, bOffset: offsets.wq, out: q, n: 1, k: d, m: d });
+      matmul({ a: normed1, b: params, bOffset: offsets.wk, out: k, n: 1, k: d, m: d });
+      matmul({ a: normed1, b: params, bOffset: offsets.wv, out: v, n: 1, k: d, m: d });
+      keys.set(k, position * d);
+      values.set(v, position * d);
+      const attended = new Float32Array(d);
+      for (let head = 0; head < nHeads; head++) {
+        attendRow({
+          q,
+          k: keys,
+          v: values,
+          row: position,
+          qRow: 0,
+          head,
+          headDim,
+          width: d,
+          weights: this.weights,
+          weightsOffset: 0,
+          out: attended,
+          outOffset: head * headDim,
+        });
+      }
+      const mid = new Float32Array(x);
+      matmul({ a: attended, b: params, bOffset: offsets.wo, out: mid, n: 1, k: d, m: d, accumulate: true });
+      const normed2 = new Float32Array(d);
+      rmsNorm({
+        x: mid,
+        gain: params,
+        gainOffset: offsets.norm2,
+        out: normed2,
+        rows: 1,
+        width: d,
+        inverseRms: inverse,
+      });
+      const preActivation = new Float32Array(f);
+      matmul({ a: normed2, b: params, bOffset: offsets.w1, out: preActivation, n: 1, k: d, m: f });
+      const hidden = new Float32Array(f);
+      for (let index = 0; index < f; index++) hidden[index] = gelu(preActivation[index] as number);
+      const output = new Float32Array(mid);
+      matmul({ a: hidden, b: params, bOffset: offsets.w2, out: output, n: 1, k: f, m: d, accumulate: true });
+      x = output;
+    });
+    const finalNormed = new Float32Array(d);
+    rmsNorm({
+      x,
+      gain: params,
+      gainOffset: layout.finalNorm,
+      out: finalNormed,
+      rows: 1,
+      width: d,
+      inverseRms: inverse,
+    });
+    const logits = new Float32Array(vocabSize);
+    matmulTransposedB({
+      a: finalNormed,
+      b: params,
+      bOffset: layout.tokenEmbedding,
+      out: logits,
+      n: 1,
+      k: d,
+      r: vocabSize,
+    });
+    this.length += 1;
+    return logits;
+  }
+}

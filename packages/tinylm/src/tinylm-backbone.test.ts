@@ -1,0 +1,196 @@
+import type { LossSpec, TrainingSample } from '@ajet/spec';
+import { describe, expect, it } from 'vitest';
+import { tinyBackbone } from './__fixtures__/tiny-backbone.ts';
+import { logSoftmaxAt } from './internal/kernels.ts';
+import { IM_END } from './tokenizer.ts';
+
+const prompt = [{ role: 'user' as const, content: 'What is 12 plus 30?' }];
+
+async function sampledSequence(temperature: number) {
+  const backbone = tinyBackbone();
+  const { tokenIds: promptIds } = await backbone.renderChat({ messages: prompt });
+  const { completions } = await backbone.sample({ promptIds, sampling: { temperature, maxTokens: 12, seed: 5 } });
+  const [completion] = completions;
+  if (!completion) throw new Error('no completion');
+  return { backbone, promptIds, completion };
+}
+
+/** The loss of `samples` at the current weights, without changing gradients. */
+async function lossAt(
+  backbone: ReturnType<typeof tinyBackbone>,
+  samples: TrainingSample[],
+  loss: LossSpec,
+  temperature = 1,
+) {
+  const result = await backbone.forwardBackward({ samples, loss, temperature });
+  await backbone.optimStep({ learningRate: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 0 });
+  return result.loss;
+}
+
+function sampleFrom(
+  promptIds: number[],
+  completion: { tokenIds: number[]; logprobs: number[] },
+  advantage: number,
+): TrainingSample {
+  return {
+    tokenIds: [...promptIds, ...completion.tokenIds],
+    lossMask: [...promptIds.map(() => 0), ...completion.tokenIds.map(() => 1)],
+    samplerLogprobs: [...promptIds.map(() => 0), ...completion.logprobs],
+    advantage,
+  };
+}
+
+describe('TinyLmBackbone', () => {
+  it('samples deterministically for a seed', async () => {
+    const a = await sampledSequence(1);
+    const b = await sampledSequence(1);
+    expect(a.completion).toEqual(b.completion);
+    expect(a.completion.logprobs).toHaveLength(a.completion.tokenIds.length);
+  });
+
+  it("reports sampler logprobs equal to the training forward's at the same weights and temperature", async () => {
+    for (const temperature of [1, 0.7]) {
+      const { backbone, promptIds, completion } = await sampledSequence(temperature);
+      const ids = [...promptIds, ...completion.tokenIds];
+      const { logits } = backbone.model.forward(backbone.params, ids);
+      completion.tokenIds.forEach((token, index) => {
+        const position = promptIds.length + index;
+        const logprob = logSoftmaxAt({
+          logits,
+          offset: (position - 1) * backbone.model.config.vocabSize,
+          size: backbone.model.config.vocabSize,
+          temperature,
+          target: token,
+        });
+        expect(Math.abs(logprob - (completion.logprobs[index] as number))).toBeLessThan(1e-5);
+      });
+      const result = await backbone.forwardBackward({
+        samples: [sampleFrom(promptIds, completion, 1)],
+        loss: { type: 'ppo', clipLow: 0.2, clipHigh: 0.2, aggregation: 'token-mean' },
+        temperature,
+      });
+      expect(result.metrics.ratio_mean).toBeCloseTo(1, 5);
+      expect(result.metrics.clip_frac).toBe(0);
+    }
+  });
+
+  it('stops at the end-of-turn token, a stop string or max_tokens', async () => {
+    const backbone = tinyBackbone();
+    const { tokenIds: promptIds } = await backbone.renderChat({ messages: prompt });
+    for (let seed = 0; seed < 20; seed++) {
+      const [completion] = (await backbone.sample({ promptIds, sampling: { temperature: 1.5, maxTokens: 6, seed } }))
+        .completions;
+      if (!completion) throw new Error('no completion');
+      expect(completion.tokenIds.length).toBeLessThanOrEqual(6);
+      if (completion.finishReason === 'stop') expect(completion.tokenIds.at(-1)).toBe(IM_END);
+      else expect(completion.tokenIds).toHaveLength(6);
+    }
+  });
+
+  it('gradients of every loss spec match finite differences', async () => {
+    const { backbone, promptIds, completion } = await sampledSequence(1);
+    // Move the weights a little from the sampler's so ratios differ from 1 and clipping matters.
+    const specs: LossSpec[] = [
+      { type: 'cross_entropy', aggregation: 'token-mean' },
+      { type: 'importance_sampling', aggregation: 'seq-mean' },
+      { type: 'ppo', clipLow: 0.2, clipHigh: 0.28, aggregation: 'token-mean' },
+      {
+        type: 'ppo',
+        clipLow: 0.2,
+        clipHigh: 0.28,
+        dualClip: 3,
+        aggregation: 'seq-mean',
+        kl: { beta: 0.5, estimator: 'k3' },
+      },
+    ];
+    const samples = [
+      sampleFrom(promptIds, completion, 1.3),
+      {
+        ...sampleFrom(promptIds, completion, -0.7),
+        samplerLogprobs: sampleFrom(promptIds, completion, 0).samplerLogprobs.map((value) =>
+          value === 0 ? 0 : value + 0.05,
+        ),
+      },
+    ];
+    // One parameter from each block: embeddings, every layer's norms, attention and MLP weights, the final norm.
+    const { layout } = backbone.model;
+    const d = backbone.model.config.dModel;
+    const tokenOfPrompt = (promptIds[3] as number) * d + 2;
+    const probe = [
+      layout.tokenEmbedding + tokenOfPrompt,
+      layout.positionEmbedding + 5 * d + 1,
+      ...layout.layers.flatMap((layer) => [
+        layer.norm1 + 3,
+        layer.wq + 37,
+        layer.wk + 41,
+        layer.wv + 43,
+        layer.wo + 47,
+        layer.norm2 + 5,
+        layer.w1 + 53,
+        layer.w2 + 59,
+      ]),
+      layout.finalNorm + 7,
+    ];
+    for (const spec of specs) {
+      await backbone.forwardBackward({ samples, loss: spec, temperature: 0.9 });
+      const grads = new Float32Array((backbone as unknown as { grads: Float32Array }).grads);
+      await backbone.optimStep({
+        learningRate: 0,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weightDecay: 0,
+        maxGradNorm: 0,
+      });
+      for (const index of probe) {
+        const original = backbone.params[index] as number;
+        const step = 1e-3;
+        backbone.params[index] = original + step;
+        const plus = await lossAt(backbone, samples, spec, 0.9);
+        backbone.params[index] = original - step;
+        const minus = await lossAt(backbone, samples, spec, 0.9);
+        backbone.params[index] = original;
+        const numeric = (plus - minus) / (2 * step);
+        const analytic = grads[index] as number;
+        expect(
+          Math.abs(numeric - analytic),
+          `${spec.type} param ${index}: numeric ${numeric} analytic ${analytic}`,
+        ).toBeLessThan(2e-3 + 0.05 * Math.abs(numeric));
+      }
+    }
+  });
+
+  it('saves and loads weights and optimizer state exactly', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { backbone, promptIds, completion } = await sampledSequence(1);
+    await backbone.forwardBackward({
+      samples: [sampleFrom(promptIds, completion, 1)],
+      loss: { type: 'importance_sampling', aggregation: 'token-mean' },
+    });
+    await backbone.optimStep({
+      learningRate: 1e-2,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      maxGradNorm: 1,
+    });
+    const folder = join(mkdtempSync(join(tmpdir(), 'tinylm-')), 'state');
+    await backbone.saveState({ path: folder, includeOptimizer: true });
+    const restored = tinyBackbone({ seed: 99 });
+    await restored.loadState({ path: folder, includeOptimizer: true });
+    expect(restored.params).toEqual(backbone.params);
+    expect((await restored.getInfo()).policyVersion).toBe(1);
+    const step = { learningRate: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 };
+    for (const model of [backbone, restored]) {
+      await model.forwardBackward({
+        samples: [sampleFrom(promptIds, completion, 1)],
+        loss: { type: 'importance_sampling', aggregation: 'token-mean' },
+      });
+      await model.optimStep(step);
+    }
+    expect(restored.params).toEqual(backbone.params);
+  });
+});

@@ -1,0 +1,374 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Backbone,
+  BackboneError,
+  type BackboneInfo,
+  type Completion,
+  type DetokenizeRequest,
+  type DetokenizeResponse,
+  type ForwardBackwardRequest,
+  type ForwardBackwardResponse,
+  type OptimStepRequest,
+  type OptimStepResponse,
+  type RenderChatRequest,
+  type RenderChatResponse,
+  type SampleRequest,
+  type SampleResponse,
+  type StateRequest,
+} from '@ajet/spec';
+import { z } from 'zod';
+import { AdamW } from './adamw.ts';
+import { renderChat } from './chat-format.ts';
+import { logSoftmaxAt } from './internal/kernels.ts';
+import { createRandom } from './internal/random.ts';
+import { Transformer, type TransformerConfig } from './internal/transformer.ts';
+import { tokenLoss } from './loss.ts';
+import { END_OF_TEXT, IM_END, TinyTokenizer, type TokenizerData } from './tokenizer.ts';
+
+export const modelFileSchema = z.object({
+  name: z.string(),
+  policyVersion: z.number().int().nonnegative(),
+  transformer: z.object({
+    vocabSize: z.number().int().positive(),
+    dModel: z.number().int().positive(),
+    nHeads: z.number().int().positive(),
+    nLayers: z.number().int().positive(),
+    dFeedForward: z.number().int().positive(),
+    maxSeqLen: z.number().int().positive(),
+  }),
+  tokenizer: z.object({ pointers: z.number().int().nonnegative(), words: z.array(z.string()) }),
+  notes: z.string().optional(),
+});
+
+export type ModelFile = z.output<typeof modelFileSchema>;
+
+export interface TinyLmOptions {
+  name: string;
+  config: TransformerConfig;
+  tokenizer: TokenizerData;
+  params: Float32Array;
+  policyVersion?: number;
+  /** Seeds sampling when a request carries no seed. */
+  seed?: number;
+}
+
+function toBytes(array: Float32Array): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+function fromBytes(buffer: Buffer, expected: number, file: string): Float32Array {
+  if (buffer.byteLength !== expected * 4) {
+    throw new BackboneError(`${file} holds ${buffer.byteLength / 4} floats, expected ${expected}`, {
+      code: 'TINYLM_BAD_WEIGHTS',
+      hint: 'The file does not belong to this model configuration.',
+    });
+  }
+  const out = new Float32Array(expected);
+  out.set(new Float32Array(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)));
+  return out;
+}
+
+/** Reads a model folder written by saveState (or the shipped weights). */
+export async function readModelFolder(
+  folder: string,
+): Promise<{ file: ModelFile; params: Float32Array; optimizer?: { m: Float32Array; v: Float32Array; step: number } }> {
+  const configFile = join(folder, 'model.json');
+  if (!existsSync(configFile)) {
+    throw new BackboneError(`no tinylm model in ${folder} (model.json missing)`, {
+      code: 'TINYLM_NO_MODEL',
+      hint: 'Point model.path at builtin:tinylm-calculator or at a folder a run saved (checkpoints/step-N).',
+    });
+  }
+  const parsed = modelFileSchema.safeParse(JSON.parse(await readFile(configFile, 'utf8')));
+  if (!parsed.success) {
+    throw new BackboneError(`${configFile} is not a tinylm model file: ${parsed.error.issues[0]?.message}`, {
+      code: 'TINYLM_BAD_MODEL',
+    });
+  }
+  const model = new Transformer(parsed.data.transformer);
+  const params = fromBytes(await readFile(join(folder, 'params.bin')), model.layout.size, join(folder, 'params.bin'));
+  let optimizer: { m: Float32Array; v: Float32Array; step: number } | undefined;
+  if (existsSync(join(folder, 'optimizer.bin'))) {
+    const both = await readFile(join(folder, 'optimizer.bin'));
+    const size = model.layout.size;
+    const state = z
+      .object({ step: z.number().int() })
+      .parse(JSON.parse(await readFile(join(folder, 'optimizer.json'), 'utf8')));
+    optimizer = {
+      m: fromBytes(both.subarray(0, size * 4), size, 'optimizer.bin'),
+      v: fromBytes(both.subarray(size * 4), size, 'optimizer.bin'),
+      step: state.step,
+    };
+  }
+  return { file: parsed.data, params, optimizer };
+}
+
+/**
+ * The embedded policy: a small transformer that renders ChatML, samples with exact logprobs, and trains with the
+ * loss specs of the backend protocol, all in process on the CPU.
+ */
+export class TinyLmBackbone implements Backbone {
+  readonly tokenizer: TinyTokenizer;
+  readonly model: Transformer;
+  readonly name: string;
+  params: Float32Array;
+  private readonly grads: Float32Array;
+  /** The weights the run started from: the KL penalty's reference. */
+  private readonly reference: Float32Array;
+  private optimizer: AdamW;
+  private policyVersion: number;
+  private readonly seed: number;
+  private sampleCount = 0;
+
+  constructor(options: TinyLmOptions) {
+    this.name = options.name;
+    this.model = new Transformer(options.config);
+    this.tokenizer = new TinyTokenizer(options.tokenizer);
+    if (this.tokenizer.vocabSize !== options.config.vocabSize) {
+      throw new Error(`tokenizer has ${this.tokenizer.vocabSize} tokens, model ${options.config.vocabSize}`);
+    }
+    this.params = options.params;
+    this.reference = new Float32Array(options.params);
+    this.grads = new Float32Array(this.model.layout.size);
+    this.optimizer = new AdamW(this.model.layout.size);
+    this.policyVersion = options.policyVersion ?? 0;
+    this.seed = options.seed ?? 0;
+  }
+
+  async getInfo(): Promise<BackboneInfo> {
+    return {
+      model: this.name,
+      tokenizer: 'tinylm words+bytes+number-pointers',
+      policyVersion: this.policyVersion,
+      capabilities: { trainable: true, lora: false, maxModelLen: this.model.config.maxSeqLen },
+    };
+  }
+
+  async renderChat(request: RenderChatRequest): Promise<RenderChatResponse> {
+    return {
+      tokenIds: renderChat({
+        tokenizer: this.tokenizer,
+        messages: request.messages,
+        addGenerationPrompt: request.addGenerationPrompt ?? true,
+        prefix: request.prefix,
+      }),
+    };
+  }
+
+  async detokenize(request: DetokenizeRequest): Promise<DetokenizeResponse> {
+    const decoder = this.tokenizer.decoder([]);
+    return { pieces: request.tokenIds.map((id) => decoder.push(id)) };
+  }
+
+  /** Draws one completion; exposed for tests and benchmarks. */
+  sampleOne(options: { promptIds: readonly number[]; sampling: SampleRequest['sampling']; seed: number }): Completion {
+    const { promptIds, sampling } = options;
+    const maxSeqLen = this.model.config.maxSeqLen;
+    if (promptIds.length === 0 || promptIds.length >= maxSeqLen) {
+      throw new BackboneError(`prompt of ${promptIds.length} tokens does not fit tinylm's ${maxSeqLen}`, {
+        code: 'TINYLM_PROMPT_LENGTH',
+      });
+    }
+    const random = createRandom(options.seed);
+    const temperature = sampling.temperature ?? 1;
+    const topP = sampling.topP ?? 1;
+    const maxTokens = Math.min(sampling.maxTokens ?? maxSeqLen, maxSeqLen - promptIds.length);
+    const stops = sampling.stop ?? [];
+    const decoder = this.model.createDecoder(this.params);
+    let logits: Float32Array = new Float32Array(0);
+    for (const id of promptIds) logits = decoder.step(id);
+    const text = this.tokenizer.decoder(this.tokenizer.tableOf(promptIds));
+    const vocab = this.model.config.vocabSize;
+    const probabilities = new Float32Array(vocab);
+    const tokenIds: number[] = [];
+    const logprobs: number[] = [];
+    let output = '';
+    let finishReason: Completion['finishReason'] = 'length';
+    while (tokenIds.length < maxTokens) {
+      let token: number;
+      let logprob: number;
+      if (temperature <= 0) {
+        token = 0;
+        for (let index = 1; index < vocab; index++)
+          if ((logits[index] as number) > (logits[token] as number)) token = index;
+        logprob = logSoftmaxAt({ logits, offset: 0, size: vocab, temperature: 1, target: token });
+      } else {
+        logSoftmaxAt({ logits, offset: 0, size: vocab, temperature, target: 0, probabilities });
+        token = sampleFrom({ probabilities, topP, draw: random() });
+        logprob = Math.log(Math.max(probabilities[token] as number, 1e-30));
+      }
+      tokenIds.push(token);
+      logprobs.push(logprob);
+      if (token === IM_END || token === END_OF_TEXT) {
+        finishReason = 'stop';
+        break;
+      }
+      output += text.push(token);
+      if (stops.some((stop) => stop.length > 0 && output.endsWith(stop))) {
+        finishReason = 'stop';
+        break;
+      }
+      if (tokenIds.length < maxTokens) logits = decoder.step(token);
+    }
+    return { tokenIds, logprobs, text: output, finishReason };
+  }
+
+  async sample(request: SampleRequest): Promise<SampleResponse> {
+    const base = request.sampling.seed ?? this.seed + this.sampleCount;
+    this.sampleCount += 1;
+    const completions = Array.from({ length: request.n ?? 1 }, (_, index) =>
+      this.sampleOne({ promptIds: request.promptIds, sampling: request.sampling, seed: base + index * 7919 }),
+    );
+    return { completions, policyVersion: this.policyVersion };
+  }
+
+  async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
+    const { samples, loss: spec } = request;
+    const temperature = request.temperature ?? 1;
+    const lossScale = request.lossScale ?? 1;
+    const vocab = this.model.config.vocabSize;
+    const counts = samples.map((sample) =>
+      sample.lossMask.reduce((sum, mask, index) => sum + (index > 0 ? mask : 0), 0),
+    );
+    const totalTokens = counts.reduce((sum, count) => sum + count, 0);
+    const sequences = counts.filter((count) => count > 0).length;
+    const useReference = spec.type !== 'cross_entropy' && (spec.kl?.beta ?? 0) > 0;
+    let totalLoss = 0;
+    let clipped = 0;
+    let ratioSum = 0;
+    let klSum = 0;
+    let entropySum = 0;
+    const probabilities = new Float32Array(vocab);
+    samples.forEach((sample, sampleIndex) => {
+      const count = counts[sampleIndex] as number;
+      if (count === 0) return;
+      const weight = (spec.aggregation === 'token-mean' ? 1 / totalTokens : 1 / (sequences * count)) * lossScale;
+      const ids = sample.tokenIds;
+      const { logits, cache } = this.model.forward(this.params, ids);
+      const referenceLogits = useReference ? this.model.forward(this.reference, ids).logits : undefined;
+      const logitsGrad = new Float32Array(logits.length);
+      for (let position = 1; position < ids.length; position++) {
+        if (sample.lossMask[position] !== 1) continue;
+        const offset = (position - 1) * vocab;
+        const target = ids[position] as number;
+        const logprob = logSoftmaxAt({ logits, offset, size: vocab, temperature, target, probabilities });
+        const referenceLogprob = referenceLogits
+          ? logSoftmaxAt({ logits: referenceLogits, offset, size: vocab, temperature, target })
+          : undefined;
+        const result = tokenLoss({
+          spec,
+          logprob,
+          samplerLogprob: sample.samplerLogprobs[position] ?? 0,
+          advantage: sample.advantage,
+          referenceLogprob,
+        });
+        totalLoss += weight * result.loss;
+        if (result.clipped) clipped += 1;
+        ratioSum += result.ratio;
+        klSum += result.kl;
+        let entropy = 0;
+        for (let index = 0; index < vocab; index++) {
+          const p = probabilities[index] as number;
+          if (p > 0) entropy -= p * Math.log(p);
+        }
+        entropySum += entropy;
+        // d logp / d logits = (onehot - softmax) / temperature
+        const scale = (weight * result.gradient) / temperature;
+        if (scale === 0) continue;
+        for (let index = 0; index < vocab; index++)
+          logitsGrad[offset + index] = -scale * (probabilities[index] as number);
+        logitsGrad[offset + target] = (logitsGrad[offset + target] as number) + scale;
+      }
+      this.model.backward({ params: this.params, grads: this.grads, cache, logitsGrad });
+    });
+    const denominator = Math.max(1, totalTokens);
+    return {
+      loss: totalLoss,
+      metrics: {
+        tokens: totalTokens,
+        clip_frac: clipped / denominator,
+        ratio_mean: ratioSum / denominator,
+        kl: klSum / denominator,
+        entropy: entropySum / denominator,
+      },
+    };
+  }
+
+  async optimStep(request: OptimStepRequest): Promise<OptimStepResponse> {
+    const { gradNorm } = this.optimizer.apply({ params: this.params, grads: this.grads, settings: request });
+    this.policyVersion += 1;
+    return { policyVersion: this.policyVersion, gradNorm };
+  }
+
+  /** The model as a file: what saveState writes and createTinyLm reads. */
+  modelFile(notes?: string): ModelFile {
+    return {
+      name: this.name,
+      policyVersion: this.policyVersion,
+      transformer: this.model.config,
+      tokenizer: this.tokenizer.toJSON(),
+      ...(notes ? { notes } : {}),
+    };
+  }
+
+  async saveState(request: StateRequest): Promise<void> {
+    await mkdir(request.path, { recursive: true });
+    await writeFile(join(request.path, 'model.json'), `${JSON.stringify(this.modelFile(), null, 1)}\n`);
+    await writeFile(join(request.path, 'params.bin'), toBytes(this.params));
+    if (request.includeOptimizer) {
+      await writeFile(
+        join(request.path, 'optimizer.bin'),
+        Buffer.concat([toBytes(this.optimizer.m), toBytes(this.optimizer.v)]),
+      );
+      await writeFile(join(request.path, 'optimizer.json'), JSON.stringify({ step: this.optimizer.step }));
+    }
+  }
+
+  async loadState(request: StateRequest): Promise<void> {
+    const { file, params, optimizer } = await readModelFolder(request.path);
+    if (JSON.stringify(file.transformer) !== JSON.stringify(this.model.config)) {
+      throw new BackboneError(`the model in ${request.path} has another shape than this one`, {
+        code: 'TINYLM_SHAPE_MISMATCH',
+      });
+    }
+    this.params.set(params);
+    this.policyVersion = file.policyVersion;
+    this.grads.fill(0);
+    if (request.includeOptimizer && optimizer) {
+      this.optimizer = new AdamW(this.model.layout.size);
+      this.optimizer.m.set(optimizer.m);
+      this.optimizer.v.set(optimizer.v);
+      this.optimizer.step = optimizer.step;
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Samples an index from `probabilities` (sum 1) with nucleus truncation at `topP`. */
+export function sampleFrom(options: { probabilities: Float32Array; topP: number; draw: number }): number {
+  const { probabilities, topP, draw } = options;
+  if (topP >= 1) {
+    let cumulative = 0;
+    for (let index = 0; index < probabilities.length; index++) {
+      cumulative += probabilities[index] as number;
+      if (draw < cumulative) return index;
+    }
+    return probabilities.length - 1;
+  }
+  const order = Array.from(probabilities.keys()).sort(
+    (a, b) => (probabilities[b] as number) - (probabilities[a] as number),
+  );
+  let kept = 0;
+  let mass = 0;
+  while (kept < order.length && mass < topP) mass += probabilities[order[kept++] as number] as number;
+  let cumulative = 0;
+  for (let index = 0; index < kept; index++) {
+    const token = order[index] as number;
+    cumulative += (probabilities[token] as number) / mass;
+    if (draw < cumulative) return token;
+  }
+  return order[kept - 1] as number;
+}
