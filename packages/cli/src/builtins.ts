@@ -1,4 +1,13 @@
 import type { BuiltinRegistry } from '@ajet/core';
 
 /** Bare names usable in YAML (`judge_protocol: math_answer`), each mapped to the package export that implements it. */
-export const builtins: BuiltinRegistry = {};
+export const builtins: BuiltinRegistry = {
+  dataset_file: {
+    kind: 'task_reader',
+    reference: '@ajet/readers->DatasetFileReader',
+    load: () => import('@ajet/readers'),
+  },
+  react_agent: { kind: 'workflow', reference: '@ajet/workflows->ReactAgent', load: () => import('@ajet/workflows') },
+  math_answer: { kind: 'judge', reference: '@ajet/judges->MathAnswerJudge', load: () => import('@ajet/judges') },
+  calculator: { kind: 'tool', reference: '@ajet/tools->CalculatorTool', load: () => import('@ajet/tools') },
+};

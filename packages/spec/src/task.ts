@@ -13,4 +13,6 @@ export interface Task {
 /** Yields the tasks of a split, in a stable order (the runtime shuffles with its own seeded RNG). */
 export interface TaskReader {
   readTasks(split: Split): AsyncIterable<Task>;
+  /** After reading: one line per file with skipped bad rows, shown at the start of a run. */
+  badRowSummary?(): string[];
 }

@@ -52,6 +52,8 @@ export interface TinyLmOptions {
   policyVersion?: number;
   /** Seeds sampling when a request carries no seed. */
   seed?: number;
+  /** Where gradients accumulate (a shared buffer for data-parallel workers); a new array when absent. */
+  grads?: Float32Array;
 }
 
 function toBytes(array: Float32Array): Buffer {
@@ -114,7 +116,7 @@ export class TinyLmBackbone implements Backbone {
   readonly model: Transformer;
   readonly name: string;
   params: Float32Array;
-  private readonly grads: Float32Array;
+  readonly grads: Float32Array;
   /** The weights the run started from: the KL penalty's reference. */
   private readonly reference: Float32Array;
   private optimizer: AdamW;
@@ -131,7 +133,7 @@ export class TinyLmBackbone implements Backbone {
     }
     this.params = options.params;
     this.reference = new Float32Array(options.params);
-    this.grads = new Float32Array(this.model.layout.size);
+    this.grads = options.grads ?? new Float32Array(this.model.layout.size);
     this.optimizer = new AdamW(this.model.layout.size);
     this.policyVersion = options.policyVersion ?? 0;
     this.seed = options.seed ?? 0;
@@ -246,12 +248,16 @@ export class TinyLmBackbone implements Backbone {
       if (count === 0) return;
       const weight = (spec.aggregation === 'token-mean' ? 1 / totalTokens : 1 / (sequences * count)) * lossScale;
       const ids = sample.tokenIds;
-      const { logits, cache } = this.model.forward(this.params, ids);
-      const referenceLogits = useReference ? this.model.forward(this.reference, ids).logits : undefined;
+      // Only the rows that predict a trained token need logits.
+      const rows: number[] = [];
+      for (let position = 1; position < ids.length; position++)
+        if (sample.lossMask[position] === 1) rows.push(position - 1);
+      const { logits, cache } = this.model.forward(this.params, ids, rows);
+      const referenceLogits = useReference ? this.model.forward(this.reference, ids, rows).logits : undefined;
       const logitsGrad = new Float32Array(logits.length);
-      for (let position = 1; position < ids.length; position++) {
-        if (sample.lossMask[position] !== 1) continue;
-        const offset = (position - 1) * vocab;
+      for (const [rowIndex, row] of rows.entries()) {
+        const position = row + 1;
+        const offset = rowIndex * vocab;
         const target = ids[position] as number;
         const logprob = logSoftmaxAt({ logits, offset, size: vocab, temperature, target, probabilities });
         const referenceLogprob = referenceLogits

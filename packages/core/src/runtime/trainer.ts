@@ -124,6 +124,7 @@ export class Trainer {
     this.trainable = Boolean(this.options.backbone) && info.capabilities.trainable;
     if (mode === 'train') this.trainTasks = await this.readSplit('train');
     this.validationTasks = await this.readSplit('validation');
+    for (const line of this.options.reader.badRowSummary?.() ?? []) this.options.observer?.onWarning?.(line);
     if (mode === 'train' && this.trainTasks.length === 0) {
       throw new AjetError('The training split has no tasks.', {
         code: 'NO_TRAINING_TASKS',

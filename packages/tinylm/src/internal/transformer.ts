@@ -114,6 +114,10 @@ interface LayerCache {
 
 export interface ForwardCache {
   ids: readonly number[];
+  /** Positions whose logits were computed (all when absent). */
+  logitRows?: readonly number[];
+  /** The final normed rows of `logitRows`, packed. */
+  selectedNormed: Float32Array;
   layers: LayerCache[];
   finalInput: Float32Array;
   finalNormed: Float32Array;
@@ -177,8 +181,15 @@ export class Transformer {
     this.layout = parameterLayout(config);
   }
 
-  /** Logits for every position of `ids` ([n × vocab]) and what backward needs. */
-  forward(params: Float32Array, ids: readonly number[]): { logits: Float32Array; cache: ForwardCache } {
+  /**
+   * Logits ([rows × vocab]) for every position of `ids`, or only for `logitRows` (the positions a loss reads:
+   * the vocabulary projection is the largest matrix), and what backward needs.
+   */
+  forward(
+    params: Float32Array,
+    ids: readonly number[],
+    logitRows?: readonly number[],
+  ): { logits: Float32Array; cache: ForwardCache } {
     const { dModel: d, nHeads, dFeedForward: f, vocabSize } = this.config;
     const n = ids.length;
     if (n > this.config.maxSeqLen)
@@ -280,17 +291,24 @@ export class Transformer {
       width: d,
       inverseRms: finalInverseRms,
     });
-    const logits = new Float32Array(n * vocabSize);
+    let selectedNormed = finalNormed;
+    if (logitRows) {
+      selectedNormed = new Float32Array(logitRows.length * d);
+      for (const [index, row] of logitRows.entries())
+        selectedNormed.set(finalNormed.subarray(row * d, (row + 1) * d), index * d);
+    }
+    const rows = logitRows ? logitRows.length : n;
+    const logits = new Float32Array(rows * vocabSize);
     matmulTransposedB({
-      a: finalNormed,
+      a: selectedNormed,
       b: params,
       bOffset: layout.tokenEmbedding,
       out: logits,
-      n,
+      n: rows,
       k: d,
       r: vocabSize,
     });
-    return { logits, cache: { ids, layers, finalInput: x, finalNormed, finalInverseRms } };
+    return { logits, cache: { ids, logitRows, selectedNormed, layers, finalInput: x, finalNormed, finalInverseRms } };
   }
 
   /** Adds d(loss)/d(params) into `grads`, given d(loss)/d(logits). */
@@ -307,17 +325,25 @@ export class Transformer {
     const headDim = d / nHeads;
     const scale = 1 / Math.sqrt(headDim);
 
-    const dFinalNormed = new Float32Array(n * d);
-    matmul({ a: logitsGrad, b: params, bOffset: layout.tokenEmbedding, out: dFinalNormed, n, k: vocabSize, m: d });
+    const rows = cache.logitRows ? cache.logitRows.length : n;
+    const dSelected = new Float32Array(rows * d);
+    matmul({ a: logitsGrad, b: params, bOffset: layout.tokenEmbedding, out: dSelected, n: rows, k: vocabSize, m: d });
     accumulateTransposedA({
       a: logitsGrad,
-      d: cache.finalNormed,
+      d: cache.selectedNormed,
       grad: grads,
-      n,
+      n: rows,
       k: vocabSize,
       m: d,
       gradOffset: layout.tokenEmbedding,
     });
+    let dFinalNormed = dSelected;
+    if (cache.logitRows) {
+      dFinalNormed = new Float32Array(n * d);
+      for (const [index, row] of cache.logitRows.entries()) {
+        dFinalNormed.set(dSelected.subarray(index * d, (index + 1) * d), row * d);
+      }
+    }
     let dx = new Float32Array(n * d);
     rmsNormBackward({
       x: cache.finalInput,

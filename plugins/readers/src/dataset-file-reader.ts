@@ -1,0 +1,94 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ConfigError, DatasetError, type PluginContext, type Split, type Task, type TaskReader } from '@ajet/spec';
+import { z } from 'zod';
+import { formatOf, type RowFormat, readRows } from './read-rows.ts';
+import { fieldMappingSchema, type RowProblem, rowToTask } from './task-mapping.ts';
+
+const splitSchema = z.strictObject({ file_path: z.string().min(1) });
+
+const settingsSchema = fieldMappingSchema.extend({
+  training: splitSchema.optional(),
+  validation: splitSchema.optional(),
+  /** Default: from the file's extension. */
+  format: z.enum(['jsonl', 'json', 'csv', 'parquet']).optional(),
+  on_bad_row: z.enum(['skip', 'fail']).default('skip'),
+});
+
+export type DatasetFileSettings = z.output<typeof settingsSchema>;
+
+export interface BadRowReport {
+  file: string;
+  total: number;
+  skipped: number;
+  first?: { row: number; problem: RowProblem };
+}
+
+/** `dataset_file`: tasks from a .jsonl/.json/.csv/.parquet file per split. */
+export class DatasetFileReader implements TaskReader {
+  static settings = settingsSchema;
+  private readonly settings: DatasetFileSettings;
+  private readonly configDir: string;
+  readonly reports: BadRowReport[] = [];
+
+  constructor(settings: DatasetFileSettings, context: PluginContext) {
+    this.settings = settings;
+    this.configDir = context.configDir;
+  }
+
+  async *readTasks(split: Split): AsyncIterable<Task> {
+    const entry = split === 'train' ? this.settings.training : this.settings.validation;
+    if (!entry) return;
+    const key = `ajet.task_reader.dataset_file.${split === 'train' ? 'training' : 'validation'}.file_path`;
+    const file = isAbsolute(entry.file_path) ? entry.file_path : resolve(this.configDir, entry.file_path);
+    const format: RowFormat | undefined = this.settings.format ?? formatOf(file);
+    if (!format) {
+      throw new ConfigError(`cannot tell the format of ${file}`, {
+        code: 'DATASET_UNKNOWN_FORMAT',
+        keyPath: key,
+        hint: 'Use .jsonl, .json, .csv or .parquet, or set ajet.task_reader.dataset_file.format.',
+      });
+    }
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await readRows(file, format);
+    } catch (error) {
+      if (error instanceof DatasetError && error.code === 'DATASET_NOT_FOUND') {
+        throw new ConfigError(`file not found: ${file}`, {
+          code: 'DATASET_NOT_FOUND',
+          keyPath: key,
+          hint: 'Relative paths resolve against the YAML file’s folder.',
+        });
+      }
+      throw error;
+    }
+    const report: BadRowReport = { file, total: rows.length, skipped: 0 };
+    this.reports.push(report);
+    for (const [index, row] of rows.entries()) {
+      const task = rowToTask({ row, index, mapping: this.settings });
+      if (typeof task === 'string') {
+        if (this.settings.on_bad_row === 'fail') {
+          throw new DatasetError(task, {
+            code: 'DATASET_BAD_ROW',
+            file,
+            row: index + 1,
+            hint: 'Fix the row, map the right fields (query_field, answer_field), or set task_reader.on_bad_row: skip.',
+          });
+        }
+        report.skipped += 1;
+        report.first ??= { row: index + 1, problem: task };
+        continue;
+      }
+      yield task;
+    }
+  }
+
+  /** One line per file that had bad rows, e.g. `skipped 12 of 240 rows in train.jsonl (first: row 7: empty question)`. */
+  badRowSummary(): string[] {
+    return this.reports
+      .filter((report) => report.skipped > 0)
+      .map(
+        (report) =>
+          `skipped ${report.skipped} of ${report.total} rows in ${report.file} (first: row ${report.first?.row}: ${report.first?.problem})`,
+      );
+  }
+}

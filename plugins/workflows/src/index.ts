@@ -1,0 +1,2 @@
+export type { ReactAgentSettings } from './react-agent.ts';
+export { ReactAgent } from './react-agent.ts';

@@ -1,0 +1,182 @@
+import type {
+  ChatMessage,
+  PluginContext,
+  Tool,
+  ToolCall,
+  ToolCallParser,
+  ToolSpec,
+  Tuner,
+  Workflow,
+  WorkflowOutput,
+  WorkflowTask,
+} from '@ajet/spec';
+import { CalculatorTagParser, HermesToolCallParser, toToolSpec } from '@ajet/tools';
+import { z } from 'zod';
+
+const toolReference = z.union([
+  z.string().min(1),
+  z.strictObject({ tool: z.string().min(1), settings: z.record(z.string(), z.unknown()).default({}) }),
+]);
+
+const settingsSchema = z.strictObject({
+  system_prompt: z.string().default('You are a helpful assistant. Use the tools when they help, then answer.'),
+  tools: z.array(toolReference).default([]),
+  /** How the model writes calls: Hermes/Qwen `<tool_call>` JSON, `<calculator>` tags, or an endpoint's own `tool_calls`. */
+  tool_call_format: z.enum(['hermes', 'calculator_tag', 'openai']).default('hermes'),
+  /** `tool` messages, or `user` messages wrapped in `tool_reply_template` (the calculator seed's `<output>`). */
+  tool_reply_role: z.enum(['tool', 'user']).default('tool'),
+  tool_reply_template: z.string().default('{output}'),
+  /** Model calls per episode at most; defaults to rollout.multi_turn.max_steps. */
+  max_steps: z.number().int().positive().optional(),
+  /** Tool calls per episode at most; later calls get an error reply. */
+  max_tool_calls: z.number().int().positive().default(5),
+  /** Extra stop strings for every model call. */
+  stop: z.array(z.string()).default([]),
+});
+
+export type ReactAgentSettings = z.output<typeof settingsSchema>;
+
+/** Only the config keys this workflow reads. */
+const configSchema = z.object({ rollout: z.object({ multiTurn: z.object({ maxSteps: z.number() }) }) }).partial();
+
+/**
+ * A ReAct loop over any tools: the model thinks and calls tools, tool results come back as messages, until it
+ * answers without a tool call or runs out of steps. Counts calls, malformed calls and tool errors for judges and
+ * metrics. Usable from YAML alone (`react_agent` with settings) or by subclassing (override `buildMessages`,
+ * `formatToolReply`, `extractFinalAnswer`).
+ */
+export class ReactAgent implements Workflow {
+  static settings = settingsSchema;
+  protected readonly settings: ReactAgentSettings;
+  protected readonly context: PluginContext;
+  private tools: Promise<Map<string, Tool>> | undefined;
+
+  constructor(settings: ReactAgentSettings, context: PluginContext) {
+    this.settings = settings;
+    this.context = context;
+  }
+
+  protected maxSteps(): number {
+    const config = configSchema.safeParse(this.context.config);
+    return this.settings.max_steps ?? (config.success ? config.data.rollout?.multiTurn.maxSteps : undefined) ?? 5;
+  }
+
+  protected loadTools(): Promise<Map<string, Tool>> {
+    this.tools ??= Promise.all(
+      this.settings.tools.map((reference) =>
+        typeof reference === 'string'
+          ? this.context.load<Tool>(reference, 'tool')
+          : this.context.load<Tool>(reference.tool, 'tool', reference.settings),
+      ),
+    ).then((tools) => new Map(tools.map((tool) => [tool.name, tool])));
+    return this.tools;
+  }
+
+  protected parser(): ToolCallParser | undefined {
+    switch (this.settings.tool_call_format) {
+      case 'hermes':
+        return new HermesToolCallParser();
+      case 'calculator_tag':
+        return new CalculatorTagParser();
+      case 'openai':
+        return undefined;
+      default: {
+        const exhaustive: never = this.settings.tool_call_format;
+        return exhaustive;
+      }
+    }
+  }
+
+  protected buildMessages(task: WorkflowTask): ChatMessage[] {
+    return [
+      { role: 'system', content: this.settings.system_prompt },
+      ...(task.task.initMessages ?? []),
+      { role: 'user', content: task.task.mainQuery },
+    ];
+  }
+
+  protected formatToolReply(options: { call: ToolCall | undefined; output: string }): ChatMessage {
+    const content = this.settings.tool_reply_template.replaceAll('{output}', options.output);
+    if (this.settings.tool_reply_role === 'user') return { role: 'user', content };
+    return { role: 'tool', content, toolCallId: options.call?.id, name: options.call?.name };
+  }
+
+  protected extractFinalAnswer(message: ChatMessage): string {
+    return message.content.trim();
+  }
+
+  private async runTool(options: {
+    call: ToolCall;
+    tools: Map<string, Tool>;
+    episodeId: string;
+  }): Promise<{ output: string; failed: boolean }> {
+    const { call, tools, episodeId } = options;
+    const tool = tools.get(call.name);
+    if (!tool)
+      return { output: `Error: no tool named "${call.name}" (tools: ${[...tools.keys()].join(', ')})`, failed: true };
+    let args: unknown;
+    try {
+      args = JSON.parse(call.arguments || '{}');
+    } catch (error) {
+      return { output: `Error: arguments are not valid JSON: ${(error as Error).message}`, failed: true };
+    }
+    const parsed = tool.parameters.safeParse(args);
+    if (!parsed.success) {
+      const [issue] = parsed.error.issues;
+      return {
+        output: `Error: bad arguments for ${tool.name}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+        failed: true,
+      };
+    }
+    try {
+      const output = await tool.execute(parsed.data, { episodeId });
+      return { output, failed: output.startsWith('Error:') };
+    } catch (error) {
+      return { output: `Error: ${tool.name} failed: ${(error as Error).message}`, failed: true };
+    }
+  }
+
+  async execute(task: WorkflowTask, tuner: Tuner): Promise<WorkflowOutput> {
+    const tools = await this.loadTools();
+    const toolSpecs: ToolSpec[] | undefined =
+      this.settings.tool_call_format === 'calculator_tag' ? undefined : [...tools.values()].map(toToolSpec);
+    const parser = this.parser();
+    const messages = this.buildMessages(task);
+    const counts = { steps: 0, tool_calls: 0, malformed_tool_calls: 0, tool_errors: 0 };
+    let finalAnswer: string | undefined;
+    for (let step = 0; step < this.maxSteps(); step++) {
+      const response = await tuner.chat({
+        messages,
+        tools: toolSpecs,
+        toolCallParser: parser,
+        sampling: this.settings.stop.length > 0 ? { stop: this.settings.stop } : undefined,
+      });
+      counts.steps += 1;
+      messages.push(response.message);
+      const calls = response.message.toolCalls ?? [];
+      const malformed = response.message.malformedToolCalls ?? [];
+      counts.malformed_tool_calls += malformed.length;
+      if (calls.length === 0 && malformed.length === 0) {
+        finalAnswer = this.extractFinalAnswer(response.message);
+        break;
+      }
+      if (response.finishReason === 'length') break;
+      for (const call of calls) {
+        counts.tool_calls += 1;
+        const result =
+          counts.tool_calls > this.settings.max_tool_calls
+            ? { output: `Error: more than ${this.settings.max_tool_calls} tool calls`, failed: true }
+            : await this.runTool({ call, tools, episodeId: task.episodeId });
+        if (result.failed) counts.tool_errors += 1;
+        messages.push(this.formatToolReply({ call, output: result.output }));
+      }
+      for (const bad of malformed) {
+        messages.push(this.formatToolReply({ call: undefined, output: `Error: malformed tool call: ${bad.error}` }));
+      }
+    }
+    return {
+      metadata: { finalAnswer, messages: messages.length },
+      logMetrics: { ...counts, answered: finalAnswer === undefined ? 0 : 1 },
+    };
+  }
+}

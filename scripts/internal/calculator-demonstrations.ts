@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import type { ChatMessage } from '@ajet/spec';
+import { parseExpression, runCalculator, toYaml } from '@ajet/tools';
+import { parse } from 'csv-parse/sync';
+
+/** The calculator tutorial's system prompt; the tutorial YAML holds the same text (a test checks it). */
+export const CALCULATOR_SYSTEM_PROMPT =
+  'You are a calculator agent. Call the calculator with YAML inside <calculator></calculator> tags, then give the final answer.';
+
+export interface CalculatorRow {
+  question: string;
+  expression: string;
+  /** Recomputed exactly from the expression (5 upstream rows have a broken answer cell). */
+  answer: string;
+}
+
+/** Reads `question,expression,answer` rows (the upstream CSV has a space after commas). */
+export function readCalculatorCsv(file: string): CalculatorRow[] {
+  const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<
+    string,
+    string
+  >[];
+  return records.map((record) => {
+    const expression = (record.expression ?? '').replace(/^"|"$/g, '');
+    return { question: record.question ?? '', expression, answer: runCalculator(expression) };
+  });
+}
+
+export function readCalculatorJsonl(file: string): CalculatorRow[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      const row = JSON.parse(line) as { question: string; expression: string };
+      return { question: row.question, expression: row.expression, answer: runCalculator(row.expression) };
+    });
+}
+
+function hash(text: string, seed: number): number {
+  let value = 0x811c9dc5 ^ seed;
+  for (const character of text) value = Math.imul(value ^ (character.codePointAt(0) ?? 0), 0x01000193) >>> 0;
+  return value >>> 0;
+}
+
+/** A fixed held-out split by expression (no expression in both), `fraction` of the expressions. */
+export function splitRows(rows: readonly CalculatorRow[], options: { seed: number; fraction: number }) {
+  const held = (row: CalculatorRow) => hash(row.expression, options.seed) / 2 ** 32 < options.fraction;
+  return { train: rows.filter((row) => !held(row)), validation: rows.filter(held) };
+}
+
+/** The whole demonstration conversation: question, gold call, the tool's output, the answer. */
+export function demonstration(row: CalculatorRow): ChatMessage[] {
+  return [
+    { role: 'system', content: CALCULATOR_SYSTEM_PROMPT },
+    { role: 'user', content: row.question },
+    { role: 'assistant', content: `<calculator>\n${toYaml(parseExpression(row.expression))}</calculator>` },
+    { role: 'user', content: `<output>${row.answer}</output>` },
+    { role: 'assistant', content: `The answer is ${row.answer}.` },
+  ];
+}
+
+/** The last number in a reply. */
+export function lastNumber(text: string): number | undefined {
+  const matches = text.replace(/,(?=\d{3})/g, '').match(/-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/gi);
+  return matches ? Number(matches.at(-1)) : undefined;
+}
+
+export function isClose(prediction: number | undefined, reference: number): boolean {
+  if (prediction === undefined || !Number.isFinite(prediction)) return false;
+  return Math.abs(prediction - reference) <= Math.max(0.1, 1e-6 * Math.abs(reference));
+}

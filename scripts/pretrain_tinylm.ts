@@ -1,0 +1,308 @@
+// Supervised warm start of the embedded policy on calculator-agent demonstrations.
+//
+//   pnpm exec tsx scripts/pretrain_tinylm.ts --minutes 90 --workers 2
+//
+// Data: the upstream calculator CSV (its `expression` column gives the gold tool call; answers are recomputed
+// exactly) minus a held-out 10% of its expressions, plus the tutorial's own generated questions. Every
+// demonstration is tokenized exactly as a rollout is (prompt, sampled turn, tool reply, sampled turn), and only
+// the assistant turns train. Seeded; writes the weights, a validation-accuracy curve (CSV) and a log.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import type { TrainingSample } from '@ajet/spec';
+import {
+  AdamW,
+  buildWordList,
+  IM_END,
+  initializeParameters,
+  readModelFolder,
+  TinyLmBackbone,
+  TinyTokenizer,
+  type TransformerConfig,
+} from '@ajet/tinylm';
+import { runCalculator } from '@ajet/tools';
+import {
+  CALCULATOR_SYSTEM_PROMPT,
+  type CalculatorRow,
+  demonstration,
+  isClose,
+  lastNumber,
+  readCalculatorCsv,
+  readCalculatorJsonl,
+  splitRows,
+} from './internal/calculator-demonstrations.ts';
+import { createRandom } from './internal/random.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '90' },
+    workers: { type: 'string', default: '2' },
+    seed: { type: 'string', default: '1' },
+    csv: { type: 'string', default: join(ROOT, '../shared/data/calculator/calculator_train.csv') },
+    out: { type: 'string', default: join(ROOT, 'packages/tinylm/weights/tinylm-calculator') },
+    continue: { type: 'boolean', default: false },
+    'eval-every-s': { type: 'string', default: '240' },
+    'batch-size': { type: 'string', default: '16' },
+    lr: { type: 'string', default: '0.002' },
+  },
+});
+const minutes = Number(values.minutes);
+const workerCount = Math.max(1, Number(values.workers));
+const seed = Number(values.seed);
+const batchSize = Number(values['batch-size']);
+const peakLr = Number(values.lr);
+const outDir = resolve(values.out);
+const logFile = join(outDir, 'pretrain-log.txt');
+const curveFile = join(outDir, 'pretrain-curve.csv');
+
+/** Rows held out for validation: the same split the benchmark uses. */
+export const HOLDOUT = { seed: 7, fraction: 0.1 };
+
+const csvRows = readCalculatorCsv(values.csv);
+const { train: csvTrain, validation } = splitRows(csvRows, HOLDOUT);
+const tutorialRows = readCalculatorJsonl(join(ROOT, 'tutorial/example_calculator_agent/data/train.jsonl'));
+const trainRows: CalculatorRow[] = [...csvTrain, ...tutorialRows];
+
+mkdirSync(outDir, { recursive: true });
+const log = async (line: string) => {
+  const stamped = `${new Date().toISOString()} ${line}`;
+  console.log(stamped);
+  await appendFile(logFile, `${stamped}\n`);
+};
+
+function buildTokenizer(): TinyTokenizer {
+  const texts = [
+    ...trainRows.flatMap((row) => demonstration(row).map((message) => message.content)),
+    CALCULATOR_SYSTEM_PROMPT,
+  ];
+  const words = buildWordList({
+    texts,
+    minCount: 3,
+    always: [
+      'system',
+      'user',
+      'assistant',
+      'tool',
+      '<calculator>',
+      '</calculator>',
+      '<output>',
+      '</output>',
+      'operation',
+      'operands',
+    ],
+  });
+  return new TinyTokenizer({ pointers: 40, words });
+}
+
+let initial: { config: TransformerConfig; tokenizer: TinyTokenizer; params: Float32Array };
+if (values.continue && existsSync(join(outDir, 'model.json'))) {
+  const { file, params } = await readModelFolder(outDir);
+  initial = { config: file.transformer, tokenizer: new TinyTokenizer(file.tokenizer), params };
+} else {
+  const tokenizer = buildTokenizer();
+  const config: TransformerConfig = {
+    vocabSize: tokenizer.vocabSize,
+    dModel: 64,
+    nHeads: 4,
+    nLayers: 2,
+    dFeedForward: 256,
+    maxSeqLen: 384,
+  };
+  initial = { config, tokenizer, params: initializeParameters(config, createRandom(seed)) };
+}
+
+const shared = new SharedArrayBuffer(initial.params.byteLength);
+const params = new Float32Array(shared);
+params.set(initial.params);
+const backbone = new TinyLmBackbone({
+  name: 'tinylm-calculator',
+  config: initial.config,
+  tokenizer: initial.tokenizer.toJSON(),
+  params,
+  seed,
+});
+
+/** Tokenizes a demonstration the way a rollout records it: prompt, then sampled turns and tool replies. */
+async function toSample(row: CalculatorRow): Promise<TrainingSample> {
+  const messages = demonstration(row);
+  const prompt = (await backbone.renderChat({ messages: messages.slice(0, 2) })).tokenIds;
+  const firstTurn = [
+    ...backbone.tokenizer.encode(messages[2]?.content ?? '', backbone.tokenizer.tableOf(prompt)),
+    IM_END,
+  ];
+  const sequence = [...prompt, ...firstTurn];
+  const increment = (
+    await backbone.renderChat({ messages: messages.slice(0, 4), prefix: { tokenIds: sequence, messageCount: 3 } })
+  ).tokenIds;
+  const beforeSecond = [...sequence, ...increment];
+  const secondTurn = [
+    ...backbone.tokenizer.encode(messages[4]?.content ?? '', backbone.tokenizer.tableOf(beforeSecond)),
+    IM_END,
+  ];
+  const tokenIds = [...beforeSecond, ...secondTurn];
+  const lossMask = [
+    ...prompt.map(() => 0),
+    ...firstTurn.map(() => 1),
+    ...increment.map(() => 0),
+    ...secondTurn.map(() => 1),
+  ];
+  return { tokenIds, lossMask, samplerLogprobs: tokenIds.map(() => 0), advantage: 0 };
+}
+
+const samples = (await Promise.all(trainRows.map(toSample))).filter(
+  (sample) => sample.tokenIds.length <= initial.config.maxSeqLen,
+);
+const lengths = samples.map((sample) => sample.tokenIds.length).sort((a, b) => a - b);
+await log(
+  `rows: ${csvTrain.length} CSV + ${tutorialRows.length} tutorial train, ${validation.length} CSV held out; ` +
+    `vocab ${backbone.tokenizer.vocabSize}; params ${params.length}; sequence length median ${lengths[lengths.length >> 1]} max ${lengths.at(-1)}; ` +
+    `${workerCount} workers, batch ${batchSize}, lr ${peakLr}, ${minutes} min`,
+);
+
+/** Greedy agent episodes on held-out rows: call, tool reply, answer. */
+async function evaluate(rows: readonly CalculatorRow[]): Promise<number> {
+  let correct = 0;
+  const maxSeqLen = initial.config.maxSeqLen;
+  for (const row of rows) {
+    const messages = demonstration(row).slice(0, 2);
+    const prompt = (await backbone.renderChat({ messages })).tokenIds;
+    if (prompt.length + 8 >= maxSeqLen) continue;
+    const [call] = (await backbone.sample({ promptIds: prompt, sampling: { temperature: 0, maxTokens: 160 } }))
+      .completions;
+    if (!call) continue;
+    const body = /<calculator>([\s\S]*?)<\/calculator>/.exec(call.text)?.[1];
+    if (body === undefined) continue;
+    const sequence = [...prompt, ...call.tokenIds];
+    const toolMessages = [
+      ...messages,
+      { role: 'assistant' as const, content: call.text },
+      { role: 'user' as const, content: `<output>${runCalculator(body)}</output>` },
+    ];
+    const increment = (
+      await backbone.renderChat({ messages: toolMessages, prefix: { tokenIds: sequence, messageCount: 3 } })
+    ).tokenIds;
+    if (sequence.length + increment.length + 8 >= maxSeqLen) continue;
+    const [answer] = (
+      await backbone.sample({ promptIds: [...sequence, ...increment], sampling: { temperature: 0, maxTokens: 40 } })
+    ).completions;
+    if (answer && isClose(lastNumber(answer.text), Number(row.answer))) correct += 1;
+  }
+  return correct / Math.max(1, rows.length);
+}
+
+const workerUrl = new URL('./internal/ts-worker.mjs', import.meta.url);
+const workerEntry = new URL('./pretrain-worker.ts', workerUrl).href;
+const workers = Array.from({ length: workerCount }, () => {
+  const grads = new SharedArrayBuffer(initial.params.byteLength);
+  const worker = new Worker(workerUrl, {
+    workerData: {
+      entry: workerEntry,
+      config: initial.config,
+      tokenizer: initial.tokenizer.toJSON(),
+      params: shared,
+      grads,
+    },
+  });
+  return { worker, grads: new Float32Array(grads) };
+});
+
+function runWorker(index: number, batch: TrainingSample[], lossScale: number): Promise<{ loss: number }> {
+  const entry = workers[index];
+  if (!entry) throw new Error('no worker');
+  return new Promise((resolvePromise, reject) => {
+    const onError = (error: Error) => reject(error);
+    entry.worker.once('error', onError);
+    entry.worker.once('message', (result: { loss: number }) => {
+      entry.worker.off('error', onError);
+      resolvePromise(result);
+    });
+    entry.worker.postMessage({ samples: batch, lossScale });
+  });
+}
+
+const optimizer = new AdamW(params.length);
+const random = createRandom(seed + 1);
+const order = samples.map((_, index) => index);
+let cursor = order.length;
+const evalRows = validation.slice(0, 100);
+const started = performance.now();
+const deadline = started + minutes * 60_000;
+let step = 0;
+let nextEval = started;
+let best = -1;
+let lossEma = 0;
+if (!existsSync(curveFile) || !values.continue) writeFileSync(curveFile, 'elapsed_s,step,train_loss,val_accuracy\n');
+
+async function save(note: string): Promise<void> {
+  await backbone.saveState({ path: outDir, includeOptimizer: false });
+  const modelFile = backbone.modelFile(note);
+  writeFileSync(join(outDir, 'model.json'), `${JSON.stringify({ ...modelFile, policyVersion: 0 }, null, 1)}\n`);
+}
+
+while (performance.now() < deadline) {
+  if (performance.now() >= nextEval) {
+    const accuracy = await evaluate(evalRows);
+    const elapsed = (performance.now() - started) / 1000;
+    await appendFile(curveFile, `${elapsed.toFixed(0)},${step},${lossEma.toFixed(4)},${accuracy.toFixed(4)}\n`);
+    await log(
+      `step ${step} elapsed ${elapsed.toFixed(0)} s loss ${lossEma.toFixed(4)} held-out greedy accuracy ${(accuracy * 100).toFixed(1)}%`,
+    );
+    if (accuracy >= best) {
+      best = accuracy;
+      await save(
+        `pretrain_tinylm.ts seed ${seed}: step ${step}, ${elapsed.toFixed(0)} s, held-out greedy accuracy ${(accuracy * 100).toFixed(1)}% on ${evalRows.length} CSV rows`,
+      );
+    }
+    nextEval = performance.now() + Number(values['eval-every-s']) * 1000;
+  }
+  const batch: TrainingSample[] = [];
+  while (batch.length < batchSize) {
+    if (cursor >= order.length) {
+      for (let index = order.length - 1; index > 0; index--) {
+        const other = Math.floor(random() * (index + 1));
+        [order[index], order[other]] = [order[other] as number, order[index] as number];
+      }
+      cursor = 0;
+    }
+    batch.push(samples[order[cursor++] as number] as TrainingSample);
+  }
+  const tokens = (list: TrainingSample[]) =>
+    list.reduce((sum, sample) => sum + sample.lossMask.reduce((a, b) => a + b, 0), 0);
+  const total = tokens(batch);
+  const parts = workers.map((_, index) => batch.filter((__, position) => position % workers.length === index));
+  const results = await Promise.all(parts.map((part, index) => runWorker(index, part, tokens(part) / total)));
+  backbone.grads.fill(0);
+  for (const { grads } of workers) {
+    for (let index = 0; index < grads.length; index++)
+      backbone.grads[index] = (backbone.grads[index] as number) + (grads[index] as number);
+    grads.fill(0);
+  }
+  const progress = (performance.now() - started) / (deadline - started);
+  const warmup = Math.min(1, (step + 1) / 100);
+  const learningRate = peakLr * warmup * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+  optimizer.apply({
+    params,
+    grads: backbone.grads,
+    settings: { learningRate, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 },
+  });
+  const loss = results.reduce((sum, result) => sum + result.loss, 0);
+  lossEma = step === 0 ? loss : 0.98 * lossEma + 0.02 * loss;
+  step += 1;
+  if (step % 50 === 0) await log(`step ${step} loss ${lossEma.toFixed(4)} lr ${learningRate.toExponential(2)}`);
+}
+const accuracy = await evaluate(evalRows);
+const elapsed = (performance.now() - started) / 1000;
+await appendFile(curveFile, `${elapsed.toFixed(0)},${step},${lossEma.toFixed(4)},${accuracy.toFixed(4)}\n`);
+await log(
+  `final: step ${step} held-out greedy accuracy ${(accuracy * 100).toFixed(1)}% (best ${(best * 100).toFixed(1)}%)`,
+);
+if (accuracy >= best) {
+  await save(
+    `pretrain_tinylm.ts seed ${seed}: step ${step}, ${elapsed.toFixed(0)} s, held-out greedy accuracy ${(accuracy * 100).toFixed(1)}% on ${evalRows.length} CSV rows`,
+  );
+}
+for (const { worker } of workers) await worker.terminate();
