@@ -1,4 +1,6 @@
 import { AjetError, ConfigError } from '@ajet/spec';
+import { judgeCommand } from './commands/judge-command.ts';
+import { toolCommand } from './commands/tool-command.ts';
 import { TRAIN_HELP, trainCommand } from './commands/train-command.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -8,7 +10,10 @@ export interface Subcommand {
 }
 
 /** `ajet <name> …`; each loads its module only when used. */
-export const subcommands: Record<string, Subcommand> = {};
+export const subcommands: Record<string, Subcommand> = {
+  tool: { summary: 'run one call of a tool and print the result', run: toolCommand },
+  judge: { summary: 'judge prediction/reference cases from a JSONL file', run: judgeCommand },
+};
 
 function help(): string {
   const lines = Object.entries(subcommands).map(([name, command]) => `  ajet ${name.padEnd(10)} ${command.summary}`);

@@ -4,6 +4,7 @@ import { AjetError } from '@ajet/spec';
 import { builtins } from '../builtins.ts';
 import { consoleObserver } from '../console-observer.ts';
 import { createBackbone } from '../create-backbone.ts';
+import { combineObservers, ProgressLine } from '../progress-line.ts';
 import { UsageError } from '../usage-error.ts';
 
 export const TRAIN_HELP = `Usage:
