@@ -5,10 +5,7 @@ import { RecordingBackbone } from '@ajet/spec/test';
 import { createTinyLm } from '@ajet/tinylm';
 
 /** The backbone for `ajet.backbone` and `ajet.model.path`. */
-export async function createBackbone(
-  config: AjetConfig,
-  context: { configDir: string } = { configDir: process.cwd() },
-): Promise<CreatedBackbone> {
+export async function createBackbone(config: AjetConfig): Promise<CreatedBackbone> {
   const path = config.model.path;
   if (config.backbone === 'debug') {
     if (path === 'builtin:recording') {

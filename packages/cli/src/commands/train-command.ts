@@ -86,13 +86,21 @@ export async function trainCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A progress bar on a terminal; plain lines in CI and pipes.
+  const progress = process.stderr.isTTY && !process.env.CI ? new ProgressLine(process.stderr) : undefined;
+  const printLine = (line: string) => {
+    progress?.clear();
+    log(line);
+  };
+  const lines = consoleObserver({ write: printLine });
+  const observer = progress ? combineObservers(lines, progress.observer()) : lines;
   const result = await runJob({
     loaded,
     mode: values.mode,
     experimentDir: values['experiment-dir'],
     builtins,
     createBackbone,
-    observer: consoleObserver({ write: log }),
+    observer,
     signal: controller.signal,
     resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),
   });
