@@ -7,6 +7,11 @@ export const builtins: BuiltinRegistry = {
     reference: '@ajet/readers->DatasetFileReader',
     load: () => import('@ajet/readers'),
   },
+  huggingface_dat_repo: {
+    kind: 'task_reader',
+    reference: '@ajet/readers->HuggingFaceDatRepoReader',
+    load: () => import('@ajet/readers'),
+  },
   react_agent: { kind: 'workflow', reference: '@ajet/workflows->ReactAgent', load: () => import('@ajet/workflows') },
   math_answer: { kind: 'judge', reference: '@ajet/judges->MathAnswerJudge', load: () => import('@ajet/judges') },
   calculator: { kind: 'tool', reference: '@ajet/tools->CalculatorTool', load: () => import('@ajet/tools') },

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, DatasetError, type PluginContext, type Split, type Task, type TaskReader } from '@ajet/spec';
 import { z } from 'zod';
 import { formatOf, type RowFormat, readRows } from './read-rows.ts';
-import { fieldMappingSchema, type RowProblem, rowToTask } from './task-mapping.ts';
+import { type BadRowReport, fieldMappingSchema, summarizeBadRows, tasksFromRows } from './task-mapping.ts';
 
 const splitSchema = z.strictObject({ file_path: z.string().min(1) });
 
@@ -15,13 +15,6 @@ const settingsSchema = fieldMappingSchema.extend({
 });
 
 export type DatasetFileSettings = z.output<typeof settingsSchema>;
-
-export interface BadRowReport {
-  file: string;
-  total: number;
-  skipped: number;
-  first?: { row: number; problem: RowProblem };
-}
 
 /** `dataset_file`: tasks from a .jsonl/.json/.csv/.parquet file per split. */
 export class DatasetFileReader implements TaskReader {
@@ -61,34 +54,17 @@ export class DatasetFileReader implements TaskReader {
       }
       throw error;
     }
-    const report: BadRowReport = { file, total: rows.length, skipped: 0 };
-    this.reports.push(report);
-    for (const [index, row] of rows.entries()) {
-      const task = rowToTask({ row, index, mapping: this.settings });
-      if (typeof task === 'string') {
-        if (this.settings.on_bad_row === 'fail') {
-          throw new DatasetError(task, {
-            code: 'DATASET_BAD_ROW',
-            file,
-            row: index + 1,
-            hint: 'Fix the row, map the right fields (query_field, answer_field), or set task_reader.on_bad_row: skip.',
-          });
-        }
-        report.skipped += 1;
-        report.first ??= { row: index + 1, problem: task };
-        continue;
-      }
-      yield task;
-    }
+    yield* tasksFromRows({
+      rows,
+      file,
+      onBadRow: this.settings.on_bad_row,
+      mapping: this.settings,
+      reports: this.reports,
+    });
   }
 
   /** One line per file that had bad rows, e.g. `skipped 12 of 240 rows in train.jsonl (first: row 7: empty question)`. */
   badRowSummary(): string[] {
-    return this.reports
-      .filter((report) => report.skipped > 0)
-      .map(
-        (report) =>
-          `skipped ${report.skipped} of ${report.total} rows in ${report.file} (first: row ${report.first?.row}: ${report.first?.problem})`,
-      );
+    return summarizeBadRows(this.reports);
   }
 }

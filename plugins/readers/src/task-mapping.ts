@@ -1,4 +1,4 @@
-import type { Task } from '@ajet/spec';
+import { DatasetError, type Task } from '@ajet/spec';
 import { z } from 'zod';
 import type { Row } from './read-rows.ts';
 
@@ -51,4 +51,51 @@ export function rowToTask(options: { row: Row; index: number; mapping: FieldMapp
       ...(hashes ? { solution: answerText, answer: (hashes[1] ?? '').trim() } : { answer: answerText }),
     },
   };
+}
+
+export interface BadRowReport {
+  file: string;
+  total: number;
+  skipped: number;
+  first?: { row: number; problem: RowProblem };
+}
+
+/** Rows to tasks, skipping (and counting in `reports`) or failing on bad rows per `onBadRow`. */
+export function* tasksFromRows(options: {
+  rows: readonly Row[];
+  file: string;
+  onBadRow: 'skip' | 'fail';
+  mapping: FieldMapping;
+  reports: BadRowReport[];
+}): Generator<Task> {
+  const { rows, file, onBadRow, mapping } = options;
+  const report: BadRowReport = { file, total: rows.length, skipped: 0 };
+  options.reports.push(report);
+  for (const [index, row] of rows.entries()) {
+    const task = rowToTask({ row, index, mapping });
+    if (typeof task !== 'string') {
+      yield task;
+      continue;
+    }
+    if (onBadRow === 'fail') {
+      throw new DatasetError(task, {
+        code: 'DATASET_BAD_ROW',
+        file,
+        row: index + 1,
+        hint: 'Fix the row, map the right fields (query_field, answer_field), or set task_reader.on_bad_row: skip.',
+      });
+    }
+    report.skipped += 1;
+    report.first ??= { row: index + 1, problem: task };
+  }
+}
+
+/** One line per file that had bad rows, e.g. `skipped 12 of 240 rows in train.jsonl (first: row 7: empty question)`. */
+export function summarizeBadRows(reports: readonly BadRowReport[]): string[] {
+  return reports
+    .filter((report) => report.skipped > 0)
+    .map(
+      (report) =>
+        `skipped ${report.skipped} of ${report.total} rows in ${report.file} (first: row ${report.first?.row}: ${report.first?.problem})`,
+    );
 }
