@@ -23,13 +23,12 @@ import {
   TinyTokenizer,
   type TransformerConfig,
 } from '@ajet/tinylm';
-import { runCalculator } from '@ajet/tools';
 import {
   CALCULATOR_SYSTEM_PROMPT,
   type CalculatorRow,
   demonstration,
-  isClose,
-  lastNumber,
+  evaluateCalculatorAgent,
+  HOLDOUT,
   readCalculatorCsv,
   readCalculatorJsonl,
   splitRows,
@@ -58,9 +57,6 @@ const peakLr = Number(values.lr);
 const outDir = resolve(values.out);
 const logFile = join(outDir, 'pretrain-log.txt');
 const curveFile = join(outDir, 'pretrain-curve.csv');
-
-/** Rows held out for validation: the same split the benchmark uses. */
-export const HOLDOUT = { seed: 7, fraction: 0.1 };
 
 const csvRows = readCalculatorCsv(values.csv);
 const { train: csvTrain, validation } = splitRows(csvRows, HOLDOUT);
@@ -165,33 +161,7 @@ await log(
 
 /** Greedy agent episodes on held-out rows: call, tool reply, answer. */
 async function evaluate(rows: readonly CalculatorRow[]): Promise<number> {
-  let correct = 0;
-  const maxSeqLen = initial.config.maxSeqLen;
-  for (const row of rows) {
-    const messages = demonstration(row).slice(0, 2);
-    const prompt = (await backbone.renderChat({ messages })).tokenIds;
-    if (prompt.length + 8 >= maxSeqLen) continue;
-    const [call] = (await backbone.sample({ promptIds: prompt, sampling: { temperature: 0, maxTokens: 160 } }))
-      .completions;
-    if (!call) continue;
-    const body = /<calculator>([\s\S]*?)<\/calculator>/.exec(call.text)?.[1];
-    if (body === undefined) continue;
-    const sequence = [...prompt, ...call.tokenIds];
-    const toolMessages = [
-      ...messages,
-      { role: 'assistant' as const, content: call.text },
-      { role: 'user' as const, content: `<output>${runCalculator(body)}</output>` },
-    ];
-    const increment = (
-      await backbone.renderChat({ messages: toolMessages, prefix: { tokenIds: sequence, messageCount: 3 } })
-    ).tokenIds;
-    if (sequence.length + increment.length + 8 >= maxSeqLen) continue;
-    const [answer] = (
-      await backbone.sample({ promptIds: [...sequence, ...increment], sampling: { temperature: 0, maxTokens: 40 } })
-    ).completions;
-    if (answer && isClose(lastNumber(answer.text), Number(row.answer))) correct += 1;
-  }
-  return correct / Math.max(1, rows.length);
+  return (await evaluateCalculatorAgent({ backbone, rows, temperature: 0 })).accuracy;
 }
 
 const workerUrl = new URL('./internal/ts-worker.mjs', import.meta.url);

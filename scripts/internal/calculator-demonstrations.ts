@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ChatMessage } from '@ajet/spec';
+import type { Backbone, ChatMessage } from '@ajet/spec';
 import { parseExpression, runCalculator, toYaml } from '@ajet/tools';
 import { parse } from 'csv-parse/sync';
 
@@ -57,6 +57,57 @@ export function demonstration(row: CalculatorRow): ChatMessage[] {
     { role: 'user', content: `<output>${row.answer}</output>` },
     { role: 'assistant', content: `The answer is ${row.answer}.` },
   ];
+}
+
+/** The held-out 10% of the calculator CSV's expressions: pretraining never sees them; the benchmark scores on them. */
+export const HOLDOUT = { seed: 7, fraction: 0.1 };
+
+/**
+ * Runs the calculator agent on `rows` with the backbone directly (call, tool reply, answer) and returns the share
+ * answered correctly. Greedy at temperature 0; seeded sampling otherwise.
+ */
+export async function evaluateCalculatorAgent(options: {
+  backbone: Backbone;
+  rows: readonly CalculatorRow[];
+  temperature: number;
+  seed?: number;
+}): Promise<{ accuracy: number; sampledTokens: number; seconds: number }> {
+  const { backbone, rows, temperature } = options;
+  const { maxModelLen } = (await backbone.getInfo()).capabilities;
+  const started = performance.now();
+  let correct = 0;
+  let sampledTokens = 0;
+  for (const [index, row] of rows.entries()) {
+    const seed = (options.seed ?? 0) * 100_003 + index;
+    const messages = demonstration(row).slice(0, 2);
+    const prompt = (await backbone.renderChat({ messages })).tokenIds;
+    if (prompt.length + 8 >= maxModelLen) continue;
+    const [call] = (await backbone.sample({ promptIds: prompt, sampling: { temperature, maxTokens: 160, seed } }))
+      .completions;
+    if (!call) continue;
+    sampledTokens += call.tokenIds.length;
+    const body = /<calculator>([\s\S]*?)<\/calculator>/.exec(call.text)?.[1];
+    if (body === undefined) continue;
+    const sequence = [...prompt, ...call.tokenIds];
+    const withReply: ChatMessage[] = [
+      ...messages,
+      { role: 'assistant', content: call.text },
+      { role: 'user', content: `<output>${runCalculator(body)}</output>` },
+    ];
+    const increment = (
+      await backbone.renderChat({ messages: withReply, prefix: { tokenIds: sequence, messageCount: 3 } })
+    ).tokenIds;
+    if (sequence.length + increment.length + 8 >= maxModelLen) continue;
+    const [answer] = (
+      await backbone.sample({
+        promptIds: [...sequence, ...increment],
+        sampling: { temperature, maxTokens: 40, seed: seed + 1 },
+      })
+    ).completions;
+    sampledTokens += answer?.tokenIds.length ?? 0;
+    if (answer && isClose(lastNumber(answer.text), Number(row.answer))) correct += 1;
+  }
+  return { accuracy: correct / Math.max(1, rows.length), sampledTokens, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The last number in a reply. */

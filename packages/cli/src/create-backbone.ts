@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
+import { GrpcBackbone } from '@ajet/backbone-grpc';
 import type { AjetConfig, CreatedBackbone } from '@ajet/core';
-import { ConfigError } from '@ajet/spec';
 import { RecordingBackbone } from '@ajet/spec/test';
 import { createTinyLm } from '@ajet/tinylm';
 
@@ -18,9 +18,14 @@ export async function createBackbone(config: AjetConfig): Promise<CreatedBackbon
     const backbone = await createTinyLm({ modelPath, seed: config.seed });
     return { backbone, description: `tinylm ${path} (in process, CPU)` };
   }
-  throw new ConfigError('the grpc backbone is not available in this build yet', {
-    code: 'CONFIG_INVALID',
-    keyPath: 'ajet.backbone',
-    hint: 'Use --backbone debug (the embedded policy, or model.endpoint for an OpenAI-compatible server).',
+  const { grpc } = config.backbones;
+  const backbone = new GrpcBackbone({
+    address: grpc.address,
+    token: process.env[grpc.tokenEnv] || undefined,
+    tls: grpc.tls,
+    deadlineMs: grpc.deadlineS * 1000,
   });
+  // Fail before any rollout when the server is not there.
+  const info = await backbone.getInfo();
+  return { backbone, description: `grpc ${grpc.address} (model ${info.model})` };
 }

@@ -1,5 +1,6 @@
 import { AjetError, ConfigError } from '@ajet/spec';
 import { judgeCommand } from './commands/judge-command.ts';
+import { serveCommand } from './commands/serve-command.ts';
 import { toolCommand } from './commands/tool-command.ts';
 import { TRAIN_HELP, trainCommand } from './commands/train-command.ts';
 import { UsageError } from './usage-error.ts';
@@ -11,6 +12,7 @@ export interface Subcommand {
 
 /** `ajet <name> …`; each loads its module only when used. */
 export const subcommands: Record<string, Subcommand> = {
+  serve: { summary: 'serve the embedded policy over gRPC (ajet.v1.Backend)', run: serveCommand },
   tool: { summary: 'run one call of a tool and print the result', run: toolCommand },
   judge: { summary: 'judge prediction/reference cases from a JSONL file', run: judgeCommand },
 };

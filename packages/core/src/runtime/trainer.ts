@@ -339,12 +339,23 @@ export class Trainer {
     }
 
     const episodes = groups.flat();
+    // A backend that is gone fails every episode: stop with its error rather than run empty steps.
+    const backboneFailure = episodes.every((result) => result.error)
+      ? episodes.find((result) => result.error?.kind === 'backbone')?.error
+      : undefined;
     const trajectoryRecords = await this.episodeRecords({ step, episodes: grouped });
     await writeTrajectories({
       experimentDir: this.options.experimentDir,
       name: `step-${step}`,
       records: trajectoryRecords,
     });
+    if (backboneFailure) {
+      throw new AjetError(`Every episode of step ${step} failed; the backend: ${backboneFailure.message}`, {
+        code: 'BACKEND_FAILED',
+        blame: 'system',
+        hint: 'Nothing of this step trained; the experiment folder keeps the steps before it (resume with --resume).',
+      });
+    }
     if (firstFatal?.error) {
       const { error } = firstFatal;
       throw new AjetError(`Episode ${error.taskTag} failed (${error.kind}): ${error.message}`, {

@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util';
+import { serveBackbone } from '@ajet/backbone-grpc';
+import { createTinyLm } from '@ajet/tinylm';
+import { UsageError } from '../usage-error.ts';
+
+const HELP = `Usage:
+  ajet serve --model builtin:tinylm-calculator [--host 127.0.0.1] [--port 50051] [--token T] [--seed N]
+
+Serves the embedded policy (or a folder a run saved) as ajet.v1.Backend over gRPC, for --backbone grpc.
+Stops on SIGTERM/SIGINT after the call in flight. A token is required for every call when given; serving beyond
+loopback without one prints a warning.
+`;
+
+/** `ajet serve`: the TypeScript reference server over the embedded policy. */
+export async function serveCommand(argv: string[]): Promise<number> {
+  let values: { model?: string; host?: string; port?: string; token?: string; seed?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '50051' },
+        token: { type: 'string' },
+        seed: { type: 'string', default: '0' },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'ajet serve');
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!values.model) throw new UsageError('missing --model (e.g. builtin:tinylm-calculator)', 'ajet serve');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0..65535, not "${values.port}"`, 'ajet serve');
+  const log = (line: string) => process.stderr.write(`ajet serve: ${line}\n`);
+  const backbone = await createTinyLm({ modelPath: values.model, seed: Number(values.seed) });
+  const served = await serveBackbone({
+    backbone,
+    host: values.host,
+    port,
+    token: values.token ?? process.env.AJET_BACKEND_TOKEN,
+    log,
+  });
+  log(`listening on ${served.address} (model ${values.model})`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      log(`${signal}: finishing the call in flight, then stopping`);
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await served.shutdown();
+  await backbone.close();
+  log('stopped');
+  return 0;
+}

@@ -1,0 +1,195 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MetricsRecord } from '@ajet/spec';
+import { afterEach, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
+
+const AJET_BIN = join(REPO_ROOT, 'packages/cli/bin/ajet.js');
+const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';
+const SMALL = [
+  '--set',
+  'trainer_common.total_training_steps=2',
+  '--set',
+  'data.train_batch_size=2',
+  '--set',
+  'rollout.num_repeat=4',
+  '--set',
+  'trainer_common.val_before_train=false',
+  '--set',
+  'trainer_common.test_freq=0',
+  '--set',
+  'trainer_common.save_freq=0',
+  '--seed',
+  '3',
+];
+const servers: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const server of servers.splice(0)) server.kill('SIGKILL');
+});
+
+async function startServer(
+  args: string[] = [],
+): Promise<{ child: ChildProcess; address: string; stderr: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [AJET_BIN, 'serve', '--model', 'builtin:tinylm-calculator', '--port', '0', ...args],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  servers.push(child);
+  let stderr = '';
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (\S+)/.exec(stderr);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+  return { child, address, stderr: () => stderr };
+}
+
+function metrics(dir: string): MetricsRecord[] {
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as MetricsRecord);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('--backbone grpc against ajet serve', () => {
+  it('trains the calculator tutorial remotely with the same rollouts as in process, and stops on SIGTERM', async () => {
+    const server = await startServer(['--token', 'sesame']);
+    const remoteDir = join(mkdtempSync(join(tmpdir(), 'ajet-grpc-')), 'run');
+    const remote = await runAjet(
+      [
+        '--conf',
+        CONF,
+        '--backbone',
+        'grpc',
+        '--set',
+        `backbones.grpc.address=${server.address}`,
+        ...SMALL,
+        '--experiment-dir',
+        remoteDir,
+      ],
+      { env: { AJET_BACKEND_TOKEN: 'sesame' } },
+    );
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(remote.stderr).toMatch(/with grpc 127\.0\.0\.1:\d+ \(model tinylm-calculator\)/);
+    const localDir = join(mkdtempSync(join(tmpdir(), 'ajet-local-')), 'run');
+    const local = await runAjet(['--conf', CONF, '--backbone', 'debug', ...SMALL, '--experiment-dir', localDir]);
+    expect(local.code, local.stderr).toBe(0);
+    const [remoteFirst] = metrics(remoteDir);
+    const [localFirst] = metrics(localDir);
+    for (const name of ['reward/mean', 'tokens/sampled', 'tokens/trained', 'groups/skipped']) {
+      expect(remoteFirst?.metrics[name], name).toBe(localFirst?.metrics[name]);
+    }
+    if (localFirst?.metrics['train/loss'] !== undefined) {
+      expect(Math.abs((remoteFirst?.metrics['train/loss'] ?? 0) - localFirst.metrics['train/loss'])).toBeLessThan(1e-4);
+    }
+    server.child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => server.child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(server.stderr()).toMatch(/SIGTERM: finishing the call in flight, then stopping\n.*stopped/s);
+  }, 240_000);
+
+  it('a server killed mid-step is a clear error within the deadline, and the experiment folder keeps what was written', async () => {
+    const server = await startServer();
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-grpc-kill-')), 'run');
+    const run = spawn(
+      process.execPath,
+      [
+        AJET_BIN,
+        '--conf',
+        CONF,
+        '--backbone',
+        'grpc',
+        '--set',
+        `backbones.grpc.address=${server.address}`,
+        '--set',
+        'backbones.grpc.deadline_s=5',
+        ...SMALL,
+        '--set',
+        'trainer_common.total_training_steps=50',
+        '--experiment-dir',
+        dir,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    run.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => run.on('close', resolve));
+    const deadline = Date.now() + 120_000;
+    while (!existsSync(join(dir, 'metrics.jsonl')) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    server.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    const code = await exited;
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/ajet: error: .*(unreachable|stopped answering|deadline).*\(127\.0\.0\.1:\d+\)/);
+    expect(existsSync(join(dir, 'config.yaml'))).toBe(true);
+    expect(metrics(dir).length).toBeGreaterThanOrEqual(1);
+  }, 240_000);
+
+  it('an unreachable address and a wrong token fail before any rollout with a line naming the address', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'ajet-grpc-none-'));
+    const unreachable = await runAjet([
+      '--conf',
+      CONF,
+      '--backbone',
+      'grpc',
+      '--set',
+      `backbones.grpc.address=127.0.0.1:${port}`,
+      '--experiment-dir',
+      dir,
+    ]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr.split('\n')[0]).toMatch(
+      new RegExp(
+        `ajet: error: GetInfo: the backend is unreachable.*\\(127\\.0\\.0\\.1:${port}\\) Check that the server runs`,
+      ),
+    );
+    const server = await startServer(['--token', 'right']);
+    const refused = await runAjet(
+      [
+        '--conf',
+        CONF,
+        '--backbone',
+        'grpc',
+        '--set',
+        `backbones.grpc.address=${server.address}`,
+        '--experiment-dir',
+        dir,
+      ],
+      {
+        env: { AJET_BACKEND_TOKEN: 'wrong' },
+      },
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.split('\n')[0]).toMatch(/GetInfo: the backend refused the token/);
+  }, 120_000);
+});
