@@ -90,7 +90,7 @@ const fatalCases: Case[] = [
     name: 'bad module string',
     yaml: () => baseYaml({ workflow: './no_such_file.ts->Agent' }),
     exitCode: 1,
-    firstLine: /No module file for workflow "\.\/no_such_file\.ts->Agent".*Check ajet\.rollout\.user_workflow/,
+    firstLine: /No module file for workflow ".*no_such_file\.ts->Agent".*Check ajet\.rollout\.user_workflow/,
   },
   {
     name: 'missing export lists what the module exports',

@@ -47,6 +47,6 @@ describe('ajet judge', () => {
     writeFileSync(join(folder, 'bad.jsonl'), '{"prediction": "1", "reference": "1"}\n{"prediction": 1}\n');
     const bad = await runAjet(['judge', 'math_answer', '--cases', join(folder, 'bad.jsonl')]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/bad\.jsonl row 2: expected \{"prediction"/);
+    expect(bad.stderr).toMatch(/bad\.jsonl row 2: not a judge case/);
   });
 });

@@ -14,5 +14,12 @@ export const builtins: BuiltinRegistry = {
   },
   react_agent: { kind: 'workflow', reference: '@ajet/workflows->ReactAgent', load: () => import('@ajet/workflows') },
   math_answer: { kind: 'judge', reference: '@ajet/judges->MathAnswerJudge', load: () => import('@ajet/judges') },
+  tool_discipline: {
+    kind: 'judge',
+    reference: '@ajet/judges->ToolDisciplineJudge',
+    load: () => import('@ajet/judges'),
+  },
+  llm_judge: { kind: 'judge', reference: '@ajet/judges->LlmJudge', load: () => import('@ajet/judges') },
+  weighted: { kind: 'judge', reference: '@ajet/judges->WeightedJudge', load: () => import('@ajet/judges') },
   calculator: { kind: 'tool', reference: '@ajet/tools->CalculatorTool', load: () => import('@ajet/tools') },
 };

@@ -1,77 +1,94 @@
-import type { Judge, JudgeResult, Trajectory, WorkflowOutput, WorkflowTask } from '@ajet/spec';
+import type { Judge, JudgeResult, PluginContext, Trajectory, WorkflowOutput, WorkflowTask } from '@ajet/spec';
 import { z } from 'zod';
-import { extractAnswer, normalizeAnswer, parseNumber } from './answer-extraction.ts';
+import { answersEquivalent } from './answers-equivalent.ts';
+import { extractAnswer, referenceFromSolution } from './extract-answer.ts';
 
-const settingsSchema = z.strictObject({
-  /** Task metadata field holding the reference; GSM8K's `#### N` tail is taken when present. */
-  reference_field: z.string().default('answer'),
-  /** Which `\boxed{}` counts when there are several. */
-  box: z.enum(['last', 'first']).default('last'),
-  tolerance: z
-    .strictObject({ relative: z.number().nonnegative().default(1e-6), absolute: z.number().nonnegative().default(0) })
-    .default({ relative: 1e-6, absolute: 0 }),
-});
+const mathAnswerSettings = z
+  .strictObject({
+    /** Which `\boxed{}` counts when the answer has several. */
+    box: z.enum(['first', 'last']).default('last'),
+    /** Task metadata field holding the reference; unset tries `answer`, `reference`, `ground_truth`. */
+    reference_field: z.string().min(1).optional(),
+    tolerance_relative: z.number().nonnegative().default(1e-6),
+    tolerance_absolute: z.number().nonnegative().default(0),
+    /** Compare non-numeric answers as expressions with mathjs. */
+    symbolic: z.boolean().default(true),
+  })
+  .transform((settings) => ({
+    box: settings.box,
+    referenceField: settings.reference_field,
+    tolerance: { relative: settings.tolerance_relative, absolute: settings.tolerance_absolute },
+    symbolic: settings.symbolic,
+  }));
 
-export type MathAnswerSettings = z.output<typeof settingsSchema>;
+export type MathAnswerSettings = z.output<typeof mathAnswerSettings>;
 
-/** `math_answer`: 1 when the final answer equals the reference as a number (or as normalized text), else 0. */
+const defaultReferenceFields = ['answer', 'reference', 'ground_truth'];
+
+/** Where the prediction comes from: `metadata.finalAnswer` when the workflow set one, else the last assistant message. */
+export function predictionSource(output: WorkflowOutput, trajectory: Trajectory): { text: string; from: string } {
+  const finalAnswer = output.metadata.finalAnswer;
+  if (typeof finalAnswer === 'string' && finalAnswer.trim() !== '') return { text: finalAnswer, from: 'final_answer' };
+  const lastAssistant = trajectory.messages.findLast((message) => message.role === 'assistant');
+  return { text: lastAssistant?.content ?? '', from: 'last_assistant_message' };
+}
+
+/** Rewards 1 when the episode's final answer equals the task's reference as a math answer, else 0. */
 export class MathAnswerJudge implements Judge {
-  static settings = settingsSchema;
+  static readonly settings = mathAnswerSettings;
   private readonly settings: MathAnswerSettings;
 
-  constructor(settings: MathAnswerSettings) {
-    this.settings = settingsSchema.parse(settings ?? {});
+  constructor(settings: MathAnswerSettings, _context?: PluginContext) {
+    this.settings = settings;
   }
 
-  /** The verdict for a prediction text against a reference text. */
-  judge(prediction: string, referenceText: string): JudgeResult {
-    const reference = (/####\s*(.+)$/m.exec(referenceText)?.[1] ?? referenceText).trim();
-    const extracted = extractAnswer(prediction, { box: this.settings.box });
-    if (!extracted) return { rawReward: 0, isSuccess: false, details: { reason: 'no answer found', reference } };
-    const normalizedPrediction = normalizeAnswer(extracted.answer);
-    const normalizedReference = normalizeAnswer(reference);
-    const predicted = parseNumber(normalizedPrediction);
-    const expected = parseNumber(normalizedReference);
-    let isSuccess: boolean;
-    let reason: string;
-    if (predicted !== undefined && expected !== undefined) {
-      const { relative, absolute } = this.settings.tolerance;
-      const difference = Math.abs(predicted - expected);
-      // Integers are exact: a tolerance on 192000000 must not accept 192000001.
-      const bothIntegers = Number.isInteger(predicted) && Number.isInteger(expected) && absolute < 1;
-      isSuccess = bothIntegers
-        ? predicted === expected
-        : difference <= Math.max(absolute, relative * Math.abs(expected));
-      reason = isSuccess ? 'numbers equal within tolerance' : `numbers differ (${predicted} vs ${expected})`;
-    } else {
-      const canonical = (text: string) => text.replace(/\s+/g, '').toLowerCase();
-      isSuccess = canonical(normalizedPrediction) === canonical(normalizedReference);
-      reason = isSuccess ? 'same text after normalization' : 'different text after normalization';
+  /** The verdict on one prediction text against one reference text (used by `ajet judge` too). */
+  judgeText(options: { prediction: string; reference: string; fromFinalAnswer?: boolean }): JudgeResult {
+    const extracted = extractAnswer(options.prediction, {
+      box: this.settings.box,
+      wholeTextFallback: options.fromFinalAnswer ?? false,
+    });
+    const reference = referenceFromSolution(options.reference);
+    if (!extracted) {
+      return { rawReward: 0, isSuccess: false, details: { reason: 'no_prediction', reference } };
     }
+    const verdict = answersEquivalent({
+      prediction: extracted.text,
+      reference,
+      tolerance: this.settings.tolerance,
+      symbolic: this.settings.symbolic,
+    });
     return {
-      rawReward: isSuccess ? 1 : 0,
-      isSuccess,
+      rawReward: verdict.equal ? 1 : 0,
+      isSuccess: verdict.equal,
       details: {
-        prediction: extracted.answer,
-        method: extracted.method,
-        normalizedPrediction,
-        normalizedReference,
-        reason,
+        prediction: extracted.text,
+        extraction: extracted.method,
+        reference,
+        normalizedPrediction: verdict.normalizedPrediction,
+        normalizedReference: verdict.normalizedReference,
+        reason: verdict.reason,
       },
     };
   }
 
   async computeReward(task: WorkflowTask, output: WorkflowOutput, trajectory: Trajectory): Promise<JudgeResult> {
-    const reference = task.task.metadata[this.settings.reference_field];
-    if (reference === undefined || reference === null || String(reference).trim() === '') {
+    const fields = this.settings.referenceField ? [this.settings.referenceField] : defaultReferenceFields;
+    const field = fields.find((name) => task.task.metadata[name] !== undefined && task.task.metadata[name] !== null);
+    const rawReference = field === undefined ? undefined : task.task.metadata[field];
+    if (typeof rawReference !== 'string' && typeof rawReference !== 'number') {
       return {
         rawReward: 0,
         isSuccess: false,
-        details: { reason: `task has no metadata.${this.settings.reference_field}` },
+        details: { reason: 'no_reference', triedFields: fields },
       };
     }
-    const lastAssistant = [...trajectory.messages].reverse().find((message) => message.role === 'assistant');
-    const prediction = output.metadata.finalAnswer ?? lastAssistant?.content ?? '';
-    return this.judge(prediction, String(reference));
+    const source = predictionSource(output, trajectory);
+    const result = this.judgeText({
+      prediction: source.text,
+      reference: String(rawReference),
+      fromFinalAnswer: source.from === 'final_answer',
+    });
+    return { ...result, details: { ...result.details, predictionFrom: source.from, referenceField: field } };
   }
 }

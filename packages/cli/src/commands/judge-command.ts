@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PluginLoader } from '@ajet/core';
-import { DatasetError, type Judge, type WorkflowTask } from '@ajet/spec';
-import { z } from 'zod';
+import { runJudgeCommand } from '@ajet/judges';
 import { builtins } from '../builtins.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -18,11 +17,6 @@ For each line {"prediction": …, "reference": …} prints one JSON verdict line
 Example:
   ajet judge math_answer --cases cases.jsonl --settings '{"tolerance": {"absolute": 0.1}}'
 `;
-
-const caseSchema = z.object({
-  prediction: z.union([z.string(), z.number()]).transform(String),
-  reference: z.union([z.string(), z.number()]).transform(String),
-});
 
 /** `ajet judge <name> --cases FILE`: a verdict per case, one JSON line each. */
 export async function judgeCommand(argv: string[]): Promise<number> {
@@ -59,50 +53,14 @@ export async function judgeCommand(argv: string[]): Promise<number> {
     }
   }
   const loader = new PluginLoader({ configDir: process.cwd(), builtins });
-  const judge = await loader.load<Judge>({ reference: positionals[0] as string, kind: 'judge', settings });
-  let text: string;
-  try {
-    text = readFileSync(values.cases, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${values.cases}: ${(error as Error).message}`, 'ajet judge');
-  }
-  const lines = text.split('\n');
-  for (const [index, line] of lines.entries()) {
-    if (line.trim().length === 0) continue;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (error) {
-      throw new DatasetError(`not JSON: ${(error as Error).message}`, {
-        code: 'DATASET_BAD_JSON',
-        file: values.cases,
-        row: index + 1,
-      });
-    }
-    const checked = caseSchema.safeParse(row);
-    if (!checked.success) {
-      throw new DatasetError('expected {"prediction": …, "reference": …}', {
-        code: 'DATASET_BAD_ROW',
-        file: values.cases,
-        row: index + 1,
-      });
-    }
-    const { prediction, reference } = checked.data;
-    const task: WorkflowTask = {
-      task: { taskId: String(index + 1), mainQuery: '', metadata: { answer: reference } },
-      episodeId: `case-${index + 1}`,
-      taskTag: `T${index + 1}#R0`,
-      split: 'validation',
-      repeatIndex: 0,
-    };
-    const verdict = await judge.computeReward(
-      task,
-      { metadata: { finalAnswer: prediction } },
-      { messages: [{ role: 'assistant', content: prediction }], calls: [], sequences: [] },
-    );
-    process.stdout.write(
-      `${JSON.stringify({ isSuccess: verdict.isSuccess, rawReward: verdict.rawReward, details: verdict.details ?? {} })}\n`,
-    );
+  if (!existsSync(values.cases)) throw new UsageError(`cannot read ${values.cases}: no such file`, 'ajet judge');
+  for await (const line of runJudgeCommand({
+    name: positionals[0] as string,
+    casesFile: values.cases,
+    settings,
+    context: loader.context(),
+  })) {
+    process.stdout.write(`${line}\n`);
   }
   return 0;
 }

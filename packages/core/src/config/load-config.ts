@@ -80,7 +80,7 @@ function readYamlFile(file: string, referencedBy: string | undefined): { tree: T
   return { tree, source: { label, document, lineCounter } };
 }
 
-/** Deep merge: mappings merge key by key; lists and scalars replace. Records which source set each leaf. */
+/** Deep merge: mappings merge key by key; lists, scalars and plugin settings blocks replace. Records provenance. */
 function mergeInto(options: {
   target: Tree;
   patch: Tree;
@@ -93,7 +93,9 @@ function mergeInto(options: {
     const path = [...prefix, key];
     const existing = target[key];
     provenance.set(path.join('.'), source);
-    if (isTree(value) && isTree(existing)) {
+    // A plugin's settings block belongs to the plugin the same file names: a later file replaces it whole.
+    const replaceWhole = key === 'settings' || key.endsWith('_settings');
+    if (isTree(value) && isTree(existing) && !replaceWhole) {
       mergeInto({ target: existing, patch: value, source, prefix: path, provenance });
     } else {
       target[key] = isTree(value) ? structuredClone(value) : value;
@@ -125,6 +127,23 @@ function setAt(tree: Tree, path: readonly string[], value: unknown): void {
   node[path.at(-1) as string] = value;
 }
 
+/**
+ * Relative paths in a file mean relative to that file, also when another file extends it: `./data/x.jsonl` and
+ * `./judge.ts->MyJudge` become absolute against the file's folder.
+ */
+function resolveRelativePaths(value: unknown, folder: string): unknown {
+  if (typeof value === 'string' && (value.startsWith('./') || value.startsWith('../'))) {
+    const arrow = value.lastIndexOf('->');
+    return arrow < 0
+      ? resolve(folder, value)
+      : `${resolve(folder, value.slice(0, arrow).trim())}->${value.slice(arrow + 2)}`;
+  }
+  if (Array.isArray(value)) return value.map((item) => resolveRelativePaths(item, folder));
+  if (isTree(value))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveRelativePaths(item, folder)]));
+  return value;
+}
+
 /** The file chain of `extends:`, base first. */
 function readChain(file: string, seen: string[], referencedBy?: string): { tree: Tree; source: Source }[] {
   const absolute = resolve(file);
@@ -137,7 +156,7 @@ function readChain(file: string, seen: string[], referencedBy?: string): { tree:
   }
   const loaded = readYamlFile(absolute, referencedBy);
   const { extends: parent, ...rest } = loaded.tree;
-  const own = { tree: rest, source: loaded.source };
+  const own = { tree: resolveRelativePaths(rest, dirname(absolute)) as Tree, source: loaded.source };
   if (parent === undefined || parent === null) return [own];
   const parents = Array.isArray(parent) ? parent : [parent];
   const chain: { tree: Tree; source: Source }[] = [];
