@@ -2,10 +2,10 @@
 // zeros) served on loopback; the runtime drives one-turn and five-turn workflows with 1…2,048 episodes in flight.
 // Printed side by side with the raw grpc-js Sample rate for the same payload and concurrency, no runtime.
 import { GrpcBackbone, serveBackbone } from '@ajet/backbone-grpc';
-import { encodeSampleRequest, loadBackendService } from '@ajet/proto';
+import { int32ToBytes, loadBackend } from '@ajet/proto';
 import type { Backbone, Workflow } from '@ajet/spec';
 import { RecordingBackbone } from '@ajet/spec/test';
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { type ClientReadableStream, credentials } from '@grpc/grpc-js';
 import { mapWithLimit, runEpisode, TokenPolicy } from '../packages/core/src/index.ts';
 
 const PROMPT_TOKENS = 500;
@@ -33,17 +33,21 @@ function percentile(values: number[], fraction: number): number {
 
 /** Raw grpc-js: Sample with a 500-token prompt, `inFlight` calls at a time, no runtime. */
 async function rawRate(address: string, inFlight: number, calls: number) {
-  const { Client } = loadBackendService();
+  const { Client } = loadBackend();
   const client = new Client(address, credentials.createInsecure());
-  const request = encodeSampleRequest({
-    promptIds: Array.from({ length: PROMPT_TOKENS }, (_, index) => index),
-    sampling: { temperature: 1, seed: 1 },
-  });
+  const request = {
+    promptIds: int32ToBytes(Array.from({ length: PROMPT_TOKENS }, (_, index) => index)),
+    n: 1,
+    sampling: { temperature: 1, seed: 1, stop: [] },
+  };
   const call = () =>
     new Promise<void>((resolve, reject) => {
-      (
-        client as unknown as Record<string, (r: unknown, m: Metadata, o: object, cb: (e: Error | null) => void) => void>
-      ).Sample?.call(client, request, new Metadata(), {}, (error) => (error ? reject(error) : resolve()));
+      const stream = (
+        client as unknown as Record<string, (request: object) => ClientReadableStream<unknown>>
+      ).Sample?.call(client, request);
+      stream?.on('data', () => {});
+      stream?.on('end', () => resolve());
+      stream?.on('error', reject);
     });
   const latencies: number[] = [];
   const started = performance.now();
@@ -120,7 +124,7 @@ async function runtimeRate(address: string, episodes: number, turns: number) {
   };
 }
 
-const server = await serveBackbone({ backbone: nullBackbone(), port: 0 });
+const server = await serveBackbone({ backbone: nullBackbone(), host: '127.0.0.1', port: 0 });
 console.log(
   'Runtime = the ajet runtime driving episodes (RenderChat + Sample per model call) through GrpcBackbone; raw = grpc-js Sample alone.',
 );

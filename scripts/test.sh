@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 pnpm exec turbo run typecheck --output-logs=errors-only
 pnpm exec tsc -p tsconfig.json
 pnpm exec biome ci .
+# The Python GPU backend (on PyTorch's CPU build here): its own venv, then pytest.
+bash backend/scripts/test.sh
 report=$(mktemp)
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?

@@ -1,214 +1,249 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  type BackendMethod,
+  type BackendMethodName,
   bytesToInt32,
-  decodeForwardBackwardResponse,
-  decodeInfo,
-  decodeOptimStepResponse,
-  decodeSampleResponse,
-  encodeForwardBackward,
-  encodeOptimStep,
-  encodeRenderChat,
-  encodeSampleRequest,
   int32ToBytes,
-  loadBackendService,
+  loadBackend,
   type WireDetokenizeResponse,
   type WireForwardBackwardResponse,
   type WireGetInfoResponse,
   type WireOptimStepResponse,
-  type WireSampleResponse,
+  type WireSampleChunk,
   type WireTokens,
 } from '@ajet/proto';
-import {
-  type Backbone,
-  BackboneError,
-  type BackboneInfo,
-  type DetokenizeRequest,
-  type DetokenizeResponse,
-  type ForwardBackwardRequest,
-  type ForwardBackwardResponse,
-  type OptimStepRequest,
-  type OptimStepResponse,
-  type RenderChatRequest,
-  type RenderChatResponse,
-  type SampleRequest,
-  type SampleResponse,
-  type StateRequest,
+import type {
+  Backbone,
+  BackboneInfo,
+  DetokenizeRequest,
+  DetokenizeResponse,
+  ForwardBackwardRequest,
+  ForwardBackwardResponse,
+  OptimStepRequest,
+  OptimStepResponse,
+  RenderChatRequest,
+  RenderChatResponse,
+  SampleRequest,
+  SampleResponse,
+  StateRequest,
 } from '@ajet/spec';
-import { type Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { BackboneError } from '@ajet/spec';
+import * as grpc from '@grpc/grpc-js';
+import { completionFromWire, forwardBackwardToWire, renderChatToWire, sampleToWire } from './internal/convert.ts';
+import { errorCodeMetadataKey, errorRetryableMetadataKey } from './serve-backbone.ts';
 
 export interface GrpcBackboneOptions {
-  /** host:port */
+  /** `host:port` of an `ajet.v1.Backend` server. */
   address: string;
   /** Sent as `authorization: Bearer <token>`. */
   token?: string;
-  tls?: boolean;
-  /** Every call fails after this long rather than hang. Default 10 minutes. */
+  /** TLS with the system roots, or with a PEM root certificate; plaintext without. */
+  tls?: boolean | { rootCert: Buffer };
+  /** Deadline of each call, retries included. Default 60 000. */
   deadlineMs?: number;
-  /** Extra attempts for idempotent calls on UNAVAILABLE or DEADLINE_EXCEEDED. Default 2. */
+  /** Extra attempts for calls that are safe to repeat, when the server is unavailable. Default 3. */
   retries?: number;
+  /** Interval of HTTP/2 keepalive pings while calls are open. Default 30 000. */
+  keepaliveMs?: number;
 }
 
 type UnaryMethod = (
-  request: unknown,
-  metadata: Metadata,
-  options: { deadline: number },
-  callback: (error: ServiceError | null, response: unknown) => void,
-) => void;
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (error: grpc.ServiceError | null, response?: object) => void,
+) => grpc.ClientUnaryCall;
 
-const RETRYABLE = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED]);
+type StreamMethod = (
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+) => grpc.ClientReadableStream<object>;
 
-/**
- * The `grpc` backbone: ajet.v1.Backend over @grpc/grpc-js. Deadlines on every call; idempotent calls retry
- * (GetInfo, RenderChat, Detokenize, LoadState, and Sample when seeded); a dead or unreachable server is a
- * BackboneError naming the address.
- */
+const retryBaseMs = 50;
+
+/** The Backbone interface over an `ajet.v1.Backend` gRPC server. */
 export class GrpcBackbone implements Backbone {
   readonly address: string;
-  private readonly client: Client;
-  private readonly metadata: Metadata;
+  private readonly client: grpc.Client;
+  private readonly token: string | undefined;
   private readonly deadlineMs: number;
   private readonly retries: number;
 
   constructor(options: GrpcBackboneOptions) {
     this.address = options.address;
-    const { Client } = loadBackendService();
-    this.client = new Client(options.address, options.tls ? credentials.createSsl() : credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 30_000,
+    this.token = options.token;
+    this.deadlineMs = options.deadlineMs ?? 60_000;
+    this.retries = options.retries ?? 3;
+    const { Client } = loadBackend();
+    const credentials =
+      options.tls === undefined || options.tls === false
+        ? grpc.credentials.createInsecure()
+        : grpc.credentials.createSsl(options.tls === true ? null : options.tls.rootCert);
+    this.client = new Client(options.address, credentials, {
+      'grpc.keepalive_time_ms': options.keepaliveMs ?? 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
-      'grpc.keepalive_permit_without_calls': 1,
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
-      'grpc.max_send_message_length': 256 * 1024 * 1024,
+      'grpc.enable_retries': 0,
     });
-    this.metadata = new Metadata();
-    if (options.token) this.metadata.set('authorization', `Bearer ${options.token}`);
-    this.deadlineMs = options.deadlineMs ?? 600_000;
-    this.retries = options.retries ?? 2;
-  }
-
-  private callOnce<Response>(method: BackendMethod, request: unknown): Promise<Response> {
-    const handler = (this.client as unknown as Record<string, UnaryMethod>)[method];
-    if (!handler) throw new Error(`no method ${method}`);
-    return new Promise((resolve, reject) => {
-      handler.call(
-        this.client,
-        request,
-        this.metadata,
-        { deadline: Date.now() + this.deadlineMs },
-        (error, response) => {
-          if (error) reject(error);
-          else resolve(response as Response);
-        },
-      );
-    });
-  }
-
-  private async call<Response>(options: {
-    method: BackendMethod;
-    request: unknown;
-    idempotent: boolean;
-  }): Promise<Response> {
-    const { method, request, idempotent } = options;
-    const attempts = idempotent ? this.retries + 1 : 1;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.callOnce<Response>(method, request);
-      } catch (caught) {
-        const error = caught as ServiceError;
-        const retryable = RETRYABLE.has(error.code);
-        if (retryable && attempt < attempts) {
-          await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
-          continue;
-        }
-        const reason =
-          error.code === status.UNAVAILABLE
-            ? 'the backend is unreachable or stopped answering'
-            : error.code === status.DEADLINE_EXCEEDED
-              ? `no answer within the deadline (${Math.round(this.deadlineMs / 1000)} s)`
-              : error.code === status.UNAUTHENTICATED
-                ? 'the backend refused the token'
-                : 'the backend failed';
-        throw new BackboneError(`${method}: ${reason}: ${error.details || error.message}`, {
-          code: `GRPC_${status[error.code] ?? 'ERROR'}`,
-          address: this.address,
-          retryable,
-          hint:
-            error.code === status.UNAUTHENTICATED
-              ? 'Set the token the server was started with (backbones.grpc.token_env).'
-              : error.code === status.UNAVAILABLE
-                ? 'Check that the server runs (ajet serve / python -m ajet_backend serve) and backbones.grpc.address.'
-                : undefined,
-          cause: error,
-        });
-      }
-    }
   }
 
   async getInfo(): Promise<BackboneInfo> {
-    return decodeInfo(await this.call<WireGetInfoResponse>({ method: 'GetInfo', request: {}, idempotent: true }));
+    const info = (await this.unary({ method: 'GetInfo', request: {}, idempotent: true })) as WireGetInfoResponse;
+    return {
+      model: info.model,
+      tokenizer: info.tokenizer,
+      policyVersion: info.policyVersion,
+      capabilities: {
+        trainable: info.capabilities?.trainable ?? false,
+        lora: info.capabilities?.lora ?? false,
+        maxModelLen: info.capabilities?.maxModelLen ?? 0,
+      },
+    };
   }
 
   async renderChat(request: RenderChatRequest): Promise<RenderChatResponse> {
-    const response = await this.call<WireTokens>({
+    const response = (await this.unary({
       method: 'RenderChat',
-      request: encodeRenderChat(request),
+      request: renderChatToWire(request),
       idempotent: true,
-    });
-    return { tokenIds: bytesToInt32(response.token_ids) };
+    })) as WireTokens;
+    return { tokenIds: bytesToInt32(response.tokenIds) };
   }
 
   async detokenize(request: DetokenizeRequest): Promise<DetokenizeResponse> {
-    const response = await this.call<WireDetokenizeResponse>({
+    const response = (await this.unary({
       method: 'Detokenize',
-      request: { token_ids: int32ToBytes(request.tokenIds) },
+      request: { tokenIds: int32ToBytes(request.tokenIds) },
       idempotent: true,
-    });
-    return { pieces: response.pieces ?? [] };
+    })) as WireDetokenizeResponse;
+    return { pieces: response.pieces };
   }
 
+  /** Retried only with a seed: without one a repeat would draw different completions. */
   async sample(request: SampleRequest): Promise<SampleResponse> {
-    const response = await this.call<WireSampleResponse>({
-      method: 'Sample',
-      request: encodeSampleRequest(request),
-      idempotent: request.sampling.seed !== undefined,
-    });
-    return decodeSampleResponse(response);
+    const wire = sampleToWire(request);
+    const deadline = Date.now() + this.deadlineMs;
+    const attempts = request.sampling.seed === undefined ? 1 : this.retries + 1;
+    return this.withRetries({ method: 'Sample', attempts, deadline }, () => this.sampleOnce(wire, deadline));
   }
 
   async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
-    const response = await this.call<WireForwardBackwardResponse>({
+    const response = (await this.unary({
       method: 'ForwardBackward',
-      request: encodeForwardBackward(request),
+      request: forwardBackwardToWire(request),
       idempotent: false,
-    });
-    return decodeForwardBackwardResponse(response);
+    })) as WireForwardBackwardResponse;
+    return { loss: response.loss, metrics: { ...response.metrics } };
   }
 
   async optimStep(request: OptimStepRequest): Promise<OptimStepResponse> {
-    const response = await this.call<WireOptimStepResponse>({
-      method: 'OptimStep',
-      request: encodeOptimStep(request),
-      idempotent: false,
-    });
-    return decodeOptimStepResponse(response);
+    const response = (await this.unary({ method: 'OptimStep', request, idempotent: false })) as WireOptimStepResponse;
+    return { policyVersion: response.policyVersion, gradNorm: response.gradNorm };
   }
 
   async saveState(request: StateRequest): Promise<void> {
-    await this.call({
-      method: 'SaveState',
-      request: { path: request.path, include_optimizer: request.includeOptimizer },
-      idempotent: false,
-    });
+    await this.unary({ method: 'SaveState', request, idempotent: false });
   }
 
   async loadState(request: StateRequest): Promise<void> {
-    await this.call({
-      method: 'LoadState',
-      request: { path: request.path, include_optimizer: request.includeOptimizer },
-      idempotent: true,
-    });
+    await this.unary({ method: 'LoadState', request, idempotent: true });
   }
 
   async close(): Promise<void> {
     this.client.close();
+  }
+
+  private metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    if (this.token) metadata.set('authorization', `Bearer ${this.token}`);
+    return metadata;
+  }
+
+  private unary(options: { method: BackendMethodName; request: object; idempotent: boolean }): Promise<object> {
+    const deadline = Date.now() + this.deadlineMs;
+    const attempts = options.idempotent ? this.retries + 1 : 1;
+    const call = (this.client as unknown as Record<string, UnaryMethod>)[options.method] as UnaryMethod;
+    return this.withRetries(
+      { method: options.method, attempts, deadline },
+      () =>
+        new Promise<object>((resolve, reject) => {
+          call.call(this.client, options.request, this.metadata(), { deadline }, (error, response) => {
+            if (error) reject(error);
+            else resolve(response ?? {});
+          });
+        }),
+    );
+  }
+
+  private sampleOnce(request: object, deadline: number): Promise<SampleResponse> {
+    const call = (this.client as unknown as Record<string, StreamMethod>).Sample as StreamMethod;
+    return new Promise<SampleResponse>((resolve, reject) => {
+      const chunks: WireSampleChunk[] = [];
+      const stream = call.call(this.client, request, this.metadata(), { deadline });
+      stream.on('data', (chunk: WireSampleChunk) => chunks.push(chunk));
+      stream.on('error', reject);
+      stream.on('end', () => {
+        chunks.sort((left, right) => left.index - right.index);
+        resolve({ completions: chunks.map(completionFromWire), policyVersion: chunks[0]?.policyVersion ?? 0 });
+      });
+    });
+  }
+
+  private async withRetries<T>(
+    options: { method: BackendMethodName; attempts: number; deadline: number },
+    attempt: () => Promise<T>,
+  ): Promise<T> {
+    for (let number = 1; ; number++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        const serviceError = error as grpc.ServiceError;
+        const wait = retryBaseMs * 2 ** (number - 1);
+        const retryable = serviceError.code === grpc.status.UNAVAILABLE;
+        if (!retryable || number >= options.attempts || Date.now() + wait >= options.deadline)
+          throw this.toBackboneError({ method: options.method, error: serviceError, attempts: number });
+        await sleep(wait);
+      }
+    }
+  }
+
+  private toBackboneError(options: {
+    method: BackendMethodName;
+    error: grpc.ServiceError;
+    attempts: number;
+  }): BackboneError {
+    const { method, error, attempts } = options;
+    const [serverCode] = error.metadata?.get(errorCodeMetadataKey) ?? [];
+    const [serverRetryable] = error.metadata?.get(errorRetryableMetadataKey) ?? [];
+    const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
+    const common = { address: this.address, cause: error };
+    switch (error.code) {
+      case grpc.status.DEADLINE_EXCEEDED:
+        return new BackboneError(`${method} got no answer within ${this.deadlineMs} ms${tries}`, {
+          ...common,
+          code: 'GRPC_DEADLINE_EXCEEDED',
+          retryable: true,
+          hint: 'Check that the server is alive, or raise deadlineMs.',
+        });
+      case grpc.status.UNAVAILABLE:
+        return new BackboneError(`${method}: backend server unavailable${tries}: ${error.details}`, {
+          ...common,
+          code: 'GRPC_UNAVAILABLE',
+          retryable: true,
+          hint: 'Start `ajet serve` there or fix backbones.grpc.address.',
+        });
+      case grpc.status.UNAUTHENTICATED:
+        return new BackboneError(`${method}: the server refused the bearer token`, {
+          ...common,
+          code: 'GRPC_UNAUTHENTICATED',
+          hint: 'Export the server’s token in the variable named by backbones.grpc.token_env (AJET_BACKEND_TOKEN by default).',
+        });
+      default:
+        return new BackboneError(`${method} failed: ${error.details ?? error.message}`, {
+          ...common,
+          code: typeof serverCode === 'string' ? serverCode : `GRPC_${grpc.status[error.code] ?? 'ERROR'}`,
+          retryable: serverRetryable === 'true',
+        });
+    }
   }
 }

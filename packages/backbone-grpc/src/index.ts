@@ -1,4 +1,9 @@
-export type { GrpcBackboneOptions } from './grpc-backbone.ts';
-export { GrpcBackbone } from './grpc-backbone.ts';
-export type { ServeBackboneOptions, ServedBackbone } from './serve-backbone.ts';
-export { serveBackbone } from './serve-backbone.ts';
+export { GrpcBackbone, type GrpcBackboneOptions } from './grpc-backbone.ts';
+export { runServeCommand, type ServeCommandOptions } from './run-serve-command.ts';
+export {
+  type BackboneServer,
+  errorCodeMetadataKey,
+  errorRetryableMetadataKey,
+  type ServeBackboneOptions,
+  serveBackbone,
+} from './serve-backbone.ts';

@@ -1,14 +1,8 @@
+import { timingSafeEqual } from 'node:crypto';
 import {
   bytesToInt32,
-  decodeForwardBackward,
-  decodeOptimStep,
-  decodeRenderChat,
-  decodeSampleRequest,
-  encodeForwardBackwardResponse,
-  encodeInfo,
-  encodeSampleResponse,
   int32ToBytes,
-  loadBackendService,
+  loadBackend,
   type WireForwardBackwardRequest,
   type WireOptimStepRequest,
   type WireRenderChatRequest,
@@ -16,125 +10,193 @@ import {
   type WireStateRequest,
   type WireTokens,
 } from '@ajet/proto';
-import { type Backbone, isAjetError } from '@ajet/spec';
+import { type Backbone, BackboneError, isAjetError } from '@ajet/spec';
+import * as grpc from '@grpc/grpc-js';
 import {
-  Server,
-  ServerCredentials,
-  type ServerUnaryCall,
-  type ServiceError,
-  type sendUnaryData,
-  status,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+  completionToWire,
+  forwardBackwardSamplesFromWire,
+  lossFromWire,
+  renderChatFromWire,
+  sampleFromWire,
+} from './internal/convert.ts';
 
 export interface ServeBackboneOptions {
   backbone: Backbone;
-  host?: string;
-  /** 0 picks a free port. */
-  port?: number;
-  /** When set, calls must carry `authorization: Bearer <token>`. */
-  token?: string;
-  /** Told about each served call's failure and the non-loopback warning. */
-  log?: (line: string) => void;
-}
-
-export interface ServedBackbone {
-  address: string;
+  host: string;
+  /** 0 picks a free port; the handle's `address` says which. */
   port: number;
-  /** Stops accepting calls and waits for the ones in flight. */
-  shutdown(): Promise<void>;
-  /** Drops every connection at once. */
-  kill(): void;
+  /** When set, every call must carry `authorization: Bearer <token>`. */
+  token?: string;
+  /** PEM key and certificate for TLS; plaintext without. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+export interface BackboneServer {
+  /** `host:port` as bound. */
+  address: string;
+  /** Non-fatal problems found at start (e.g. a non-loopback host without a token). */
+  warnings: string[];
+  /**
+   * Stops taking calls, finishes the calls in flight, then resolves; calls still running after `graceMs`
+   * (default 30 000) are cancelled. Does not close the backbone.
+   */
+  shutdown(options?: { graceMs?: number }): Promise<void>;
+}
 
-function toServiceError(error: unknown): ServiceError {
+/** Metadata key carrying an AjetError's `code` to the client. */
+export const errorCodeMetadataKey = 'ajet-error-code';
+/** Metadata key saying whether the failed call may succeed when repeated. */
+export const errorRetryableMetadataKey = 'ajet-error-retryable';
+
+const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+function tokenMatches(metadata: grpc.Metadata, token: string): boolean {
+  const [header] = metadata.get('authorization');
+  if (typeof header !== 'string') return false;
+  const given = Buffer.from(header);
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function toServiceError(error: unknown): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  if (isAjetError(error)) {
+    metadata.set(errorCodeMetadataKey, error.code);
+    const retryable = error instanceof BackboneError && error.retryable;
+    metadata.set(errorRetryableMetadataKey, String(retryable));
+    return {
+      code: retryable ? grpc.status.UNAVAILABLE : grpc.status.FAILED_PRECONDITION,
+      details: error.message,
+      metadata,
+    };
+  }
   const message = error instanceof Error ? error.message : String(error);
-  const code = isAjetError(error) && error.blame === 'user' ? status.INVALID_ARGUMENT : status.INTERNAL;
-  return Object.assign(new Error(message), { code, details: message, metadata: undefined as never }) as ServiceError;
+  return { code: grpc.status.INTERNAL, details: `backbone failed: ${message}`, metadata };
 }
 
 /**
- * Serves any in-process Backbone as ajet.v1.Backend (what `ajet serve` runs). Calls are handled one at a time, in
- * arrival order, as the in-process backbone expects; concurrency comes from the many episodes waiting.
+ * Serves any Backbone as the `ajet.v1.Backend` gRPC service. Samples stream one message per completion.
  */
-export async function serveBackbone(options: ServeBackboneOptions): Promise<ServedBackbone> {
-  const { backbone, token } = options;
-  const host = options.host ?? '127.0.0.1';
-  if (!token && !LOOPBACK.has(host)) {
-    options.log?.(`warning: serving on ${host} without --token: anyone who can reach it can sample and train`);
-  }
-  const { definition } = loadBackendService();
-  let queue: Promise<unknown> = Promise.resolve();
-  const handle =
-    <Request, Response>(work: (request: Request) => Promise<Response>) =>
-    (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => {
-      if (token && call.metadata.get('authorization')[0] !== `Bearer ${token}`) {
-        callback(
-          Object.assign(new Error('missing or wrong token'), { code: status.UNAUTHENTICATED }) as ServiceError,
-          null,
-        );
+export async function serveBackbone(options: ServeBackboneOptions): Promise<BackboneServer> {
+  const { backbone, host, token } = options;
+  const { service } = loadBackend();
+  const warnings: string[] = [];
+  if (!token && !loopbackHosts.has(host))
+    warnings.push(
+      `serving the backbone on ${host} without a token: anyone who can reach it can sample and train; pass --token.`,
+    );
+
+  const authorized = (metadata: grpc.Metadata): boolean => !token || tokenMatches(metadata, token);
+  const unauthenticated = {
+    code: grpc.status.UNAUTHENTICATED,
+    details: 'missing or wrong bearer token; pass the token the server was started with',
+  };
+
+  function unary<Request, Response>(
+    handle: (request: Request) => Promise<Response>,
+  ): grpc.handleUnaryCall<Request, Response> {
+    return (call, callback) => {
+      if (!authorized(call.metadata)) {
+        callback(unauthenticated);
         return;
       }
-      const run = queue.then(() => work(call.request));
-      queue = run.catch(() => undefined);
-      run.then(
+      handle(call.request).then(
         (response) => callback(null, response),
-        (error: unknown) => {
-          options.log?.(`call failed: ${error instanceof Error ? error.message : String(error)}`);
-          callback(toServiceError(error), null);
-        },
+        (error: unknown) => callback(toServiceError(error)),
       );
     };
-  const implementation: UntypedServiceImplementation = {
-    GetInfo: handle(async () => encodeInfo(await backbone.getInfo())),
-    RenderChat: handle(
-      async (request: WireRenderChatRequest): Promise<WireTokens> => ({
-        token_ids: int32ToBytes((await backbone.renderChat(decodeRenderChat(request))).tokenIds),
-      }),
-    ),
-    Detokenize: handle(async (request: WireTokens) => ({
-      pieces: (await backbone.detokenize({ tokenIds: bytesToInt32(request.token_ids) })).pieces,
-    })),
-    Sample: handle(async (request: WireSampleRequest) =>
-      encodeSampleResponse(await backbone.sample(decodeSampleRequest(request))),
-    ),
-    ForwardBackward: handle(async (request: WireForwardBackwardRequest) =>
-      encodeForwardBackwardResponse(await backbone.forwardBackward(decodeForwardBackward(request))),
-    ),
-    OptimStep: handle(async (request: WireOptimStepRequest) => {
-      const response = await backbone.optimStep(decodeOptimStep(request));
-      return { policy_version: response.policyVersion, grad_norm: response.gradNorm };
+  }
+
+  const sample: grpc.handleServerStreamingCall<WireSampleRequest, object> = (call) => {
+    if (!authorized(call.metadata)) {
+      call.emit('error', unauthenticated);
+      return;
+    }
+    backbone.sample(sampleFromWire(call.request)).then(
+      (response) => {
+        response.completions.forEach((completion, index) => {
+          call.write(completionToWire({ completion, index, policyVersion: response.policyVersion }));
+        });
+        call.end();
+      },
+      (error: unknown) => call.emit('error', toServiceError(error)),
+    );
+  };
+
+  const handlers: grpc.UntypedServiceImplementation = {
+    GetInfo: unary(() => backbone.getInfo()),
+    RenderChat: unary(async (request: WireRenderChatRequest) => {
+      let badTool: string | undefined;
+      const parsed = renderChatFromWire(request, (json, tool) => {
+        try {
+          return JSON.parse(json) as Record<string, unknown>;
+        } catch {
+          badTool = tool;
+          return {};
+        }
+      });
+      if (badTool !== undefined)
+        throw new BackboneError(`tool ${badTool}: parameters_json is not JSON`, { code: 'GRPC_BAD_REQUEST' });
+      const response = await backbone.renderChat(parsed);
+      return { tokenIds: int32ToBytes(response.tokenIds) };
     }),
-    SaveState: handle(async (request: WireStateRequest) => {
-      await backbone.saveState({ path: request.path, includeOptimizer: Boolean(request.include_optimizer) });
+    Detokenize: unary((request: WireTokens) => backbone.detokenize({ tokenIds: bytesToInt32(request.tokenIds) })),
+    Sample: sample,
+    ForwardBackward: unary(async (request: WireForwardBackwardRequest) => {
+      const loss = lossFromWire(request.loss ?? {});
+      if (!loss) throw new BackboneError('ForwardBackward request has no loss set', { code: 'GRPC_BAD_REQUEST' });
+      const forward = {
+        samples: forwardBackwardSamplesFromWire(request),
+        loss,
+        lossScale: request.lossScale,
+        temperature: request.temperature,
+      };
+      return backbone.forwardBackward(forward);
+    }),
+    OptimStep: unary((request: WireOptimStepRequest) => backbone.optimStep(request)),
+    SaveState: unary(async (request: WireStateRequest) => {
+      await backbone.saveState(request);
       return {};
     }),
-    LoadState: handle(async (request: WireStateRequest) => {
-      await backbone.loadState({ path: request.path, includeOptimizer: Boolean(request.include_optimizer) });
+    LoadState: unary(async (request: WireStateRequest) => {
+      await backbone.loadState(request);
       return {};
     }),
   };
-  const server = new Server({
-    'grpc.max_receive_message_length': 256 * 1024 * 1024,
-    'grpc.max_send_message_length': 256 * 1024 * 1024,
-  });
-  server.addService(definition, implementation);
-  const bindHost = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 256 * 1024 * 1024 });
+  server.addService(service, handlers);
+  const credentials = options.tls
+    ? grpc.ServerCredentials.createSsl(null, [{ private_key: options.tls.key, cert_chain: options.tls.cert }])
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${bindHost}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, boundPort) => {
-      if (error) reject(error);
+    server.bindAsync(`${formatHost(host)}:${options.port}`, credentials, (error, boundPort) => {
+      if (error)
+        reject(
+          new BackboneError(`cannot listen on ${host}:${options.port}: ${error.message}`, {
+            code: 'GRPC_BIND_FAILED',
+            hint: 'Pick a free port or another --host.',
+            cause: error,
+          }),
+        );
       else resolve(boundPort);
     });
   });
+  const address = `${formatHost(host)}:${port}`;
   return {
-    address: `${bindHost}:${port}`,
-    port,
-    shutdown: () =>
+    address,
+    warnings,
+    shutdown: (shutdownOptions = {}) =>
       new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
+        const timer = setTimeout(() => server.forceShutdown(), shutdownOptions.graceMs ?? 30_000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       }),
-    kill: () => server.forceShutdown(),
   };
 }

@@ -22,4 +22,5 @@ export const builtins: BuiltinRegistry = {
   llm_judge: { kind: 'judge', reference: '@ajet/judges->LlmJudge', load: () => import('@ajet/judges') },
   weighted: { kind: 'judge', reference: '@ajet/judges->WeightedJudge', load: () => import('@ajet/judges') },
   calculator: { kind: 'tool', reference: '@ajet/tools->CalculatorTool', load: () => import('@ajet/tools') },
+  execute_python_code: { kind: 'tool', reference: '@ajet/tools->ExecutePythonCode', load: () => import('@ajet/tools') },
 };

@@ -12,6 +12,8 @@ export {
 export type { Rational } from './calculator/rational.ts';
 export { formatRational, parseDecimal } from './calculator/rational.ts';
 export { CalculatorTool } from './calculator-tool.ts';
+export type { ExecutePythonCodeSettings } from './execute-python-code.ts';
+export { ExecutePythonCode } from './execute-python-code.ts';
 export { CalculatorTagParser } from './parsers/calculator-tag-parser.ts';
 export { HermesToolCallParser } from './parsers/hermes-parser.ts';
 export { toToolSpec } from './tool-spec.ts';

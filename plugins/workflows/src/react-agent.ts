@@ -138,6 +138,17 @@ export class ReactAgent implements Workflow {
 
   async execute(task: WorkflowTask, tuner: Tuner): Promise<WorkflowOutput> {
     const tools = await this.loadTools();
+    try {
+      return await this.run(task, tuner, tools);
+    } finally {
+      // Tools that hold processes (the Python sandbox's workers) end with the episode.
+      await Promise.allSettled(
+        [...tools.values()].map((tool) => (tool as Tool & { close?: () => Promise<void> }).close?.()),
+      );
+    }
+  }
+
+  private async run(task: WorkflowTask, tuner: Tuner, tools: Map<string, Tool>): Promise<WorkflowOutput> {
     const toolSpecs: ToolSpec[] | undefined =
       this.settings.tool_call_format === 'calculator_tag' ? undefined : [...tools.values()].map(toToolSpec);
     const parser = this.parser();

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { serveBackbone } from '@ajet/backbone-grpc';
+import { runServeCommand } from '@ajet/backbone-grpc';
 import { createTinyLm } from '@ajet/tinylm';
 import { UsageError } from '../usage-error.ts';
 
@@ -38,26 +38,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be 0..65535, not "${values.port}"`, 'ajet serve');
-  const log = (line: string) => process.stderr.write(`ajet serve: ${line}\n`);
-  const backbone = await createTinyLm({ modelPath: values.model, seed: Number(values.seed) });
-  const served = await serveBackbone({
-    backbone,
-    host: values.host,
+  const seed = Number(values.seed);
+  return runServeCommand({
+    model: values.model,
+    host: values.host ?? '127.0.0.1',
     port,
     token: values.token ?? process.env.AJET_BACKEND_TOKEN,
-    log,
+    createBackbone: (model) => createTinyLm({ modelPath: model, seed }),
+    log: (line) => process.stderr.write(`${line}\n`),
   });
-  log(`listening on ${served.address} (model ${values.model})`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      log(`${signal}: finishing the call in flight, then stopping`);
-      resolve();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
-  await served.shutdown();
-  await backbone.close();
-  log('stopped');
-  return 0;
 }

@@ -1,0 +1,5 @@
+import sys
+
+from ajet_backend.cli import main
+
+sys.exit(main())

@@ -1,0 +1,66 @@
+"""`python -m ajet_backend serve ...`: flags, model loading, and the server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from ajet_backend.errors import BackendError, ConfigError
+from ajet_backend.model_loading import DTYPES
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    model: str
+    port: int
+    lora_rank: int
+    dtype: str
+    max_model_len: int
+    gpu_memory_utilization: float
+    token: str | None
+    micro_batch_tokens: int
+
+
+def parse_serve_arguments(argv: list[str]) -> ServeSettings:
+    parser = argparse.ArgumentParser(prog="python -m ajet_backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve ajet.v1.Backend over gRPC")
+    serve.add_argument("--model", required=True, help="hub id or folder")
+    serve.add_argument("--port", type=int, default=50051)
+    serve.add_argument("--lora-rank", type=int, default=0, help="0 trains all weights")
+    serve.add_argument("--dtype", default="bf16", choices=sorted(DTYPES))
+    serve.add_argument("--max-model-len", type=int, default=4096)
+    serve.add_argument("--gpu-memory-utilization", type=float, default=0.5, help="share of GPU memory for the vLLM engine")
+    serve.add_argument("--token", default=None, help="clients must send this bearer token")
+    serve.add_argument("--micro-batch-tokens", type=int, default=8192, help="padded tokens per forward/backward pass")
+    arguments = parser.parse_args(argv)
+    if not 0 < arguments.gpu_memory_utilization <= 1:
+        raise ConfigError("serve_gpu_memory", f"--gpu-memory-utilization is {arguments.gpu_memory_utilization}: pass a share in (0, 1]")
+    if arguments.lora_rank < 0 or arguments.max_model_len <= 0 or arguments.micro_batch_tokens <= 0:
+        raise ConfigError("serve_flags", "--lora-rank must be >= 0, --max-model-len and --micro-batch-tokens > 0")
+    return ServeSettings(
+        model=arguments.model,
+        port=arguments.port,
+        lora_rank=arguments.lora_rank,
+        dtype=arguments.dtype,
+        max_model_len=arguments.max_model_len,
+        gpu_memory_utilization=arguments.gpu_memory_utilization,
+        token=arguments.token,
+        micro_batch_tokens=arguments.micro_batch_tokens,
+    )
+
+
+def serve(settings: ServeSettings) -> None:
+    from ajet_backend.grpc_server import run_server
+
+    run_server(settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        serve(parse_serve_arguments(sys.argv[1:] if argv is None else argv))
+    except BackendError as error:
+        print(f"ajet_backend: {error} [{error.code}]", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,304 @@
+"""The model layer: any causal LM whose forward takes `input_ids` (and optionally `past_key_values`,
+`use_cache`) and returns an object with `.logits` (B, T, V). transformers models fit; so do small test models."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from ajet_backend.errors import BackendError, ConfigError
+from ajet_backend.losses import LossSpec, compute_loss, token_logprobs
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    micro_batch_tokens: int = 8192
+    keep_reference: bool = True
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class TrainingSample:
+    token_ids: list[int]
+    loss_mask: list[int]
+    sampler_logprobs: list[float]
+    advantage: float
+
+
+@dataclass(frozen=True)
+class Completion:
+    token_ids: list[int]
+    logprobs: list[float]
+    finish_reason: str
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_tokens: int
+    temperature: float = 1.0
+    top_p: float = 1.0
+    stop_token_ids: tuple[int, ...] = ()
+    seed: int | None = None
+    # Called with a row's tokens so far; True ends that completion (text stop strings).
+    should_stop: Callable[[list[int]], bool] | None = None
+
+
+@dataclass
+class OptimizerParams:
+    learning_rate: float
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    max_grad_norm: float = 0.0
+
+
+@dataclass
+class _ForwardBackwardTotals:
+    loss: float = 0.0
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _micro_batches(samples: list[TrainingSample], token_budget: int) -> list[list[int]]:
+    """Index groups whose padded size (count x longest) stays within the budget; one sample always fits."""
+    order = sorted(range(len(samples)), key=lambda index: len(samples[index].token_ids))
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        longest = len(samples[index].token_ids)
+        if current and (len(current) + 1) * longest > token_budget:
+            groups.append(current)
+            current = []
+        current.append(index)
+    if current:
+        groups.append(current)
+    return groups
+
+
+class Policy:
+    """Sampling and training on one causal LM. Gradients accumulate across forward_backward until optim_step."""
+
+    def __init__(self, model: torch.nn.Module, settings: PolicySettings | None = None) -> None:
+        self.settings = settings or PolicySettings()
+        self.model = model.to(self.settings.device)
+        # Under LoRA the reference policy is the base weights: the same model with its adapter turned off.
+        self.is_lora = hasattr(model, "disable_adapter") and hasattr(model, "peft_config")
+        self.reference = self._frozen_copy(model) if self.settings.keep_reference and not self.is_lora else None
+        self.optimizer: torch.optim.AdamW | None = None
+        self.policy_version = 0
+
+    @staticmethod
+    def _frozen_copy(model: torch.nn.Module) -> torch.nn.Module:
+        reference = copy.deepcopy(model)
+        reference.eval()
+        for parameter in reference.parameters():
+            parameter.requires_grad_(False)
+        return reference
+
+    def _trainable(self) -> list[torch.nn.Parameter]:
+        return [parameter for parameter in self.model.parameters() if parameter.requires_grad]
+
+    def _batch_tensors(self, batch: list[TrainingSample]) -> dict[str, torch.Tensor]:
+        length = max(len(sample.token_ids) for sample in batch)
+        device = self.settings.device
+        ids = torch.zeros((len(batch), length), dtype=torch.long, device=device)
+        attention = torch.zeros((len(batch), length), dtype=torch.long, device=device)
+        mask = torch.zeros((len(batch), length), dtype=torch.float32, device=device)
+        sampler = torch.zeros((len(batch), length), dtype=torch.float32, device=device)
+        for row, sample in enumerate(batch):
+            size = len(sample.token_ids)
+            ids[row, :size] = torch.tensor(sample.token_ids)
+            attention[row, :size] = 1
+            mask[row, :size] = torch.tensor(sample.loss_mask, dtype=torch.float32)
+            sampler[row, :size] = torch.tensor(sample.sampler_logprobs, dtype=torch.float32)
+        advantages = torch.tensor([sample.advantage for sample in batch], dtype=torch.float32, device=device)
+        return {"ids": ids, "attention": attention, "mask": mask, "sampler": sampler, "advantages": advantages}
+
+    def _shifted_logprobs(self, model: torch.nn.Module, ids: torch.Tensor, attention: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+        logits = model(input_ids=ids, attention_mask=attention).logits
+        if temperature != 1.0:
+            logits = logits / temperature
+        # logits[t] predicts token t+1; position 0 has no prediction and is padded with 0 (mask is 0 there).
+        shifted = token_logprobs(logits[:, :-1, :], ids[:, 1:])
+        return torch.cat([torch.zeros_like(shifted[:, :1]), shifted], dim=1)
+
+    @torch.no_grad()
+    def _reference_logprobs(self, ids: torch.Tensor, attention: torch.Tensor, temperature: float = 1.0) -> torch.Tensor | None:
+        if self.is_lora:
+            with self.model.disable_adapter():
+                return self._shifted_logprobs(self.model, ids, attention, temperature)
+        if self.reference is None:
+            return None
+        return self._shifted_logprobs(self.reference, ids, attention, temperature)
+
+    def forward_backward(self, *, samples: list[TrainingSample], spec: LossSpec, loss_scale: float = 1.0, temperature: float = 1.0) -> _ForwardBackwardTotals:
+        spec.validate()
+        for position, sample in enumerate(samples):
+            sizes = {len(sample.token_ids), len(sample.loss_mask), len(sample.sampler_logprobs)}
+            if len(sizes) != 1:
+                raise BackendError("sample_shape", f"samples[{position}]: tokenIds, lossMask and samplerLogprobs differ in length ({sorted(sizes)}); send arrays of one length")
+            if sample.loss_mask and sample.loss_mask[0] != 0:
+                raise BackendError("sample_mask", f"samples[{position}].lossMask[0] is 1: the first token has no prediction; mask it out")
+        total_mask = sum(sum(sample.loss_mask) for sample in samples)
+        total_sequences = sum(1 for sample in samples if sum(sample.loss_mask) > 0)
+        self.model.train()
+        totals = _ForwardBackwardTotals(metrics={"tokens": float(total_mask)})
+        weighted: dict[str, float] = {}
+        for group in _micro_batches(samples, self.settings.micro_batch_tokens):
+            batch = [samples[index] for index in group]
+            tensors = self._batch_tensors(batch)
+            logprobs = self._shifted_logprobs(self.model, tensors["ids"], tensors["attention"], temperature)
+            reference = None
+            if spec.kl is not None and spec.type != "cross_entropy":
+                reference = self._reference_logprobs(tensors["ids"], tensors["attention"], temperature)
+            result = compute_loss(
+                spec=spec,
+                logprobs=logprobs,
+                mask=tensors["mask"],
+                sampler_logprobs=tensors["sampler"],
+                advantages=tensors["advantages"],
+                reference_logprobs=reference,
+            )
+            # Micro-batch means are reweighted so that the sum equals the mean over the whole call.
+            group_mask = float(tensors["mask"].sum().item())
+            group_sequences = float((tensors["mask"].sum(dim=-1) > 0).sum().item())
+            if spec.aggregation == "token-mean":
+                weight = group_mask / max(total_mask, 1)
+            else:
+                weight = group_sequences / max(total_sequences, 1)
+            (result.loss * weight * loss_scale).backward()
+            totals.loss += float(result.loss.item()) * weight * loss_scale
+            for key, value in result.metrics.items():
+                if key != "tokens":
+                    weighted[key] = weighted.get(key, 0.0) + value * group_mask / max(total_mask, 1)
+        totals.metrics.update(weighted)
+        return totals
+
+    def optim_step(self, params: OptimizerParams) -> tuple[int, float]:
+        if params.learning_rate <= 0:
+            raise ConfigError("optim_learning_rate", f"learningRate is {params.learning_rate}: it must be > 0")
+        trainable = self._trainable()
+        if self.optimizer is None:
+            self.optimizer = torch.optim.AdamW(trainable, lr=params.learning_rate)
+        for group in self.optimizer.param_groups:
+            group.update(lr=params.learning_rate, betas=(params.beta1, params.beta2), eps=params.eps, weight_decay=params.weight_decay)
+        gradients = [parameter.grad for parameter in trainable if parameter.grad is not None]
+        if not gradients:
+            grad_norm = 0.0
+        elif params.max_grad_norm > 0:
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, params.max_grad_norm).item())
+        else:
+            grad_norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in gradients])).item())
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.policy_version += 1
+        return self.policy_version, grad_norm
+
+    @torch.no_grad()
+    def sample(self, *, prompt_ids: list[int], n: int, params: SamplingParams) -> list[Completion]:
+        """Batched ancestral sampling with a KV cache; logprobs are under the distribution actually sampled."""
+        if not prompt_ids:
+            raise BackendError("sample_empty_prompt", "Sample: promptIds is empty; render a chat first")
+        self.model.eval()
+        generator = torch.Generator(device=self.settings.device)
+        if params.seed is not None:
+            generator.manual_seed(params.seed)
+        else:
+            generator.seed()
+        ids = torch.tensor([prompt_ids] * n, dtype=torch.long, device=self.settings.device)
+        output = self.model(input_ids=ids, use_cache=True)
+        past = getattr(output, "past_key_values", None)
+        logits = output.logits[:, -1, :]
+        tokens: list[list[int]] = [[] for _ in range(n)]
+        logprobs: list[list[float]] = [[] for _ in range(n)]
+        finished = [False] * n
+        reasons = ["length"] * n
+        stop = set(params.stop_token_ids)
+        sequence = ids
+        for _ in range(params.max_tokens):
+            logp = self._sampling_logprobs(logits.float(), params)
+            if params.temperature <= 0:
+                chosen = logp.argmax(dim=-1)
+            else:
+                chosen = torch.multinomial(logp.exp(), 1, generator=generator).squeeze(-1)
+            chosen_logp = logp.gather(-1, chosen.unsqueeze(-1)).squeeze(-1)
+            # One device-to-host copy per step rather than one per row.
+            chosen_list, chosen_logp_list = chosen.tolist(), chosen_logp.tolist()
+            for row in range(n):
+                if finished[row]:
+                    continue
+                token = chosen_list[row]
+                tokens[row].append(token)
+                logprobs[row].append(chosen_logp_list[row])
+                if token in stop or (params.should_stop is not None and params.should_stop(tokens[row])):
+                    finished[row] = True
+                    reasons[row] = "stop"
+            if all(finished):
+                break
+            step = chosen.unsqueeze(-1)
+            if past is not None:
+                output = self.model(input_ids=step, past_key_values=past, use_cache=True)
+                past = output.past_key_values
+            else:
+                sequence = torch.cat([sequence, step], dim=1)
+                output = self.model(input_ids=sequence)
+            logits = output.logits[:, -1, :]
+        return [Completion(token_ids=tokens[row], logprobs=logprobs[row], finish_reason=reasons[row]) for row in range(n)]
+
+    @staticmethod
+    def _sampling_logprobs(logits: torch.Tensor, params: SamplingParams) -> torch.Tensor:
+        scaled = logits / params.temperature if params.temperature > 0 else logits
+        logp = torch.log_softmax(scaled, dim=-1)
+        if params.top_p >= 1.0:
+            return logp
+        sorted_logp, order = logp.sort(dim=-1, descending=True)
+        cumulative = sorted_logp.exp().cumsum(dim=-1)
+        drop_sorted = cumulative - sorted_logp.exp() >= params.top_p
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        return torch.log_softmax(scaled.masked_fill(drop, float("-inf")), dim=-1)
+
+    def save_state(self, *, path: str, include_optimizer: bool) -> None:
+        os.makedirs(path, exist_ok=True)
+        save_pretrained = getattr(self.model, "save_pretrained", None)
+        if save_pretrained is not None:
+            save_pretrained(path)
+        else:
+            torch.save(self.model.state_dict(), os.path.join(path, "model.pt"))
+        state = {"policy_version": self.policy_version}
+        if include_optimizer and self.optimizer is not None:
+            state["optimizer"] = self.optimizer.state_dict()
+        torch.save(state, os.path.join(path, "trainer_state.pt"))
+
+    def load_state(self, *, path: str, include_optimizer: bool) -> None:
+        state_file = os.path.join(path, "trainer_state.pt")
+        if not os.path.isfile(state_file):
+            raise BackendError("state_missing", f"LoadState: {state_file} does not exist; pass a folder written by SaveState")
+        adapter_file = os.path.join(path, "adapter_model.safetensors")
+        if self.is_lora and os.path.isfile(adapter_file):
+            from peft import set_peft_model_state_dict
+            from safetensors.torch import load_file
+
+            set_peft_model_state_dict(self.model, load_file(adapter_file))
+        else:
+            self.model.load_state_dict(self._read_weights(path), strict=False)
+        state = torch.load(state_file, weights_only=True)
+        self.policy_version = int(state["policy_version"])
+        if include_optimizer and "optimizer" in state:
+            self.optimizer = torch.optim.AdamW(self._trainable(), lr=1e-6)
+            self.optimizer.load_state_dict(state["optimizer"])
+
+    @staticmethod
+    def _read_weights(path: str) -> dict[str, torch.Tensor]:
+        safetensors_file = os.path.join(path, "model.safetensors")
+        if os.path.isfile(safetensors_file):
+            from safetensors.torch import load_file
+
+            return load_file(safetensors_file)
+        plain = os.path.join(path, "model.pt")
+        if os.path.isfile(plain):
+            return torch.load(plain, weights_only=True)
+        raise BackendError("state_weights_missing", f"LoadState: no model.safetensors or model.pt in {path}; pass a folder written by SaveState")

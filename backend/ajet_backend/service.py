@@ -1,0 +1,168 @@
+"""The ajet.v1 Backbone semantics (packages/spec/src/backbone.ts) over a Policy and a ChatRenderer, with
+request and response objects in the spec's camelCase shape. The gRPC layer only maps messages to these."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ajet_backend.errors import BackendError
+from ajet_backend.losses import KlPenalty, LossSpec
+from ajet_backend.policy import OptimizerParams, Policy, SamplingParams, TrainingSample
+from ajet_backend.rendering import ChatRenderer, Prefix
+
+
+def encode_int32(values: list[int]) -> bytes:
+    return np.asarray(values, dtype="<i4").tobytes()
+
+
+def decode_int32(data: bytes) -> list[int]:
+    return np.frombuffer(data, dtype="<i4").tolist()
+
+
+def encode_float32(values: list[float]) -> bytes:
+    return np.asarray(values, dtype="<f4").tobytes()
+
+
+def decode_float32(data: bytes) -> list[float]:
+    return np.frombuffer(data, dtype="<f4").tolist()
+
+
+def to_template_message(message: dict[str, Any]) -> dict[str, Any]:
+    """ChatMessage (spec) to the dict a transformers chat template reads."""
+    converted: dict[str, Any] = {"role": message["role"], "content": message.get("content", "")}
+    tool_calls = message.get("toolCalls") or []
+    if tool_calls:
+        converted["tool_calls"] = [
+            {"type": "function", "id": call.get("id"), "function": {"name": call["name"], "arguments": _parse_arguments(call["arguments"])}}
+            for call in tool_calls
+        ]
+    if message.get("name"):
+        converted["name"] = message["name"]
+    if message.get("toolCallId"):
+        converted["tool_call_id"] = message["toolCallId"]
+    return converted
+
+
+def _parse_arguments(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def loss_spec_from_request(raw: dict[str, Any]) -> LossSpec:
+    kl = raw.get("kl")
+    return LossSpec(
+        type=raw["type"],
+        aggregation=raw.get("aggregation", "token-mean"),
+        clip_low=float(raw.get("clipLow", 0.2)),
+        clip_high=float(raw.get("clipHigh", 0.2)),
+        dual_clip=float(raw["dualClip"]) if raw.get("dualClip") is not None else None,
+        kl=KlPenalty(beta=float(kl["beta"]), estimator=kl.get("estimator", "k3")) if kl else None,
+    )
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    model: str
+    tokenizer: str
+    max_model_len: int
+
+
+class BackboneService:
+    def __init__(self, *, policy: Policy, renderer: ChatRenderer, info: ServiceInfo) -> None:
+        self.policy = policy
+        self.renderer = renderer
+        self.info = info
+
+    def get_info(self) -> dict[str, Any]:
+        return {
+            "model": self.info.model,
+            "tokenizer": self.info.tokenizer,
+            "policyVersion": self.policy.policy_version,
+            "capabilities": {"trainable": True, "lora": self.policy.is_lora, "maxModelLen": self.info.max_model_len},
+        }
+
+    def render_chat(self, request: dict[str, Any]) -> dict[str, Any]:
+        prefix = request.get("prefix")
+        token_ids = self.renderer.render(
+            messages=[to_template_message(message) for message in request["messages"]],
+            tools=[{"type": "function", "function": tool} for tool in request.get("tools") or []] or None,
+            add_generation_prompt=request.get("addGenerationPrompt", True),
+            prefix=Prefix(token_ids=list(prefix["tokenIds"]), message_count=int(prefix["messageCount"])) if prefix else None,
+        )
+        return {"tokenIds": token_ids}
+
+    def detokenize(self, request: dict[str, Any]) -> dict[str, Any]:
+        return {"pieces": self.renderer.detokenize(list(request["tokenIds"]))}
+
+    def sample(self, request: dict[str, Any]) -> dict[str, Any]:
+        sampling = request.get("sampling") or {}
+        prompt = list(request["promptIds"])
+        room = self.info.max_model_len - len(prompt)
+        if room <= 0:
+            raise BackendError("sample_prompt_too_long", f"Sample: the prompt has {len(prompt)} tokens but --max-model-len is {self.info.max_model_len}; shorten the episode or raise --max-model-len")
+        stop_strings = list(sampling.get("stop") or [])
+        tokenizer = self.renderer.tokenizer
+
+        def should_stop(tokens: list[int]) -> bool:
+            tail = tokenizer.decode(tokens[-16:], skip_special_tokens=False)
+            return any(stop in tail for stop in stop_strings)
+
+        params = SamplingParams(
+            max_tokens=min(int(sampling.get("maxTokens", room)), room),
+            temperature=float(sampling.get("temperature", 1.0)),
+            top_p=float(sampling.get("topP", 1.0)),
+            stop_token_ids=tuple(token for token in [self.renderer.end_of_turn_id] if token is not None),
+            seed=sampling.get("seed"),
+            should_stop=should_stop if stop_strings else None,
+        )
+        completions = self.policy.sample(prompt_ids=prompt, n=int(request.get("n", 1)), params=params)
+        return {
+            "completions": [
+                {
+                    "tokenIds": completion.token_ids,
+                    "logprobs": completion.logprobs,
+                    "text": tokenizer.decode(completion.token_ids, skip_special_tokens=True),
+                    "finishReason": completion.finish_reason,
+                }
+                for completion in completions
+            ],
+            "policyVersion": self.policy.policy_version,
+        }
+
+    def forward_backward(self, request: dict[str, Any]) -> dict[str, Any]:
+        samples = [
+            TrainingSample(
+                token_ids=list(sample["tokenIds"]),
+                loss_mask=[int(value) for value in sample["lossMask"]],
+                sampler_logprobs=[float(value) for value in sample["samplerLogprobs"]],
+                advantage=float(sample["advantage"]),
+            )
+            for sample in request["samples"]
+        ]
+        totals = self.policy.forward_backward(samples=samples, spec=loss_spec_from_request(request["loss"]), loss_scale=float(request.get("lossScale", 1.0)), temperature=float(request.get("temperature", 1.0)))
+        return {"loss": totals.loss, "metrics": totals.metrics}
+
+    def optim_step(self, request: dict[str, Any]) -> dict[str, Any]:
+        version, grad_norm = self.policy.optim_step(
+            OptimizerParams(
+                learning_rate=float(request["learningRate"]),
+                beta1=float(request.get("beta1", 0.9)),
+                beta2=float(request.get("beta2", 0.999)),
+                eps=float(request.get("eps", 1e-8)),
+                weight_decay=float(request.get("weightDecay", 0.0)),
+                max_grad_norm=float(request.get("maxGradNorm", 0.0)),
+            )
+        )
+        return {"policyVersion": version, "gradNorm": grad_norm}
+
+    def save_state(self, request: dict[str, Any]) -> None:
+        self.policy.save_state(path=request["path"], include_optimizer=bool(request.get("includeOptimizer", True)))
+
+    def load_state(self, request: dict[str, Any]) -> None:
+        self.policy.load_state(path=request["path"], include_optimizer=bool(request.get("includeOptimizer", True)))

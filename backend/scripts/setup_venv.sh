@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Creates backend/.venv with the CPU build of torch 2.13.0 (pinned: an unpinned torch pulls a CUDA build of
+# several GB) plus the libraries the backend and its tests need. Reuses a venv whose packages already match.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$here/.venv"
+requirements=(
+  "torch==2.13.0"
+  "transformers>=4.56,<5"
+  "peft>=0.15"
+  "grpcio>=1.66"
+  "grpcio-tools>=1.66"
+  "protobuf>=5"
+  "safetensors"
+  "numpy"
+  "pytest"
+)
+stamp="$venv/.ajet-requirements"
+wanted="$(printf '%s\n' "${requirements[@]}")"
+if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+  echo "backend/.venv is up to date"
+  exit 0
+fi
+python3.11 -m venv "$venv"
+"$venv/bin/pip" install --quiet "${requirements[@]}"
+"$venv/bin/pip" install --quiet --no-deps -e "$here"
+printf '%s\n' "${requirements[@]}" > "$stamp"
+echo "backend/.venv ready"

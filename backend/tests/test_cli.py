@@ -1,0 +1,15 @@
+import pytest
+
+from ajet_backend.cli import parse_serve_arguments
+from ajet_backend.errors import ConfigError
+
+
+def test_serve_flags_parse() -> None:
+    settings = parse_serve_arguments(["serve", "--model", "Qwen/Qwen2.5-0.5B-Instruct", "--port", "50052", "--lora-rank", "16", "--dtype", "bf16", "--max-model-len", "2048", "--token", "secret"])
+    assert (settings.port, settings.lora_rank, settings.max_model_len, settings.token) == (50052, 16, 2048, "secret")
+
+
+def test_bad_gpu_share_names_the_flag() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_serve_arguments(["serve", "--model", "m", "--gpu-memory-utilization", "1.5"])
+    assert caught.value.code == "serve_gpu_memory" and "--gpu-memory-utilization" in str(caught.value)

@@ -1,0 +1,64 @@
+import asyncio
+
+import grpc
+import pytest
+
+from ajet_backend.grpc_server import start_server
+from ajet_backend.policy import Policy, PolicySettings
+from ajet_backend.proto_stubs import load_stubs
+from ajet_backend.rendering import ChatRenderer
+from ajet_backend.service import BackboneService, ServiceInfo, decode_float32, decode_int32
+from qwen3_tokenizer import qwen3_tokenizer
+from tiny_model import tiny_qwen2
+
+
+def test_a_training_round_over_grpc(tmp_path) -> None:
+    pb, pb_grpc = load_stubs()
+    tokenizer = qwen3_tokenizer()
+    service = BackboneService(
+        policy=Policy(tiny_qwen2(vocab_size=len(tokenizer)), PolicySettings(keep_reference=False)),
+        renderer=ChatRenderer(tokenizer),
+        info=ServiceInfo(model="tiny-qwen2", tokenizer="qwen3", max_model_len=256),
+    )
+
+    async def scenario() -> None:
+        server, port = await start_server(service=service, address="127.0.0.1:0", token="secret")
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                stub = pb_grpc.BackendStub(channel)
+                auth = (("authorization", "Bearer secret"),)
+                with pytest.raises(grpc.aio.AioRpcError) as refused:
+                    await stub.GetInfo(pb.GetInfoRequest())
+                assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+                info = await stub.GetInfo(pb.GetInfoRequest(), metadata=auth)
+                assert info.capabilities.trainable and info.capabilities.max_model_len == 256 and info.policy_version == 0
+                tool = pb.ToolSpec(name="calculator", description="arithmetic", parameters_json='{"type": "object"}')
+                rendered = await stub.RenderChat(pb.RenderChatRequest(messages=[pb.ChatMessage(role="user", content="2+3?")], tools=[tool]), metadata=auth)
+                prompt = decode_int32(rendered.token_ids)
+                assert tokenizer.decode(prompt).endswith("<|im_start|>assistant\n")
+                chunks = [chunk async for chunk in stub.Sample(pb.SampleRequest(prompt_ids=rendered.token_ids, n=3, sampling=pb.SamplingParams(max_tokens=5, seed=3)), metadata=auth)]
+                assert [chunk.index for chunk in chunks] == [0, 1, 2]
+                first = chunks[0]
+                tokens, logprobs = decode_int32(first.token_ids), decode_float32(first.logprobs)
+                assert len(tokens) == len(logprobs) > 0 and first.finish_reason in (1, 2)
+                sample = pb.TrainingSample(
+                    token_ids=rendered.token_ids + first.token_ids,
+                    loss_mask=bytes([0] * len(prompt) + [1] * len(tokens)),
+                    sampler_logprobs=pb.TrainingSample().sampler_logprobs + bytes(4 * len(prompt)) + first.logprobs,
+                    advantage=1.0,
+                )
+                loss = pb.LossSpec(ppo=pb.PpoLoss(clip_low=0.2, clip_high=0.28, aggregation=pb.LOSS_AGGREGATION_TOKEN_MEAN))
+                result = await stub.ForwardBackward(pb.ForwardBackwardRequest(samples=[sample], loss=loss), metadata=auth)
+                assert result.metrics["tokens"] == len(tokens)
+                # The sampler was this policy at temperature 1: every ratio is 1, so the loss is -A.
+                assert result.loss == pytest.approx(-1.0, abs=1e-4)
+                step = await stub.OptimStep(pb.OptimStepRequest(learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, max_grad_norm=1.0), metadata=auth)
+                assert step.policy_version == 1 and step.grad_norm > 0
+                await stub.SaveState(pb.StateRequest(path=str(tmp_path / "ckpt"), include_optimizer=True), metadata=auth)
+                with pytest.raises(grpc.aio.AioRpcError) as missing:
+                    await stub.LoadState(pb.StateRequest(path=str(tmp_path / "nowhere")), metadata=auth)
+                assert missing.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "state_missing" in missing.value.details()
+        finally:
+            await server.stop(None)
+
+    asyncio.run(scenario())

@@ -1,0 +1,190 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { BackboneError, type SampleRequest } from '@ajet/spec';
+import { RecordingBackbone } from '@ajet/spec/test';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GrpcBackbone } from './grpc-backbone.ts';
+import { type BackboneServer, serveBackbone } from './serve-backbone.ts';
+
+const sampleRequest: SampleRequest = { promptIds: [1, 2, 3], sampling: { maxTokens: 4 } };
+
+async function caught(promise: Promise<unknown>): Promise<BackboneError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof BackboneError)) throw new Error(`expected a BackboneError, got ${String(error)}`);
+  return error;
+}
+
+describe('GrpcBackbone failures', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function serve(options: { backbone?: RecordingBackbone; token?: string } = {}): Promise<BackboneServer> {
+    const server = await serveBackbone({
+      backbone: options.backbone ?? new RecordingBackbone(),
+      host: '127.0.0.1',
+      port: 0,
+      token: options.token,
+    });
+    cleanups.push(() => server.shutdown());
+    return server;
+  }
+
+  function client(options: ConstructorParameters<typeof GrpcBackbone>[0]): GrpcBackbone {
+    const backbone = new GrpcBackbone(options);
+    cleanups.push(() => backbone.close());
+    return backbone;
+  }
+
+  it('a server killed mid-call gives a BackboneError naming the address, well within the deadline', async () => {
+    const script = fileURLToPath(new URL('../test-fixtures/hanging-server.ts', import.meta.url));
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+    const address = chunk.toString().trim();
+    const backbone = client({ address, deadlineMs: 10_000 });
+    await backbone.getInfo();
+    const started = Date.now();
+    const pending = caught(backbone.sample(sampleRequest));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGKILL');
+    const error = await pending;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.address).toBe(address);
+    expect(error.message).toContain(address);
+    expect(error.code).toBe('GRPC_UNAVAILABLE');
+  });
+
+  it('an address with nothing listening fails within the deadline after retrying', async () => {
+    const server = await serve();
+    const address = server.address;
+    await server.shutdown();
+    const backbone = client({ address, deadlineMs: 2_000, retries: 2 });
+    const started = Date.now();
+    const error = await caught(backbone.getInfo());
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(error.code).toBe('GRPC_UNAVAILABLE');
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain(address);
+    expect(error.message).toContain('after 3 attempts');
+  });
+
+  it('a call that never gets an answer fails at the deadline', async () => {
+    const backbone = new RecordingBackbone();
+    backbone.sample = () => new Promise(() => {});
+    const server = await serve({ backbone });
+    const remote = client({ address: server.address, deadlineMs: 300 });
+    const started = Date.now();
+    const error = await caught(remote.sample(sampleRequest));
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(error.code).toBe('GRPC_DEADLINE_EXCEEDED');
+    expect(error.message).toContain(server.address);
+  }, 5_000);
+
+  it('refuses a wrong or missing token and accepts the right one', async () => {
+    const server = await serve({ token: 'secret' });
+    const wrong = await caught(client({ address: server.address, token: 'guess' }).getInfo());
+    expect(wrong.code).toBe('GRPC_UNAUTHENTICATED');
+    expect(wrong.message).toContain('token');
+    const missing = await caught(client({ address: server.address }).sample(sampleRequest));
+    expect(missing.code).toBe('GRPC_UNAUTHENTICATED');
+    const info = await client({ address: server.address, token: 'secret' }).getInfo();
+    expect(info.model).toBe('recording');
+  });
+
+  it('retries idempotent calls on a retryable server error and never retries forwardBackward', async () => {
+    const backbone = new RecordingBackbone();
+    let getInfoCalls = 0;
+    let forwardCalls = 0;
+    const flaky = new BackboneError('warming up', { code: 'TEST_WARMING_UP', retryable: true });
+    const realGetInfo = backbone.getInfo.bind(backbone);
+    backbone.getInfo = async () => {
+      getInfoCalls += 1;
+      if (getInfoCalls === 1) throw flaky;
+      return realGetInfo();
+    };
+    backbone.forwardBackward = async () => {
+      forwardCalls += 1;
+      throw flaky;
+    };
+    const server = await serve({ backbone });
+    const remote = client({ address: server.address });
+    expect((await remote.getInfo()).model).toBe('recording');
+    expect(getInfoCalls).toBe(2);
+    const error = await caught(
+      remote.forwardBackward({ samples: [], loss: { type: 'cross_entropy', aggregation: 'token-mean' } }),
+    );
+    expect(forwardCalls).toBe(1);
+    expect(error.retryable).toBe(true);
+  });
+
+  it('carries a non-retryable backbone error code to the client', async () => {
+    const backbone = new RecordingBackbone();
+    backbone.saveState = async () => {
+      throw new BackboneError('disk full', { code: 'TEST_DISK_FULL' });
+    };
+    const server = await serve({ backbone });
+    const error = await caught(client({ address: server.address }).saveState({ path: '/x', includeOptimizer: false }));
+    expect(error.code).toBe('TEST_DISK_FULL');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toContain('disk full');
+  });
+});
+
+describe('serveBackbone', () => {
+  it('finishes the call in flight on shutdown', async () => {
+    const backbone = new RecordingBackbone();
+    const realSample = backbone.sample.bind(backbone);
+    backbone.sample = async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return realSample(request);
+    };
+    const server = await serveBackbone({ backbone, host: '127.0.0.1', port: 0 });
+    const remote = new GrpcBackbone({ address: server.address });
+    await remote.getInfo();
+    const pending = remote.sample(sampleRequest);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let shutDown = false;
+    const shutdown = server.shutdown().then(() => {
+      shutDown = true;
+    });
+    const response = await pending;
+    expect(response.completions[0]?.text).toBe('ok');
+    await shutdown;
+    expect(shutDown).toBe(true);
+    await remote.close();
+  });
+
+  it('cancels calls still running after the grace period', async () => {
+    const backbone = new RecordingBackbone();
+    backbone.sample = () => new Promise(() => {});
+    const server = await serveBackbone({ backbone, host: '127.0.0.1', port: 0 });
+    const remote = new GrpcBackbone({ address: server.address, deadlineMs: 10_000 });
+    const pending = caught(remote.sample(sampleRequest));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await server.shutdown({ graceMs: 200 });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await pending).address).toBe(server.address);
+    await remote.close();
+  });
+
+  it('warns when bound to a non-loopback host without a token', async () => {
+    const open = await serveBackbone({ backbone: new RecordingBackbone(), host: '0.0.0.0', port: 0 });
+    const loopback = await serveBackbone({ backbone: new RecordingBackbone(), host: '127.0.0.1', port: 0 });
+    expect(open.warnings).toHaveLength(1);
+    expect(open.warnings[0]).toContain('0.0.0.0');
+    expect(loopback.warnings).toEqual([]);
+    await open.shutdown();
+    await loopback.shutdown();
+  });
+});

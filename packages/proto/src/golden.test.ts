@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bytesToFloat32, bytesToInt32, float32ToBytes, int32ToBytes, uint8ToBytes } from './bytes.ts';
+import { loadBackend } from './load-backend.ts';
+import type { WireForwardBackwardRequest, WireSampleRequest } from './messages.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../test-fixtures/${name}.hex`, import.meta.url), 'utf8').trim();
+
+const sampleRequest: WireSampleRequest = {
+  promptIds: int32ToBytes([1, 2, 300, -1, 2_000_000]),
+  n: 4,
+  sampling: { temperature: 0.7, topP: 1, maxTokens: 32, stop: ['</s>'], seed: 42 },
+};
+
+const forwardBackwardRequest: WireForwardBackwardRequest = {
+  samples: [
+    {
+      tokenIds: int32ToBytes([5, 6, 7]),
+      lossMask: uint8ToBytes([0, 1, 1]),
+      samplerLogprobs: float32ToBytes([0, -0.5, -1.25]),
+      advantage: 0.5,
+    },
+  ],
+  loss: { ppo: { clipLow: 0.2, clipHigh: 0.28, kl: { beta: 0.01 }, aggregation: 'LOSS_AGGREGATION_TOKEN_MEAN' } },
+  lossScale: 0.25,
+};
+
+describe('backend.proto wire format', () => {
+  const { methods } = loadBackend();
+
+  it('encodes a fixed Sample request to the checked-in bytes', () => {
+    const encoded = methods.Sample.requestSerialize(sampleRequest);
+    expect(encoded.toString('hex')).toBe(fixture('sample-request'));
+  });
+
+  it('encodes a fixed ForwardBackward request to the checked-in bytes', () => {
+    const encoded = methods.ForwardBackward.requestSerialize(forwardBackwardRequest);
+    expect(encoded.toString('hex')).toBe(fixture('forward-backward-request'));
+  });
+
+  it('puts token ids on the wire as little-endian int32 in a length-delimited field 1', () => {
+    const encoded = methods.Sample.requestSerialize({ promptIds: int32ToBytes([258]), n: 0 });
+    // tag (field 1, wire type 2) = 0x0a, length 4, then 258 = 0x00000102 little-endian.
+    expect([...encoded.subarray(0, 6)]).toEqual([0x0a, 4, 0x02, 0x01, 0, 0]);
+  });
+
+  it('round-trips the byte encodings', () => {
+    expect(bytesToInt32(int32ToBytes([0, -7, 2 ** 31 - 1]))).toEqual([0, -7, 2 ** 31 - 1]);
+    expect(bytesToFloat32(float32ToBytes([-0.5, 1.25]))).toEqual([-0.5, 1.25]);
+    const decoded = methods.Sample.requestDeserialize(
+      methods.Sample.requestSerialize(sampleRequest),
+    ) as WireSampleRequest;
+    expect(bytesToInt32(decoded.promptIds)).toEqual([1, 2, 300, -1, 2_000_000]);
+    expect(decoded.sampling.seed).toBe(42);
+  });
+});
