@@ -1,42 +1,9 @@
 // The runtime's own cost per model call, with a null backbone in process: how many calls per second the
 // tuner, tracker and scheduler sustain with 1…2,048 episodes in flight, one-turn and five-turn workflows.
 // (The gRPC half, with a null server on loopback, is bench/orchestrator.ts once the gRPC backbone lands.)
-import type { Backbone, Workflow } from '@ajet/spec';
-import { RecordingBackbone } from '@ajet/spec/test';
+
 import { mapWithLimit, runEpisode, TokenPolicy } from '../packages/core/src/index.ts';
-
-const PROMPT_TOKENS = 500;
-const COMPLETION_TOKENS = 100;
-
-/** Answers at once with fixed tokens: everything measured is the runtime's. */
-function nullBackbone(): Backbone {
-  const base = new RecordingBackbone();
-  const completion = Array.from({ length: COMPLETION_TOKENS }, (_, index) => 97 + (index % 26));
-  return Object.assign(base, {
-    renderChat: async ({ prefix }: { prefix?: unknown }) => ({
-      tokenIds: Array.from({ length: prefix ? 20 : PROMPT_TOKENS }, (_, index) => index % 250),
-    }),
-    sample: async () => ({
-      completions: [
-        { tokenIds: completion, logprobs: completion.map(() => -0.1), text: 'x', finishReason: 'stop' as const },
-      ],
-      policyVersion: 0,
-    }),
-  });
-}
-
-function workflow(turns: number): Workflow {
-  return {
-    async execute(task, tuner) {
-      const messages = [{ role: 'user' as const, content: task.task.mainQuery }];
-      for (let turn = 0; turn < turns; turn++) {
-        const reply = await tuner.chat({ messages });
-        messages.push(reply.message as (typeof messages)[number], { role: 'user', content: `tool output ${turn}` });
-      }
-      return { reward: 1, metadata: {} };
-    },
-  };
-}
+import { multiTurnWorkflow, nullBackbone, PROMPT_TOKENS } from './internal/null-backbone.ts';
 
 async function measure(options: { episodes: number; turns: number }) {
   const backbone = nullBackbone();
@@ -58,7 +25,7 @@ async function measure(options: { episodes: number; turns: number }) {
           split: 'train',
           repeatIndex: 0,
         },
-        createWorkflow: () => workflow(options.turns),
+        createWorkflow: () => multiTurnWorkflow(options.turns),
         judge,
         policy,
         sampling: {},

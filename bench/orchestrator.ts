@@ -3,28 +3,9 @@
 // Printed side by side with the raw grpc-js Sample rate for the same payload and concurrency, no runtime.
 import { GrpcBackbone, serveBackbone } from '@ajet/backbone-grpc';
 import { int32ToBytes, loadBackend } from '@ajet/proto';
-import type { Backbone, Workflow } from '@ajet/spec';
-import { RecordingBackbone } from '@ajet/spec/test';
 import { type ClientReadableStream, credentials } from '@grpc/grpc-js';
 import { mapWithLimit, runEpisode, TokenPolicy } from '../packages/core/src/index.ts';
-
-const PROMPT_TOKENS = 500;
-const COMPLETION_TOKENS = 100;
-const completion = Array.from({ length: COMPLETION_TOKENS }, (_, index) => 97 + (index % 26));
-
-function nullBackbone(): Backbone {
-  return Object.assign(new RecordingBackbone(), {
-    renderChat: async ({ prefix }: { prefix?: unknown }) => ({
-      tokenIds: Array.from({ length: prefix ? 20 : PROMPT_TOKENS }, (_, index) => index % 250),
-    }),
-    sample: async () => ({
-      completions: [
-        { tokenIds: completion, logprobs: completion.map(() => -0.1), text: 'x', finishReason: 'stop' as const },
-      ],
-      policyVersion: 0,
-    }),
-  });
-}
+import { multiTurnWorkflow, nullBackbone, PROMPT_TOKENS } from './internal/null-backbone.ts';
 
 function percentile(values: number[], fraction: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -64,21 +45,6 @@ async function rawRate(address: string, inFlight: number, calls: number) {
   return { callsPerSecond: calls / ((performance.now() - started) / 1000), p50: percentile(latencies, 0.5) };
 }
 
-function workflow(turns: number, latencies: number[]): Workflow {
-  return {
-    async execute(task, tuner) {
-      const messages = [{ role: 'user' as const, content: task.task.mainQuery }];
-      for (let turn = 0; turn < turns; turn++) {
-        const begin = performance.now();
-        const reply = await tuner.chat({ messages });
-        latencies.push(performance.now() - begin);
-        messages.push(reply.message as (typeof messages)[number], { role: 'user', content: `tool output ${turn}` });
-      }
-      return { reward: 1, metadata: {} };
-    },
-  };
-}
-
 async function runtimeRate(address: string, episodes: number, turns: number) {
   const backbone = new GrpcBackbone({ address, deadlineMs: 120_000 });
   const policy = new TokenPolicy({ backbone, description: 'null over gRPC' });
@@ -101,7 +67,7 @@ async function runtimeRate(address: string, episodes: number, turns: number) {
           split: 'train',
           repeatIndex: 0,
         },
-        createWorkflow: () => workflow(turns, latencies),
+        createWorkflow: () => multiTurnWorkflow(turns, latencies),
         judge,
         policy,
         sampling: {},

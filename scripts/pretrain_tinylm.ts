@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { createRandom } from '@ajet/core';
 import type { TrainingSample } from '@ajet/spec';
 import {
   AdamW,
@@ -33,7 +34,6 @@ import {
   readCalculatorJsonl,
   splitRows,
 } from './internal/calculator-demonstrations.ts';
-import { createRandom } from './internal/random.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
