@@ -3,7 +3,7 @@
 // (The gRPC half, with a null server on loopback, is bench/orchestrator.ts once the gRPC backbone lands.)
 
 import { mapWithLimit, runEpisode, TokenPolicy } from '../packages/core/src/index.ts';
-import { multiTurnWorkflow, nullBackbone, PROMPT_TOKENS } from './internal/null-backbone.ts';
+import { multiTurnWorkflow, nullBackbone } from './internal/null-backbone.ts';
 
 async function measure(options: { episodes: number; turns: number }) {
   const backbone = nullBackbone();

@@ -23,7 +23,9 @@ describe('ajet tool', () => {
   it('names the known tools when the name is unknown', async () => {
     const run = await runAjet(['tool', 'nosuch', '--input', 'x']);
     expect(run.code).toBe(1);
-    expect(run.stderr.split('\n')[0]).toMatch(/ajet: error: No built-in tool named "nosuch" \(built-ins: calculator, execute_python_code\)/);
+    expect(run.stderr.split('\n')[0]).toMatch(
+      /ajet: error: No built-in tool named "nosuch" \(built-ins: calculator, execute_python_code\)/,
+    );
   });
 });
 
