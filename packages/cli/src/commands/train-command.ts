@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, runJob } from '@ajet/core';
+import { metricsSinks } from '@ajet/sinks';
 import { AjetError } from '@ajet/spec';
 import { builtins } from '../builtins.ts';
 import { consoleObserver } from '../console-observer.ts';
@@ -92,7 +93,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     progress?.clear();
     log(line);
   };
-  const lines = consoleObserver({ write: printLine });
+  const lines = consoleObserver({
+    write: printLine,
+    metricLines: loaded.config.trainerCommon.logger.includes('console'),
+  });
   const observer = progress ? combineObservers(lines, progress.observer()) : lines;
   const result = await runJob({
     loaded,
@@ -100,6 +104,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     experimentDir: values['experiment-dir'],
     builtins,
     createBackbone,
+    sinks: metricsSinks,
     observer,
     signal: controller.signal,
     resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),
