@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readScalars } from '@ajet/sinks';
+import { LoopbackSwanlab } from '@ajet/sinks/test';
 import type { MetricsRecord } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { runAjet } from './helpers/run-ajet.ts';
@@ -38,6 +39,42 @@ describe('metrics sinks chosen by trainer_common.logger', () => {
     expect(scalars).toEqual(expected);
     // The table after the second validation has a row per validation so far.
     expect(run.stderr).toMatch(/ {2}step {2}pass@1 {2}pass@2 {2}reward {2}tasks {2}failed\n +1 .*\n +2 /);
+  });
+
+  it('uploads every finite scalar of metrics.jsonl to a (loopback) SwanLab named by base_url', async () => {
+    const swanlab = new LoopbackSwanlab({ apiKey: 'test-key' });
+    const baseUrl = await swanlab.listen();
+    try {
+      const dir = join(mkdtempSync(join(tmpdir(), 'ajet-sinks-')), 'run');
+      const run = await runAjet(
+        [
+          '--conf',
+          CONF,
+          '--experiment-dir',
+          dir,
+          '--set',
+          'trainer_common.logger=[console,jsonl,swanlab]',
+          '--set',
+          `trainer_common.swanlab.base_url=${baseUrl}`,
+          '--set',
+          'trainer_common.swanlab.project=ajet-e2e',
+        ],
+        { env: { SWANLAB_API_KEY: 'test-key' } },
+      );
+      expect(run.stderr).not.toMatch(/warning/);
+      expect(run.code).toBe(0);
+      const expected = readMetrics(dir).flatMap((record) =>
+        Object.entries(record.metrics)
+          .filter(([, value]) => Number.isFinite(value))
+          .map(([key, value]) => `${key}@${record.step}=${value}`),
+      );
+      const uploaded = swanlab.metrics.map((metric) => `${metric.key}@${metric.index}=${metric.data}`);
+      expect(uploaded.sort()).toEqual(expected.sort());
+      expect(swanlab.experiments).toEqual(new Map([['exp-1', 'basic']]));
+      expect(swanlab.states).toEqual(['exp-1 FINISHED']);
+    } finally {
+      await swanlab.close();
+    }
   });
 
   it('warns once per failing sink and trains to the end (disk error, unreachable server)', async () => {

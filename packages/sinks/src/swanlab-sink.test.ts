@@ -1,91 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SwanlabSink } from './swanlab-sink.ts';
-
-interface Uploaded {
-  key: string;
-  index: number;
-  epoch: number;
-  data: number;
-  create_time: string;
-}
-
-/** A loopback stand-in for a SwanLab server: the routes the SDK calls, with its status codes. */
-class FakeSwanlab {
-  readonly server: Server;
-  readonly requests: string[] = [];
-  readonly columns: string[] = [];
-  readonly metrics: Uploaded[] = [];
-  readonly states: string[] = [];
-  readonly experiments = new Map<string, string>();
-  failMetrics = 0;
-  private nextId = 1;
-
-  constructor(private readonly apiKey: string) {
-    this.server = createServer((request, response) => {
-      void this.handle(request).then(([status, body]) => {
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(body));
-      });
-    });
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api`;
-  }
-
-  private async handle(request: IncomingMessage): Promise<[number, unknown]> {
-    let text = '';
-    for await (const chunk of request) text += chunk;
-    const body = text ? JSON.parse(text) : undefined;
-    const route = `${request.method} ${request.url}`;
-    this.requests.push(route);
-    if (route === 'POST /api/login/api_key') {
-      if (request.headers.authorization !== this.apiKey) return [401, { message: 'Unauthorized' }];
-      return [200, { sid: 'session-1', expiredAt: '2099-01-01T00:00:00.000Z', userInfo: { username: 'alice' } }];
-    }
-    if (request.headers.cookie !== 'sid=session-1') return [401, { message: 'no session' }];
-    if (route === 'POST /api/project') return [this.requests.length > 3 ? 409 : 201, { username: 'alice' }];
-    if (route === 'GET /api/project/alice/ajet-test') return [200, { cuid: 'project-1', name: 'ajet-test' }];
-    if (route === 'POST /api/project/alice/ajet-test/experiment') {
-      const known = body.cuid && this.experiments.has(body.cuid);
-      const cuid = known ? body.cuid : `exp-${this.nextId++}`;
-      this.experiments.set(cuid, body.name);
-      return [known ? 200 : 201, { cuid, name: body.name, flagId: `flag-${cuid}` }];
-    }
-    const columns = request.url?.match(/^\/api\/experiment\/([^/]+)\/columns$/);
-    if (request.method === 'POST' && columns) {
-      for (const column of body) {
-        expect(column).toMatchObject({ class: 'CUSTOM', type: 'FLOAT' });
-        this.columns.push(column.key);
-      }
-      return [201, {}];
-    }
-    if (route === 'POST /api/house/metrics') {
-      if (this.failMetrics > 0) {
-        this.failMetrics -= 1;
-        return [503, { message: 'busy' }];
-      }
-      expect(body).toMatchObject({ projectId: 'project-1', type: 'scalar' });
-      expect(request.headers.flagid).toBe(body.flagId);
-      expect(this.columns).toEqual(expect.arrayContaining(body.metrics.map((metric: Uploaded) => metric.key)));
-      this.metrics.push(...body.metrics);
-      return [201, {}];
-    }
-    const state = request.url?.match(/^\/api\/project\/alice\/ajet-test\/runs\/([^/]+)\/state$/);
-    if (request.method === 'PUT' && state) {
-      this.states.push(`${state[1]} ${body.state}`);
-      return [200, {}];
-    }
-    return [404, { message: `no route ${route}` }];
-  }
-}
+import { LoopbackSwanlab } from './test/loopback-swanlab.ts';
 
 function rows(from: number, to: number): MetricsRecord[] {
   const result: MetricsRecord[] = [];
@@ -100,14 +19,14 @@ function rows(from: number, to: number): MetricsRecord[] {
   return result;
 }
 
-const servers: Server[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) server.close();
+const servers: LoopbackSwanlab[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
 });
 
 async function setup(apiKey = 'key-123') {
-  const fake = new FakeSwanlab('key-123');
-  servers.push(fake.server);
+  const fake = new LoopbackSwanlab({ apiKey: 'key-123' });
+  servers.push(fake);
   const baseUrl = await fake.listen();
   const dir = mkdtempSync(join(tmpdir(), 'ajet-swanlab-'));
   const sink = () =>
@@ -131,7 +50,19 @@ describe('SwanlabSink against a loopback SwanLab', () => {
     for (const record of rows(1, 4)) await swanlab.write(record);
     await swanlab.close();
     expect(fake.requests[0]).toBe('POST /api/login/api_key');
-    expect(fake.columns.sort()).toEqual(['reward/mean', 'success_rate']);
+    expect(fake.columns).toEqual([
+      { class: 'CUSTOM', type: 'FLOAT', key: 'reward/mean' },
+      { class: 'CUSTOM', type: 'FLOAT', key: 'success_rate' },
+    ]);
+    expect(fake.batches.length).toBeGreaterThan(0);
+    for (const batch of fake.batches) {
+      expect(batch).toEqual({
+        projectId: 'project-ajet-test',
+        experimentId: 'exp-1',
+        flagId: 'flag-exp-1',
+        flagHeader: 'flag-exp-1',
+      });
+    }
     const points = fake.metrics.map(({ key, index, data }) => [key, index, data]);
     expect(points.sort()).toEqual(
       rows(1, 4)
