@@ -67,7 +67,7 @@ describe('ajet download against a loopback hub', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('0 fetched, 3 already there');
     expect(server.requests.filter((request) => request.url.startsWith('/blobs/')).length).toBe(blobsBefore);
-  });
+  }, 180_000);
 
   it('resumes a dropped connection with a Range request and ends with the same bytes', async () => {
     const server = await hub({ cutAfter: { [TRAIN]: 600 } });
@@ -103,7 +103,7 @@ describe('ajet download against a loopback hub', () => {
     expect(existsSync(join(dir, `${TEST}.part`))).toBe(false);
   });
 
-  it('says which dataset or revision is missing, and asks for HF_TOKEN when the hub refuses', async () => {
+  it('asks for HF_TOKEN when the hub refuses, and sends it as a bearer token', async () => {
     const server = await hub({ token: 'hf_secret' });
     const dir = freshDir();
     const refused = await download(server.endpoint, dir);
@@ -119,7 +119,9 @@ describe('ajet download against a loopback hub', () => {
     const allowed = await download(server.endpoint, dir, [], { HF_TOKEN: 'hf_secret' });
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(server.requests.at(-1)?.authorization).toBe('Bearer hf_secret');
+  }, 180_000);
 
+  it('names a missing dataset or revision in one line', async () => {
     const open = await hub();
     const missing = await runAjet(['download', '--target=openai/nope', `--path=${freshDir()}`], {
       env: { HF_ENDPOINT: open.endpoint, HF_TOKEN: '' },
@@ -129,5 +131,5 @@ describe('ajet download against a loopback hub', () => {
     );
     const revision = await download(open.endpoint, freshDir(), ['--revision=v9']);
     expect(revision.stderr.trim()).toMatch(/^ajet: error: Revision "v9" of dataset openai\/gsm8k not found/);
-  });
+  }, 180_000);
 });
