@@ -1,4 +1,5 @@
 import { AjetError, ConfigError } from '@ajet/spec';
+import { downloadCommand } from './commands/download-command.ts';
 import { judgeCommand } from './commands/judge-command.ts';
 import { serveCommand } from './commands/serve-command.ts';
 import { toolCommand } from './commands/tool-command.ts';
@@ -15,6 +16,7 @@ export const subcommands: Record<string, Subcommand> = {
   serve: { summary: 'serve the embedded policy over gRPC (ajet.v1.Backend)', run: serveCommand },
   tool: { summary: 'run one call of a tool and print the result', run: toolCommand },
   judge: { summary: 'judge prediction/reference cases from a JSONL file', run: judgeCommand },
+  download: { summary: 'download a Hugging Face hub dataset into a folder', run: downloadCommand },
 };
 
 function help(): string {
