@@ -14,6 +14,7 @@ from ajet_backend.model_loading import DTYPES
 class ServeSettings:
     model: str
     port: int
+    host: str
     lora_rank: int
     dtype: str
     max_model_len: int
@@ -27,7 +28,8 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve ajet.v1.Backend over gRPC")
     serve.add_argument("--model", required=True, help="hub id or folder")
-    serve.add_argument("--port", type=int, default=50051)
+    serve.add_argument("--port", type=int, default=50051, help="0 picks a free port (printed when serving)")
+    serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (127.0.0.1: this machine only)")
     serve.add_argument("--lora-rank", type=int, default=0, help="0 trains all weights")
     serve.add_argument("--dtype", default="bf16", choices=sorted(DTYPES))
     serve.add_argument("--max-model-len", type=int, default=4096)
@@ -42,6 +44,7 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     return ServeSettings(
         model=arguments.model,
         port=arguments.port,
+        host=arguments.host,
         lora_rank=arguments.lora_rank,
         dtype=arguments.dtype,
         max_model_len=arguments.max_model_len,

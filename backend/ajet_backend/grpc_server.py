@@ -186,7 +186,7 @@ def run_server(settings: Any) -> None:
     )
 
     async def main() -> None:
-        server, port = await start_server(service=service, address=f"0.0.0.0:{settings.port}", token=settings.token)
+        server, port = await start_server(service=service, address=f"{settings.host}:{settings.port}", token=settings.token)
         print(f"ajet_backend: serving {settings.model} on port {port} (prefix-preserving template: {renderer.check_prefix_preserving()})", flush=True)
         await server.wait_for_termination()
 

@@ -224,7 +224,8 @@ class Policy:
             if params.temperature <= 0:
                 chosen = logp.argmax(dim=-1)
             else:
-                chosen = torch.multinomial(logp.exp(), 1, generator=generator).squeeze(-1)
+                chosen = torch.multinomial(self._nucleus(logp, params.top_p).exp(), 1, generator=generator).squeeze(-1)
+            # The reported logprob is under the tempered distribution before top-p truncation (backbone.ts).
             chosen_logp = logp.gather(-1, chosen.unsqueeze(-1)).squeeze(-1)
             # One device-to-host copy per step rather than one per row.
             chosen_list, chosen_logp_list = chosen.tolist(), chosen_logp.tolist()
@@ -251,15 +252,20 @@ class Policy:
 
     @staticmethod
     def _sampling_logprobs(logits: torch.Tensor, params: SamplingParams) -> torch.Tensor:
+        """log softmax(logits / temperature); untempered when greedy."""
         scaled = logits / params.temperature if params.temperature > 0 else logits
-        logp = torch.log_softmax(scaled, dim=-1)
-        if params.top_p >= 1.0:
+        return torch.log_softmax(scaled, dim=-1)
+
+    @staticmethod
+    def _nucleus(logp: torch.Tensor, top_p: float) -> torch.Tensor:
+        """logp renormalised over the smallest set of most likely tokens holding at least top_p of the mass."""
+        if top_p >= 1.0:
             return logp
         sorted_logp, order = logp.sort(dim=-1, descending=True)
         cumulative = sorted_logp.exp().cumsum(dim=-1)
-        drop_sorted = cumulative - sorted_logp.exp() >= params.top_p
+        drop_sorted = cumulative - sorted_logp.exp() >= top_p
         drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
-        return torch.log_softmax(scaled.masked_fill(drop, float("-inf")), dim=-1)
+        return torch.log_softmax(logp.masked_fill(drop, float("-inf")), dim=-1)
 
     def save_state(self, *, path: str, include_optimizer: bool) -> None:
         os.makedirs(path, exist_ok=True)
@@ -287,9 +293,12 @@ class Policy:
             self.model.load_state_dict(self._read_weights(path), strict=False)
         state = torch.load(state_file, weights_only=True)
         self.policy_version = int(state["policy_version"])
-        if include_optimizer and "optimizer" in state:
-            self.optimizer = torch.optim.AdamW(self._trainable(), lr=1e-6)
-            self.optimizer.load_state_dict(state["optimizer"])
+        if include_optimizer:
+            # A state saved before any step has no optimizer: the restored policy starts with a fresh one.
+            self.optimizer = None
+            if "optimizer" in state:
+                self.optimizer = torch.optim.AdamW(self._trainable(), lr=1e-6)
+                self.optimizer.load_state_dict(state["optimizer"])
 
     @staticmethod
     def _read_weights(path: str) -> dict[str, torch.Tensor]:
