@@ -21,6 +21,7 @@ class ServeSettings:
     gpu_memory_utilization: float
     token: str | None
     micro_batch_tokens: int
+    engine: str = "auto"
 
 
 def parse_serve_arguments(argv: list[str]) -> ServeSettings:
@@ -35,6 +36,7 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     serve.add_argument("--max-model-len", type=int, default=4096)
     serve.add_argument("--gpu-memory-utilization", type=float, default=0.5, help="share of GPU memory for the vLLM engine")
     serve.add_argument("--token", default=None, help="clients must send this bearer token")
+    serve.add_argument("--engine", default="auto", choices=["auto", "hf", "vllm"], help="sampler: vllm (the vllm extra, GPU), hf (transformers), auto (vllm when installed and a GPU is present)")
     serve.add_argument("--micro-batch-tokens", type=int, default=8192, help="padded tokens per forward/backward pass")
     arguments = parser.parse_args(argv)
     if not 0 < arguments.gpu_memory_utilization <= 1:
@@ -51,6 +53,7 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
         gpu_memory_utilization=arguments.gpu_memory_utilization,
         token=arguments.token,
         micro_batch_tokens=arguments.micro_batch_tokens,
+        engine=arguments.engine,
     )
 
 
