@@ -9,10 +9,16 @@ repo="$(cd "$(dirname "$0")/../.." && pwd)"
 python="${PYTHON:-python3}"
 port="${PORT:-50071}"
 work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 export HF_HUB_OFFLINE=1
 "$python" -c "import torch, transformers, grpc, grpc_tools; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 "$python" -m pip install --quiet --no-deps -e "$repo/backend"
 "$python" "$repo/backend/scripts/make_tiny_model.py" "$work/model" --hidden 256 --layers 4
+# First, with the GPU to themselves: the TypeScript conformance suites and a 2-step tutorial run, each against a
+# fresh server of this model that the test starts (--engine auto: vLLM when installed; fp32 because the suite
+# compares sampler and trainer logprobs to 1e-4).
+(cd "$repo" && AJET_BACKEND_PYTHON="$("$python" -c "import sys; print(sys.executable)")" AJET_BACKEND_MODEL="$work/model" \
+  AJET_BACKEND_DTYPE=fp32 pnpm exec vitest run test/python-backend.test.ts)
 "$python" -m ajet_backend serve --model "$work/model" --port "$port" --dtype bf16 --max-model-len 2048 > "$work/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -24,10 +30,6 @@ done
 cat "$work/serve.log"
 "$python" "$repo/backend/scripts/smoke_client.py" --address "127.0.0.1:$port" --rounds 3 --n 8 --max-tokens 128
 cd "$repo"
-# The TypeScript conformance suites and a 2-step tutorial run, each against a fresh server of this model that the
-# test starts itself (fp32: the suite compares sampler and trainer logprobs to 1e-4).
-AJET_BACKEND_PYTHON="$("$python" -c "import sys; print(sys.executable)")" AJET_BACKEND_MODEL="$work/model" AJET_BACKEND_DTYPE=fp32 \
-  pnpm exec vitest run test/python-backend.test.ts
 # Ten GRPO steps on the bf16 server. A random model earns reward 0 everywhere and a group without variance trains
 # nothing, so the repeat-parity judge gives every group variance and each step really updates the weights.
 pnpm ajet --conf tutorial/example_calculator_agent/calculator_agent.yaml --backbone grpc \

@@ -11,7 +11,7 @@ import { REPO_ROOT } from './run-ajet.ts';
  * backend/.venv/bin/python), AJET_BACKEND_MODEL (a model folder; default a tiny random-weight model built here),
  * AJET_BACKEND_DTYPE (default fp32).
  */
-export const BACKEND_PYTHON = process.env.AJET_BACKEND_PYTHON ?? join(REPO_ROOT, 'backend/.venv/bin/python');
+export const BACKEND_PYTHON = process.env.AJET_BACKEND_PYTHON || join(REPO_ROOT, 'backend/.venv/bin/python');
 
 /** Why the Python backend tests cannot run here, or undefined when they can. */
 export const pythonBackendMissing = existsSync(BACKEND_PYTHON)
@@ -48,7 +48,7 @@ export async function startPythonBackend(options: {
   token?: string;
 }): Promise<PythonBackend> {
   const args = ['-u', '-m', 'ajet_backend', 'serve', '--model', options.model, '--host', '127.0.0.1', '--port', '0'];
-  args.push('--dtype', process.env.AJET_BACKEND_DTYPE ?? 'fp32', '--max-model-len', String(options.maxModelLen));
+  args.push('--dtype', process.env.AJET_BACKEND_DTYPE || 'fp32', '--max-model-len', String(options.maxModelLen));
   if (options.token) args.push('--token', options.token);
   const child: ChildProcess = spawn(BACKEND_PYTHON, args, {
     cwd: join(REPO_ROOT, 'backend'),
