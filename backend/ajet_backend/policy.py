@@ -245,7 +245,7 @@ class Policy:
 
     @torch.no_grad()
     def sample(self, *, prompt_ids: list[int], n: int, params: SamplingParams) -> list[Completion]:
-        """Batched ancestral sampling with a KV cache; logprobs are under the distribution actually sampled."""
+        """Batched ancestral sampling with a KV cache (or the engine); logprobs under softmax(logits / temperature), before top-p."""
         if not prompt_ids:
             raise BackendError("sample_empty_prompt", "Sample: promptIds is empty; render a chat first")
         if self.engine is not None:
