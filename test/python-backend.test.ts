@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrpcBackbone } from '@ajet/backbone-grpc';
 import type { EpisodeRecord, MetricsRecord } from '@ajet/spec';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { defineBackboneConformance } from './conformance/backbone-conformance.ts';
 import { conformanceChecks } from './conformance/backbone-suite.ts';
 import {
@@ -27,11 +28,14 @@ function readJsonl<T>(file: string): T[] {
 
 describe.skipIf(pythonBackendMissing !== undefined)('the Python backend (python -m ajet_backend serve)', () => {
   let model = '';
+  let disposeModel = async () => {};
   const running: PythonBackend[] = [];
 
   beforeAll(async () => {
-    model = await tinyModelFolder();
+    ({ folder: model, dispose: disposeModel } = await tinyModelFolder());
   }, 180_000);
+
+  afterAll(() => disposeModel());
 
   afterEach(async () => {
     for (const server of running.splice(0)) await server.stop();
@@ -63,8 +67,8 @@ describe.skipIf(pythonBackendMissing !== undefined)('the Python backend (python 
 
   it('passes the backbone-suite checks: save/load first from policy version 0, then sampling and a PPO step', async () => {
     const { backbone } = await serve(96);
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-python-state-'));
     try {
-      const folder = mkdtempSync(join(tmpdir(), 'ajet-python-state-'));
       await conformanceChecks.saveAndLoad(backbone, join(folder, 'state'));
       // LoadState restored version 0 and the initial weights, so the rest sees a fresh policy.
       const info = await conformanceChecks.info(backbone);
@@ -76,12 +80,15 @@ describe.skipIf(pythonBackendMissing !== undefined)('the Python backend (python 
       expect(existsSync(join(folder, 'state', 'model.safetensors'))).toBe(true);
     } finally {
       await backbone.close();
+      await rm(folder, { recursive: true, force: true });
     }
   }, 240_000);
 
   it('trains the calculator tutorial for two steps through --backbone grpc and saves a checkpoint', async () => {
     const { server } = await serve(1024);
-    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-python-tutorial-')), 'run');
+    const parent = mkdtempSync(join(tmpdir(), 'ajet-python-tutorial-'));
+    const dir = join(parent, 'run');
+    onTestFinished(() => rm(parent, { recursive: true, force: true }));
     const judge = join(REPO_ROOT, 'test/fixtures/python-backend/repeat-parity-judge.ts');
     const run = await runAjet(
       [

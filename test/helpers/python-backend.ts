@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,16 +21,21 @@ export const pythonBackendMissing = existsSync(BACKEND_PYTHON)
 
 const OFFLINE = { HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1' };
 
-/** AJET_BACKEND_MODEL, or a random-weight Qwen2 (hidden 64, 2 layers, Qwen3 tokenizer) made from a config. */
-export async function tinyModelFolder(): Promise<string> {
-  if (process.env.AJET_BACKEND_MODEL) return process.env.AJET_BACKEND_MODEL;
-  const folder = join(mkdtempSync(join(tmpdir(), 'ajet-tiny-qwen-')), 'model');
+/**
+ * AJET_BACKEND_MODEL, or a random-weight Qwen2 (hidden 64, 2 layers, Qwen3 tokenizer) made from a config in a
+ * temporary folder that `dispose` removes (about 50 MB).
+ */
+export async function tinyModelFolder(): Promise<{ folder: string; dispose: () => Promise<void> }> {
+  const given = process.env.AJET_BACKEND_MODEL;
+  if (given) return { folder: given, dispose: async () => {} };
+  const parent = mkdtempSync(join(tmpdir(), 'ajet-tiny-qwen-'));
+  const folder = join(parent, 'model');
   await promisify(execFile)(
     BACKEND_PYTHON,
     [join(REPO_ROOT, 'backend/scripts/make_tiny_model.py'), folder, '--hidden', '64', '--layers', '2'],
     { env: { ...process.env, ...OFFLINE }, timeout: 120_000 },
   );
-  return folder;
+  return { folder, dispose: () => rm(parent, { recursive: true, force: true }) };
 }
 
 export interface PythonBackend {
