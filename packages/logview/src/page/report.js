@@ -2,7 +2,8 @@
 // the data sits in #ajet-data; served by `ajet logview` it polls api/experiment and fetches episodes per step.
 (() => {
   const live = document.body.dataset.mode === 'live';
-  const pollMs = Number(document.body.dataset.pollMs || 2000);
+  // `?poll=500` in the address overrides how often a live page checks for new steps.
+  const pollMs = Number(new URLSearchParams(location.search).get('poll') || document.body.dataset.pollMs || 2000);
   const embedded = live ? null : JSON.parse(document.getElementById('ajet-data').textContent);
   const state = { index: null, selected: null, followLatest: true, filter: 'all', episodes: [], plots: [] };
 
