@@ -54,11 +54,12 @@ export function buildCharts(metrics: readonly MetricsRow[]): ChartSpec[] {
     },
     {
       id: 'pass',
-      title: `Validation pass@1 / pass@${k ?? 'k'}`,
+      // With one episode per task pass@k is pass@1: one line.
+      title: k === 1 ? 'Validation pass@1' : `Validation pass@1 / pass@${k ?? 'k'}`,
       x: validation.map((row) => row.step),
       series: [
         { label: 'pass@1', values: passColumn('pass@1'), color: ORANGE },
-        { label: `pass@${k ?? 'k'}`, values: passColumn('pass@k'), color: GREEN },
+        ...(k === 1 ? [] : [{ label: `pass@${k ?? 'k'}`, values: passColumn('pass@k'), color: GREEN }]),
       ],
     },
     {

@@ -114,6 +114,8 @@ describe('buildCharts', () => {
     expect(charts.reward?.series[2]?.values[2]).toBeCloseTo(0.1);
     expect(charts.pass?.x).toEqual([0, 3]);
     expect(charts.pass?.title).toBe('Validation pass@1 / pass@4');
+    const single = buildCharts(parseMetrics(`${valRow(0, 0.5).replace('"val/k":4', '"val/k":1')}\n`).rows);
+    expect(single.find((chart) => chart.id === 'pass')?.series.map((series) => series.label)).toEqual(['pass@1']);
     expect(charts.tokens?.series.map((series) => series.values)).toEqual([
       [100, 200, 300],
       [10, 20, 30],

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AjetError } from '@ajet/spec';
 import { readExperimentIndex, readTrajectoryFile } from './read-experiment.ts';
 import type { ReportData } from './report-data.ts';
@@ -17,8 +18,8 @@ function pageAssets(): { uplotJs: string; uplotCss: string; reportJs: string; re
   const assets = {
     uplotJs: asset(require.resolve('uplot/dist/uPlot.iife.min.js')),
     uplotCss: asset(require.resolve('uplot/dist/uPlot.min.css')),
-    reportJs: asset(new URL('./page/report.js', import.meta.url).pathname),
-    reportCss: asset(new URL('./page/report.css', import.meta.url).pathname),
+    reportJs: asset(fileURLToPath(new URL('./page/report.js', import.meta.url))),
+    reportCss: asset(fileURLToPath(new URL('./page/report.css', import.meta.url))),
   };
   for (const [name, text] of Object.entries(assets)) {
     if (/<\/(script|style)/i.test(text)) {

@@ -47,7 +47,7 @@
     const holder = document.getElementById('charts');
     holder.replaceChildren();
     for (const spec of charts) {
-      const box = element('div', { className: 'chart', 'data-chart': spec.id, 'data-point-count': spec.x.length });
+      const box = element('div', { className: 'chart', 'data-chart': spec.id, 'data-point-count': 0 });
       holder.append(box);
       if (spec.x.length === 0) {
         box.append(element('div', { className: 'chart-title', text: spec.title }));
@@ -77,6 +77,8 @@
         [spec.x, ...spec.series.map((series) => series.values)],
         box,
       );
+      // Read back from the chart itself, so a test counts what uPlot holds.
+      box.dataset.pointCount = String(plot.data[0].length);
       // A click on a chart opens the trajectories of the step under the cursor.
       plot.over.addEventListener('click', () => {
         const index = plot.cursor.idx;
