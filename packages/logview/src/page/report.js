@@ -87,7 +87,7 @@
         const file = state.index.trajectories.find(
           (entry) => entry.step === spec.x[index] && phase.includes(entry.phase),
         );
-        if (file) pickStep(file.name, false);
+        if (file) pickStep(file.name, false).catch(reportError);
       });
       state.plots.push(plot);
     }
@@ -253,30 +253,38 @@
     if (!latest) drawEpisodes();
   }
 
+  const status = document.getElementById('status');
+  const reportError = (error) => {
+    status.textContent = `error: ${error.message}`;
+  };
+
   document.querySelector('[data-step-picker]').addEventListener('change', (event) => {
     const name = event.target.value;
-    pickStep(name, name === latestFile(state.index.trajectories)?.name);
+    pickStep(name, name === latestFile(state.index.trajectories)?.name).catch(reportError);
   });
   document.querySelector('[data-episode-filter]').addEventListener('change', (event) => {
     state.filter = event.target.value;
     drawEpisodes();
   });
 
-  const status = document.getElementById('status');
+  // One check at a time: the next is scheduled when the last has answered.
+  function poll() {
+    refresh()
+      .then(() => {
+        status.textContent = `live · checked ${new Date().toLocaleTimeString()}`;
+      })
+      .catch(() => {
+        status.textContent = 'disconnected: the server stopped (the run may have ended)';
+      })
+      .finally(() => setTimeout(poll, pollMs));
+  }
+
   refresh()
     .then(() => {
       document.body.dataset.ready = '1';
       if (!live) return;
       status.textContent = 'live';
-      setInterval(() => {
-        refresh()
-          .then(() => {
-            status.textContent = `live · checked ${new Date().toLocaleTimeString()}`;
-          })
-          .catch(() => {
-            status.textContent = 'disconnected: the server stopped (the run may have ended)';
-          });
-      }, pollMs);
+      setTimeout(poll, pollMs);
     })
     .catch((error) => {
       status.textContent = `could not load the experiment: ${error.message}`;
