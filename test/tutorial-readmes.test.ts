@@ -1,14 +1,21 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FixtureHub, startFixtureHub } from './helpers/fixture-hub.ts';
 import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
+import { type ScriptedChatServer, startScriptedChatServer } from './helpers/scripted-chat-server.ts';
 
 interface DocCommand {
   readme: string;
   command: string;
-  /** Extra flags from the `<!-- ajet-test: … -->` comment after the block, to keep the run short. */
+  /**
+   * Extra flags from the `<!-- ajet-test: … -->` comment after the block, to keep the run short. `{endpoint}` is
+   * a loopback OpenAI-compatible server playing a scripted model, `{tmp}` a folder shared by one README's commands;
+   * `<!-- ajet-test: skip REASON -->` lists the command as skipped, with its reason.
+   */
   testArgs: string[];
+  skip?: string;
 }
 
 /** Every `pnpm ajet …` line of every bash block in the tutorial READMEs. */
@@ -22,9 +29,16 @@ function readmeCommands(): DocCommand[] {
     const commands: DocCommand[] = [];
     for (const match of text.matchAll(/```bash\n([\s\S]*?)```(\s*<!-- ajet-test: ([^>]*)-->)?/g)) {
       const body = (match[1] ?? '').replace(/\\\n\s*/g, '');
+      const comment = (match[3] ?? '').trim();
+      const skip = /^skip\b\s*(.*)$/.exec(comment)?.[1];
       for (const line of body.split('\n')) {
         if (!line.startsWith('pnpm ajet ')) continue;
-        commands.push({ readme, command: line, testArgs: (match[3] ?? '').trim().split(/\s+/).filter(Boolean) });
+        commands.push({
+          readme,
+          command: line,
+          testArgs: skip === undefined ? comment.split(/\s+/).filter(Boolean) : [],
+          skip: skip === undefined ? undefined : skip || 'no reason given',
+        });
       }
     }
     return commands;
@@ -32,24 +46,52 @@ function readmeCommands(): DocCommand[] {
 }
 
 const commands = readmeCommands();
+const folders = new Map<string, string>();
+let hub: FixtureHub;
+let model: ScriptedChatServer;
+
+beforeAll(async () => {
+  hub = await startFixtureHub();
+  model = await startScriptedChatServer();
+});
+afterAll(async () => {
+  await hub?.close();
+  await model?.close();
+});
 
 describe('tutorial READMEs run as written', () => {
   it('finds the commands', () => {
     expect(commands.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(commands.map((entry) => [entry.command, entry] as const))(
-    '%s',
-    async (_name, entry) => {
-      const args = entry.command
-        .replace(/^pnpm ajet /, '')
-        .split(/\s+/)
-        .filter(Boolean);
-      const dir = join(mkdtempSync(join(tmpdir(), 'ajet-readme-')), 'run');
-      const run = await runAjet([...args, ...entry.testArgs, '--experiment-dir', dir], { timeoutMs: 240_000 });
-      expect(run.code, `${entry.readme}\n${run.stderr}`).toBe(0);
-      expect(run.stderr).toMatch(/ajet: (done|training|evaluating)/);
-    },
-    300_000,
-  );
+  for (const entry of commands) {
+    const name = entry.skip ? `${entry.command} (skipped: ${entry.skip})` : entry.command;
+    (entry.skip ? it.skip : it)(
+      name,
+      async () => {
+        const tmp = folders.get(entry.readme) ?? mkdtempSync(join(tmpdir(), 'ajet-readme-data-'));
+        folders.set(entry.readme, tmp);
+        const fill = (arg: string) => arg.replaceAll('{endpoint}', model.baseUrl).replaceAll('{tmp}', tmp);
+        const args = entry.command
+          .replace(/^pnpm ajet /, '')
+          .split(/\s+/)
+          .filter(Boolean);
+        const dir = join(mkdtempSync(join(tmpdir(), 'ajet-readme-')), 'run');
+        const runArgs = args[0] === 'download' ? [] : ['--experiment-dir', dir];
+        const run = await runAjet([...args, ...entry.testArgs.map(fill), ...runArgs], {
+          timeoutMs: 240_000,
+          env: {
+            HF_ENDPOINT: hub.endpoint,
+            HF_TOKEN: '',
+            OPENAI_BASE_URL: model.baseUrl,
+            AJET_JUDGE_MODEL: 'scripted-judge',
+            CI: '1',
+          },
+        });
+        expect(run.code, `${entry.readme}\n${run.stderr}`).toBe(0);
+        expect(run.stderr).toMatch(/ajet: (done|training|evaluating)/);
+      },
+      300_000,
+    );
+  }
 });

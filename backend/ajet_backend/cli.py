@@ -14,12 +14,14 @@ from ajet_backend.model_loading import DTYPES
 class ServeSettings:
     model: str
     port: int
+    host: str
     lora_rank: int
     dtype: str
     max_model_len: int
     gpu_memory_utilization: float
     token: str | None
     micro_batch_tokens: int
+    engine: str = "auto"
 
 
 def parse_serve_arguments(argv: list[str]) -> ServeSettings:
@@ -27,12 +29,14 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve ajet.v1.Backend over gRPC")
     serve.add_argument("--model", required=True, help="hub id or folder")
-    serve.add_argument("--port", type=int, default=50051)
+    serve.add_argument("--port", type=int, default=50051, help="0 picks a free port (printed when serving)")
+    serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (127.0.0.1: this machine only)")
     serve.add_argument("--lora-rank", type=int, default=0, help="0 trains all weights")
     serve.add_argument("--dtype", default="bf16", choices=sorted(DTYPES))
     serve.add_argument("--max-model-len", type=int, default=4096)
     serve.add_argument("--gpu-memory-utilization", type=float, default=0.5, help="share of GPU memory for the vLLM engine")
     serve.add_argument("--token", default=None, help="clients must send this bearer token")
+    serve.add_argument("--engine", default="auto", choices=["auto", "hf", "vllm"], help="sampler: vllm (the vllm extra, GPU), hf (transformers), auto (vllm when installed and a GPU is present)")
     serve.add_argument("--micro-batch-tokens", type=int, default=8192, help="padded tokens per forward/backward pass")
     arguments = parser.parse_args(argv)
     if not 0 < arguments.gpu_memory_utilization <= 1:
@@ -42,12 +46,14 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     return ServeSettings(
         model=arguments.model,
         port=arguments.port,
+        host=arguments.host,
         lora_rank=arguments.lora_rank,
         dtype=arguments.dtype,
         max_model_len=arguments.max_model_len,
         gpu_memory_utilization=arguments.gpu_memory_utilization,
         token=arguments.token,
         micro_batch_tokens=arguments.micro_batch_tokens,
+        engine=arguments.engine,
     )
 
 

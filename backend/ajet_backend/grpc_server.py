@@ -176,18 +176,26 @@ def run_server(settings: Any) -> None:
     from ajet_backend.rendering import ChatRenderer
     from ajet_backend.service import ServiceInfo
 
+    import torch
+
+    from ajet_backend.vllm_engine import VllmEngine, VllmSettings, resolve_engine, vllm_installed
+
+    engine_name = resolve_engine(settings.engine, vllm_available=vllm_installed(), cuda_available=torch.cuda.is_available())
     model_settings = ModelSettings(model=settings.model, dtype=settings.dtype, lora_rank=settings.lora_rank)
     model, tokenizer = load_model(model_settings)
     renderer = ChatRenderer(tokenizer)
+    engine = None
+    if engine_name == "vllm":
+        engine = VllmEngine(VllmSettings(model=settings.model, dtype=settings.dtype, max_model_len=settings.max_model_len, gpu_memory_utilization=settings.gpu_memory_utilization, lora_rank=settings.lora_rank))
     service = BackboneService(
-        policy=Policy(model, PolicySettings(micro_batch_tokens=settings.micro_batch_tokens, device=model_settings.device)),
+        policy=Policy(model, PolicySettings(micro_batch_tokens=settings.micro_batch_tokens, device=model_settings.device), engine=engine),
         renderer=renderer,
         info=ServiceInfo(model=settings.model, tokenizer=settings.model, max_model_len=settings.max_model_len),
     )
 
     async def main() -> None:
-        server, port = await start_server(service=service, address=f"0.0.0.0:{settings.port}", token=settings.token)
-        print(f"ajet_backend: serving {settings.model} on port {port} (prefix-preserving template: {renderer.check_prefix_preserving()})", flush=True)
+        server, port = await start_server(service=service, address=f"{settings.host}:{settings.port}", token=settings.token)
+        print(f"ajet_backend: serving {settings.model} on port {port} (sampler: {engine_name}; prefix-preserving template: {renderer.check_prefix_preserving()})", flush=True)
         await server.wait_for_termination()
 
     asyncio.run(main())

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import torch
 
@@ -45,6 +47,18 @@ class SamplingParams:
     seed: int | None = None
     # Called with a row's tokens so far; True ends that completion (text stop strings).
     should_stop: Callable[[list[int]], bool] | None = None
+    # The stop strings themselves, for an engine that matches them on its own (vLLM).
+    stop: tuple[str, ...] = ()
+
+
+class SamplingEngine(Protocol):
+    """A faster sampler beside the trainer (vllm_engine.VllmEngine): it samples, and takes new weights after a step."""
+
+    def sample(self, *, prompt_ids: list[int], n: int, params: SamplingParams) -> list[Completion]: ...
+
+    def load_weights(self, weights: Iterable[tuple[str, torch.Tensor]]) -> None: ...
+
+    def load_adapter(self, *, path: str, version: int) -> None: ...
 
 
 @dataclass
@@ -82,8 +96,11 @@ def _micro_batches(samples: list[TrainingSample], token_budget: int) -> list[lis
 class Policy:
     """Sampling and training on one causal LM. Gradients accumulate across forward_backward until optim_step."""
 
-    def __init__(self, model: torch.nn.Module, settings: PolicySettings | None = None) -> None:
+    def __init__(self, model: torch.nn.Module, settings: PolicySettings | None = None, engine: SamplingEngine | None = None) -> None:
         self.settings = settings or PolicySettings()
+        # Samples come from the engine when there is one (vLLM), else from the model itself (HF, KV cache).
+        self.engine = engine
+        self._adapter_folder: tempfile.TemporaryDirectory[str] | None = None
         self.model = model.to(self.settings.device)
         # Under LoRA the reference policy is the base weights: the same model with its adapter turned off.
         self.is_lora = hasattr(model, "disable_adapter") and hasattr(model, "peft_config")
@@ -196,13 +213,48 @@ class Policy:
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.policy_version += 1
+        self._sync_engine()
         return self.policy_version, grad_norm
+
+    def _sync_engine(self) -> None:
+        """After the weights change, the engine samples with the new ones: the adapter under LoRA, else all weights."""
+        if self.engine is None:
+            return
+        if self.is_lora:
+            if self._adapter_folder is None:
+                self._adapter_folder = tempfile.TemporaryDirectory(prefix="ajet-adapter-")
+            path = os.path.join(self._adapter_folder.name, f"v{self.policy_version}")
+            self.model.save_pretrained(path)
+            self.engine.load_adapter(path=path, version=self.policy_version)
+        else:
+            self.engine.load_weights(self.model.named_parameters())
+
+    @torch.no_grad()
+    def _recompute_logprobs(self, prompt_ids: list[int], completions: list[Completion], temperature: float) -> list[Completion]:
+        """Logprobs of each completion under softmax(logits / temperature) from this model (no top-p truncation)."""
+        self.model.eval()
+        recomputed = []
+        for completion in completions:
+            if not completion.token_ids:
+                recomputed.append(completion)
+                continue
+            ids = torch.tensor([prompt_ids + completion.token_ids], dtype=torch.long, device=self.settings.device)
+            logprobs = self._shifted_logprobs(self.model, ids, torch.ones_like(ids), temperature)[0, len(prompt_ids) :]
+            recomputed.append(Completion(token_ids=completion.token_ids, logprobs=logprobs.tolist(), finish_reason=completion.finish_reason))
+        return recomputed
 
     @torch.no_grad()
     def sample(self, *, prompt_ids: list[int], n: int, params: SamplingParams) -> list[Completion]:
-        """Batched ancestral sampling with a KV cache; logprobs are under the distribution actually sampled."""
+        """Batched ancestral sampling with a KV cache (or the engine); logprobs under softmax(logits / temperature), before top-p."""
         if not prompt_ids:
             raise BackendError("sample_empty_prompt", "Sample: promptIds is empty; render a chat first")
+        if self.engine is not None:
+            from ajet_backend.vllm_engine import needs_logprob_recompute
+
+            completions = self.engine.sample(prompt_ids=prompt_ids, n=n, params=params)
+            if needs_logprob_recompute(params):
+                completions = self._recompute_logprobs(prompt_ids, completions, params.temperature)
+            return completions
         self.model.eval()
         generator = torch.Generator(device=self.settings.device)
         if params.seed is not None:
@@ -224,7 +276,8 @@ class Policy:
             if params.temperature <= 0:
                 chosen = logp.argmax(dim=-1)
             else:
-                chosen = torch.multinomial(logp.exp(), 1, generator=generator).squeeze(-1)
+                chosen = torch.multinomial(self._nucleus(logp, params.top_p).exp(), 1, generator=generator).squeeze(-1)
+            # The reported logprob is under the tempered distribution before top-p truncation (backbone.ts).
             chosen_logp = logp.gather(-1, chosen.unsqueeze(-1)).squeeze(-1)
             # One device-to-host copy per step rather than one per row.
             chosen_list, chosen_logp_list = chosen.tolist(), chosen_logp.tolist()
@@ -251,15 +304,20 @@ class Policy:
 
     @staticmethod
     def _sampling_logprobs(logits: torch.Tensor, params: SamplingParams) -> torch.Tensor:
+        """log softmax(logits / temperature); untempered when greedy."""
         scaled = logits / params.temperature if params.temperature > 0 else logits
-        logp = torch.log_softmax(scaled, dim=-1)
-        if params.top_p >= 1.0:
+        return torch.log_softmax(scaled, dim=-1)
+
+    @staticmethod
+    def _nucleus(logp: torch.Tensor, top_p: float) -> torch.Tensor:
+        """logp renormalised over the smallest set of most likely tokens holding at least top_p of the mass."""
+        if top_p >= 1.0:
             return logp
         sorted_logp, order = logp.sort(dim=-1, descending=True)
         cumulative = sorted_logp.exp().cumsum(dim=-1)
-        drop_sorted = cumulative - sorted_logp.exp() >= params.top_p
+        drop_sorted = cumulative - sorted_logp.exp() >= top_p
         drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
-        return torch.log_softmax(scaled.masked_fill(drop, float("-inf")), dim=-1)
+        return torch.log_softmax(logp.masked_fill(drop, float("-inf")), dim=-1)
 
     def save_state(self, *, path: str, include_optimizer: bool) -> None:
         os.makedirs(path, exist_ok=True)
@@ -287,9 +345,13 @@ class Policy:
             self.model.load_state_dict(self._read_weights(path), strict=False)
         state = torch.load(state_file, weights_only=True)
         self.policy_version = int(state["policy_version"])
-        if include_optimizer and "optimizer" in state:
-            self.optimizer = torch.optim.AdamW(self._trainable(), lr=1e-6)
-            self.optimizer.load_state_dict(state["optimizer"])
+        self._sync_engine()
+        if include_optimizer:
+            # A state saved before any step has no optimizer: the restored policy starts with a fresh one.
+            self.optimizer = None
+            if "optimizer" in state:
+                self.optimizer = torch.optim.AdamW(self._trainable(), lr=1e-6)
+                self.optimizer.load_state_dict(state["optimizer"])
 
     @staticmethod
     def _read_weights(path: str) -> dict[str, torch.Tensor]:

@@ -120,6 +120,7 @@ class BackboneService:
             stop_token_ids=tuple(token for token in [self.renderer.end_of_turn_id] if token is not None),
             seed=sampling.get("seed"),
             should_stop=should_stop if stop_strings else None,
+            stop=tuple(stop_strings),
         )
         completions = self.policy.sample(prompt_ids=prompt, n=int(request.get("n", 1)), params=params)
         return {

@@ -14,6 +14,7 @@ requirements=(
   "safetensors"
   "numpy"
   "pytest"
+  "tensorboard"
 )
 stamp="$venv/.ajet-requirements"
 wanted="$(printf '%s\n' "${requirements[@]}")"

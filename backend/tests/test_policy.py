@@ -59,6 +59,20 @@ def test_sampling_is_seeded_and_logprobs_match_a_forward_pass() -> None:
     torch.testing.assert_close(torch.tensor(completion.logprobs), expected, atol=1e-4, rtol=1e-4)
 
 
+def test_top_p_samples_from_the_nucleus_but_reports_logprobs_before_truncation() -> None:
+    # backbone.ts Completion.logprobs: under softmax(logits / temperature), before any top-p truncation.
+    policy = Policy(tiny_qwen2(), PolicySettings(keep_reference=False))
+    completion = policy.sample(prompt_ids=[1, 2, 3], n=1, params=SamplingParams(max_tokens=8, temperature=0.9, top_p=0.3, seed=4))[0]
+    ids = torch.tensor([[1, 2, 3, *completion.token_ids]])
+    with torch.no_grad():
+        full = torch.log_softmax(policy.model(input_ids=ids).logits[0, 2:-1] / 0.9, -1)
+    chosen = torch.tensor(completion.token_ids).unsqueeze(-1)
+    torch.testing.assert_close(torch.tensor(completion.logprobs), full.gather(-1, chosen).squeeze(-1), atol=1e-4, rtol=1e-4)
+    # Each token lies in the nucleus: the tokens more likely than it hold less than top_p of the mass.
+    ahead = (full.exp() * (full > full.gather(-1, chosen))).sum(-1)
+    assert bool((ahead < 0.3).all())
+
+
 def test_sampling_stops_on_a_stop_token_and_uses_new_weights_after_a_step() -> None:
     policy = Policy(tiny_qwen2(), PolicySettings(keep_reference=False))
     greedy = SamplingParams(max_tokens=4, temperature=0.0)
@@ -89,6 +103,21 @@ def test_save_and_load_state_round_trip(tmp_path) -> None:
     with pytest.raises(BackendError) as caught:
         restored.load_state(path=str(tmp_path / "missing"), include_optimizer=False)
     assert caught.value.code == "state_missing"
+
+
+def test_loading_a_state_saved_before_any_step_resets_the_optimizer(tmp_path) -> None:
+    policy = Policy(tiny_qwen2(), PolicySettings(keep_reference=False))
+    policy.save_state(path=str(tmp_path / "initial"), include_optimizer=True)
+    policy.forward_backward(samples=_samples(), spec=LossSpec(type="cross_entropy"))
+    policy.optim_step(OptimizerParams(learning_rate=1e-2))
+    policy.load_state(path=str(tmp_path / "initial"), include_optimizer=True)
+    fresh = Policy(tiny_qwen2(), PolicySettings(keep_reference=False))
+    assert policy.policy_version == 0 and policy.optimizer is None
+    for trained in (policy, fresh):
+        trained.forward_backward(samples=_samples(), spec=LossSpec(type="cross_entropy"))
+        trained.optim_step(OptimizerParams(learning_rate=1e-2))
+    for a, b in zip(policy.model.state_dict().values(), fresh.model.state_dict().values()):
+        torch.testing.assert_close(a, b)
 
 
 def test_bad_sample_shapes_are_named() -> None:

@@ -65,8 +65,9 @@ export const conformanceChecks = {
 
   async training(backbone: Backbone) {
     const prompt = (await backbone.renderChat({ messages: conversation })).tokenIds;
+    // top-p truncates what is sampled, never the logprobs reported (backbone.ts Completion.logprobs).
     const [completion] = (
-      await backbone.sample({ promptIds: prompt, sampling: { temperature: 1, maxTokens: 6, seed: 11 } })
+      await backbone.sample({ promptIds: prompt, sampling: { temperature: 1, topP: 0.9, maxTokens: 6, seed: 11 } })
     ).completions;
     if (!completion) throw new Error('no completion');
     const sample: TrainingSample = {
@@ -80,6 +81,8 @@ export const conformanceChecks = {
       loss: { type: 'ppo', clipLow: 0.2, clipHigh: 0.28, aggregation: 'token-mean' },
     });
     expect(Number.isFinite(result.loss)).toBe(true);
+    // The sampler logprobs are this policy's, so every ratio is 1 and the loss is -mean(A) = -(1 - 0.5) / 2.
+    expect(result.loss).toBeCloseTo(-0.25, 4);
     const step = await backbone.optimStep({
       learningRate: 1e-3,
       beta1: 0.9,

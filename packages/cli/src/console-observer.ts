@@ -5,6 +5,31 @@ export interface ConsoleObserverOptions {
   write(line: string): void;
   /** Rollout errors printed one by one before only counting them. */
   maxErrorLines?: number;
+  /** The line per step and the validation table (`console` in trainer_common.logger); on by default. */
+  metricLines?: boolean;
+}
+
+/** Validation results so far, one row per validation, newest last (the last 10). */
+function validationTable(rows: readonly MetricsRecord[]): string[] {
+  const last = rows.at(-1);
+  const k = last ? (last.metrics[`${last.phase}/k`] ?? 1) : 1;
+  const header = ['step', 'pass@1', `pass@${k}`, 'reward', 'tasks', 'failed'];
+  const cells = rows.slice(-10).map((record) => {
+    const m = record.metrics;
+    const value = (name: string) => m[`${record.phase}/${name}`] ?? 0;
+    return [
+      String(record.step),
+      value('pass@1').toFixed(3),
+      value('pass@k').toFixed(3),
+      value('reward_mean').toFixed(3),
+      String(value('n')),
+      String(value('episodes_failed')),
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column]?.length ?? 0)));
+  const line = (row: readonly string[]) =>
+    `  ${row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ')}`;
+  return [line(header), ...cells.map(line)];
 }
 
 function compact(value: number): string {
@@ -23,6 +48,7 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
   const maxErrorLines = options.maxErrorLines ?? 5;
   let totalSteps = 0;
   let errorLines = 0;
+  const validations: MetricsRecord[] = [];
   const format = (record: MetricsRecord): string => {
     const m = record.metrics;
     if (record.phase === 'train') {
@@ -60,7 +86,11 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
       else if (errorLines === maxErrorLines + 1) write('ajet: more episode failures are counted in the step lines');
     },
     onMetrics(record) {
+      if (options.metricLines === false) return;
       write(format(record));
+      if (record.phase === 'train') return;
+      validations.push(record);
+      for (const line of validationTable(validations.filter((row) => row.phase === record.phase))) write(line);
     },
     onRunEnd(event) {
       write(`ajet: done after ${event.steps} steps; results in ${event.experimentDir}`);

@@ -1,4 +1,5 @@
 import { AjetError, ConfigError } from '@ajet/spec';
+import { downloadCommand } from './commands/download-command.ts';
 import { judgeCommand } from './commands/judge-command.ts';
 import { logviewCommand } from './commands/logview-command.ts';
 import { serveCommand } from './commands/serve-command.ts';
@@ -20,6 +21,7 @@ export const subcommands: Record<string, Subcommand> = {
     summary: "serve an experiment's curves and token-coloured episodes (--static: report.html)",
     run: logviewCommand,
   },
+  download: { summary: 'download a Hugging Face hub dataset into a folder', run: downloadCommand },
 };
 
 function help(): string {

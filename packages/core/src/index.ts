@@ -15,7 +15,7 @@ export type {
 export { PluginLoader } from './plugins/plugin-loader.ts';
 export type { PluginReference } from './plugins/plugin-reference.ts';
 export { parsePluginReference } from './plugins/plugin-reference.ts';
-export type { CreatedBackbone, JobOptions, JobResult } from './run-job.ts';
+export type { CreatedBackbone, JobOptions, JobResult, SinkFactory } from './run-job.ts';
 export { runJob } from './run-job.ts';
 export type { AdvantageEstimator, GroupAdvantages } from './runtime/advantages.ts';
 export { groupAdvantages } from './runtime/advantages.ts';
@@ -29,6 +29,7 @@ export { EpisodeEndpointServer } from './runtime/episode-endpoint-server.ts';
 export type { EpisodeTunerOptions } from './runtime/episode-tuner.ts';
 export { EpisodeTuner } from './runtime/episode-tuner.ts';
 export { JsonlMetricsSink, writeFileAtomic } from './runtime/experiment-files.ts';
+export { GuardedSink } from './runtime/guarded-sink.ts';
 export type { EpisodeResult, RunEpisodeOptions } from './runtime/run-episode.ts';
 export { runEpisode } from './runtime/run-episode.ts';
 export type { RunObserver, RunPhase } from './runtime/run-observer.ts';

@@ -10,6 +10,7 @@ import {
   type ToolCallParser,
   type Workflow,
 } from '@ajet/spec';
+import { didYouMean } from './config/did-you-mean.ts';
 import { type LoadedConfig, stringifyResolvedConfig } from './config/load-config.ts';
 import type { AjetConfig } from './config/schema.ts';
 import { type BuiltinRegistry, PluginLoader } from './plugins/plugin-loader.ts';
@@ -17,6 +18,7 @@ import type { ChatPolicy } from './runtime/chat-policy.ts';
 import { EndpointPolicy } from './runtime/endpoint-policy.ts';
 import { EpisodeEndpointServer } from './runtime/episode-endpoint-server.ts';
 import { JsonlMetricsSink } from './runtime/experiment-files.ts';
+import { GuardedSink } from './runtime/guarded-sink.ts';
 import type { RunObserver } from './runtime/run-observer.ts';
 import { TokenPolicy } from './runtime/token-policy.ts';
 import { type EvalSummary, Trainer, type TrainSummary } from './runtime/trainer.ts';
@@ -35,12 +37,8 @@ export interface JobOptions {
   builtins: BuiltinRegistry;
   /** Builds the backbone for `config.backbone` and `config.model.path` (not called for an endpoint). */
   createBackbone(config: AjetConfig, context: { configDir: string }): Promise<CreatedBackbone>;
-  /** Extra metrics sinks by `trainer_common.logger` name; `jsonl` is built in. */
-  createSinks?(options: {
-    loggers: readonly string[];
-    experimentDir: string;
-    config: AjetConfig;
-  }): Promise<MetricsSink[]>;
+  /** Metrics sinks by `trainer_common.logger` name, beside the built-in `jsonl` and `console` (the observer's lines). */
+  sinks?: Readonly<Record<string, SinkFactory>>;
   observer?: RunObserver;
   signal?: AbortSignal;
   cwd?: string;
@@ -48,6 +46,28 @@ export interface JobOptions {
   resumeFrom?: string;
   /** Parses tool calls in OpenAI-style requests with `tools` (through `tuner.openai()` / `tuner.endpoint()`). */
   toolCallParser?: ToolCallParser;
+}
+
+/** Builds one metrics sink for a run; called at its first write. */
+export type SinkFactory = (context: {
+  experimentDir: string;
+  config: AjetConfig;
+}) => MetricsSink | Promise<MetricsSink>;
+
+const BUILTIN_LOGGERS = ['console', 'jsonl'];
+
+/** Fails before any work when `trainer_common.logger` names a sink nobody provides. */
+function checkLoggers(loggers: readonly string[], factories: Readonly<Record<string, SinkFactory>>): void {
+  const known = [...BUILTIN_LOGGERS, ...Object.keys(factories)];
+  for (const name of loggers) {
+    if (known.includes(name)) continue;
+    const suggestion = didYouMean(name, known);
+    throw new ConfigError(`unknown logger "${name}"${suggestion ? `. Did you mean "${suggestion}"?` : ''}`, {
+      code: 'CONFIG_INVALID',
+      keyPath: 'ajet.trainer_common.logger',
+      hint: `Known loggers: ${known.join(', ')}.`,
+    });
+  }
 }
 
 export type JobResult =
@@ -82,6 +102,9 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     : isAbsolute(config.experimentDir)
       ? join(config.experimentDir, config.experimentName)
       : join(cwd, config.experimentDir, config.experimentName);
+
+  const factories = options.sinks ?? {};
+  checkLoggers(config.trainerCommon.logger, factories);
 
   const loader = new PluginLoader({
     configDir,
@@ -137,20 +160,14 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     policy = new TokenPolicy({ backbone, description: created.description });
   }
 
-  const loggers = config.trainerCommon.logger;
-  const unknownLoggers = options.createSinks ? [] : loggers.filter((name) => name !== 'jsonl' && name !== 'console');
-  if (unknownLoggers.length > 0) {
-    throw new ConfigError(`unknown logger ${unknownLoggers.join(', ')}`, {
-      code: 'CONFIG_INVALID',
-      keyPath: 'ajet.trainer_common.logger',
-      hint: 'Known: console, jsonl.',
-    });
-  }
-  const sinks: MetricsSink[] = loggers.includes('jsonl') ? [new JsonlMetricsSink(experimentDir)] : [];
-  if (options.createSinks) {
-    sinks.push(
-      ...(await options.createSinks({ loggers: loggers.filter((name) => name !== 'jsonl'), experimentDir, config })),
-    );
+  const warn =
+    options.observer?.onWarning?.bind(options.observer) ??
+    ((message: string) => process.stderr.write(`ajet: warning: ${message}\n`));
+  const sinks: MetricsSink[] = [];
+  for (const name of new Set(config.trainerCommon.logger)) {
+    const factory: SinkFactory | undefined =
+      name === 'jsonl' ? () => new JsonlMetricsSink(experimentDir) : factories[name];
+    if (factory) sinks.push(new GuardedSink({ name, create: () => factory({ experimentDir, config }), warn }));
   }
   const model = (await policy.info()).model;
   let endpointServer: EpisodeEndpointServer | undefined;

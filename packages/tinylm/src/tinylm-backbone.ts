@@ -24,7 +24,7 @@ import { renderChat } from './chat-format.ts';
 import { logSoftmaxAt } from './internal/kernels.ts';
 import { createRandom } from './internal/random.ts';
 import { Transformer, type TransformerConfig } from './internal/transformer.ts';
-import { tokenLoss } from './loss.ts';
+import { aggregationWeights, logitsTokenLoss } from './loss.ts';
 import { END_OF_TEXT, IM_END, TinyTokenizer, type TokenizerData } from './tokenizer.ts';
 
 export const modelFileSchema = z.object({
@@ -235,7 +235,7 @@ export class TinyLmBackbone implements Backbone {
       sample.lossMask.reduce((sum, mask, index) => sum + (index > 0 ? mask : 0), 0),
     );
     const totalTokens = counts.reduce((sum, count) => sum + count, 0);
-    const sequences = counts.filter((count) => count > 0).length;
+    const weights = aggregationWeights({ aggregation: spec.aggregation, counts, lossScale });
     const useReference = spec.type !== 'cross_entropy' && (spec.kl?.beta ?? 0) > 0;
     let totalLoss = 0;
     let clipped = 0;
@@ -244,9 +244,8 @@ export class TinyLmBackbone implements Backbone {
     let entropySum = 0;
     const probabilities = new Float32Array(vocab);
     samples.forEach((sample, sampleIndex) => {
-      const count = counts[sampleIndex] as number;
-      if (count === 0) return;
-      const weight = (spec.aggregation === 'token-mean' ? 1 / totalTokens : 1 / (sequences * count)) * lossScale;
+      if (counts[sampleIndex] === 0) return;
+      const weight = weights[sampleIndex] as number;
       const ids = sample.tokenIds;
       // Only the rows that predict a trained token need logits.
       const rows: number[] = [];
@@ -257,18 +256,19 @@ export class TinyLmBackbone implements Backbone {
       const logitsGrad = new Float32Array(logits.length);
       for (const [rowIndex, row] of rows.entries()) {
         const position = row + 1;
-        const offset = rowIndex * vocab;
-        const target = ids[position] as number;
-        const logprob = logSoftmaxAt({ logits, offset, size: vocab, temperature, target, probabilities });
-        const referenceLogprob = referenceLogits
-          ? logSoftmaxAt({ logits: referenceLogits, offset, size: vocab, temperature, target })
-          : undefined;
-        const result = tokenLoss({
+        const result = logitsTokenLoss({
           spec,
-          logprob,
+          logits,
+          offset: rowIndex * vocab,
+          vocab,
+          target: ids[position] as number,
+          temperature,
           samplerLogprob: sample.samplerLogprobs[position] ?? 0,
           advantage: sample.advantage,
-          referenceLogprob,
+          referenceLogits,
+          weight,
+          logitsGrad,
+          probabilities,
         });
         totalLoss += weight * result.loss;
         if (result.clipped) clipped += 1;
@@ -280,12 +280,6 @@ export class TinyLmBackbone implements Backbone {
           if (p > 0) entropy -= p * Math.log(p);
         }
         entropySum += entropy;
-        // d logp / d logits = (onehot - softmax) / temperature
-        const scale = (weight * result.gradient) / temperature;
-        if (scale === 0) continue;
-        for (let index = 0; index < vocab; index++)
-          logitsGrad[offset + index] = -scale * (probabilities[index] as number);
-        logitsGrad[offset + target] = (logitsGrad[offset + target] as number) + scale;
       }
       this.model.backward({ params: this.params, grads: this.grads, cache, logitsGrad });
     });

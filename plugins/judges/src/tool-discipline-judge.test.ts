@@ -71,6 +71,27 @@ describe('tool_discipline', () => {
     expect(result.details?.violations).toEqual([{ kind: 'empty_tool_output', messageIndex: 1, penalty: 5 }]);
   });
 
+  it('counts an execute_python_code run that printed nothing as an empty output, not one that failed', async () => {
+    const reply = (stdout: string, stderr = '') => JSON.stringify({ stdout, stderr, returncode: stderr ? 1 : 0 });
+    const result = await judge.computeReward(
+      task,
+      { metadata: {} },
+      trajectoryOf([
+        { role: 'assistant', content: '', toolCalls: [call('a')] },
+        { role: 'tool', content: reply(''), toolCallId: 'a' },
+        { role: 'assistant', content: '', toolCalls: [call('b')] },
+        { role: 'tool', content: reply('', 'NameError: x'), toolCallId: 'b' },
+        { role: 'assistant', content: '', toolCalls: [call('c')] },
+        { role: 'tool', content: reply('42\n'), toolCallId: 'c' },
+        { role: 'assistant', content: '\\boxed{42}' },
+      ]),
+    );
+    expect(result.details?.violations).toEqual([
+      { kind: 'empty_tool_output', messageIndex: 1, penalty: 0.2 },
+      { kind: 'too_many_tool_calls', penalty: 0.1 },
+    ]);
+  });
+
   it('rejects a broken answer_pattern with a ConfigError', () => {
     expect(() => new ToolDisciplineJudge(ToolDisciplineJudge.settings.parse({ answer_pattern: '(' }))).toThrow(
       /answer_pattern is not a valid regular expression/,

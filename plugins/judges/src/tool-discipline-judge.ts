@@ -21,7 +21,7 @@ const toolDisciplineSettings = z
       .strictObject({
         /** Per tool call that did not parse. */
         malformed_tool_call: z.number().nonnegative().default(0.2),
-        /** Per tool reply that is empty (e.g. Python run without `print`). */
+        /** Per tool reply that is empty, or an `execute_python_code` run with no output (code without `print`). */
         empty_tool_output: z.number().nonnegative().default(0.2),
         /** When the episode ends on tool calls whose output the model never read. */
         unused_tool_output: z.number().nonnegative().default(0.2),
@@ -55,6 +55,23 @@ const toolDisciplineSettings = z
     outputTag: settings.output_tag,
     answerPattern: settings.answer_pattern,
   }));
+
+/** What `execute_python_code` replies: the run's output as JSON. */
+const pythonReplySchema = z.object({ stdout: z.string(), stderr: z.string().default(''), returncode: z.number() });
+
+/** An empty reply, or a Python run that printed nothing and raised nothing (code without `print`). */
+export function isEmptyToolOutput(reply: string): boolean {
+  if (reply.trim() === '') return true;
+  if (!reply.trimStart().startsWith('{')) return false;
+  let json: unknown;
+  try {
+    json = JSON.parse(reply);
+  } catch {
+    return false;
+  }
+  const python = pythonReplySchema.safeParse(json);
+  return python.success && python.data.stdout.trim() === '' && python.data.stderr.trim() === '';
+}
 
 export type ToolDisciplineSettings = z.output<typeof toolDisciplineSettings>;
 
@@ -127,7 +144,7 @@ export class ToolDisciplineJudge implements Judge {
       if (replies === undefined) continue;
       pendingCalls = 0;
       for (const reply of replies) {
-        if (reply.trim() === '')
+        if (isEmptyToolOutput(reply))
           found.push({ kind: 'empty_tool_output', messageIndex, penalty: weights.emptyToolOutput });
       }
     }

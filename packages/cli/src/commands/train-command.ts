@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, runJob } from '@ajet/core';
+import { metricsSinks } from '@ajet/sinks';
 import { AjetError } from '@ajet/spec';
 import { builtins } from '../builtins.ts';
 import { consoleObserver } from '../console-observer.ts';
@@ -95,7 +96,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     progress?.clear();
     log(line);
   };
-  const lines = consoleObserver({ write: printLine });
+  const lines = consoleObserver({
+    write: printLine,
+    metricLines: loaded.config.trainerCommon.logger.includes('console'),
+  });
   const logview = values['with-logview'] ? liveLogview({ host: '127.0.0.1', port: 0, log: printLine }) : undefined;
   const observer = combineObservers(
     lines,
@@ -108,6 +112,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     experimentDir: values['experiment-dir'],
     builtins,
     createBackbone,
+    sinks: metricsSinks,
     observer,
     signal: controller.signal,
     resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),

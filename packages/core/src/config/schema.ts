@@ -91,6 +91,13 @@ const optim = section({
   max_grad_norm: z.number().nonnegative(),
 });
 
+const swanlab = section({
+  project: z.string().min(1).nullable(),
+  workspace: z.string().min(1).nullable(),
+  base_url: z.string().url().nullable(),
+  api_key_env: z.string().min(1),
+});
+
 const trainerCommon = section({
   total_epochs: positiveInt,
   total_training_steps: positiveInt.nullable(),
@@ -102,6 +109,7 @@ const trainerCommon = section({
   save_on_interrupt: z.boolean(),
   logger: z.array(z.string().min(1)),
   trajectories_per_step: nonNegativeInt,
+  swanlab,
   optim,
 });
 

@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../usage-error.ts';
+
+const HELP = `Usage:
+  ajet download --target=OWNER/NAME --path=DIR [--revision=main]
+
+Downloads every file of a Hugging Face hub dataset into DIR, keeping the repository's layout
+(e.g. DIR/main/train-00000-of-00001.parquet), which the huggingface_dat_repo reader reads:
+  task_reader: { type: huggingface_dat_repo, huggingface_dat_repo: { dataset_path: DIR, config: main } }
+Interrupted downloads resume from DIR/<file>.part; files are checked against the hub's sha256 or git blob id.
+
+Environment: HF_TOKEN (private or gated datasets), HF_ENDPOINT (a mirror; default https://huggingface.co).
+`;
+
+/** `ajet download`: a hub dataset into a local folder. */
+export async function downloadCommand(argv: string[]): Promise<number> {
+  let values: { target?: string; path?: string; revision?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        target: { type: 'string' },
+        path: { type: 'string' },
+        revision: { type: 'string', default: 'main' },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message, 'ajet download');
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!values.target) throw new UsageError('missing --target (e.g. --target=openai/gsm8k)', 'ajet download');
+  if (!values.path) throw new UsageError('missing --path (the folder to download into)', 'ajet download');
+  const { downloadDataset, downloadPrinter, formatBytes } = await import('@ajet/hub');
+  const destination = resolve(values.path);
+  const write = (text: string) => process.stderr.write(text);
+  const summary = await downloadDataset({
+    repo: values.target,
+    revision: values.revision,
+    destination,
+    observer: downloadPrinter({ write, tty: Boolean(process.stderr.isTTY) && !process.env.CI }),
+  });
+  const fetched = summary.files.filter((file) => file.status === 'downloaded').length;
+  write(
+    `ajet: done: ${summary.ref.repo}@${summary.ref.revision} in ${destination} (${summary.files.length} files, ${formatBytes(summary.bytes)}; ${fetched} fetched, ${summary.files.length - fetched} already there)\n`,
+  );
+  return 0;
+}

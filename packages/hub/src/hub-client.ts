@@ -1,0 +1,120 @@
+import { AjetError } from '@ajet/spec';
+
+export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+
+export interface HubClientOptions {
+  /** The hub's base URL; `HF_ENDPOINT` or https://huggingface.co. */
+  endpoint?: string;
+  /** Sent as `Authorization: Bearer …`; `HF_TOKEN` by default. */
+  token?: string;
+  /** For tests: a fetch to use instead of the global one. */
+  fetch?: typeof fetch;
+}
+
+/** A dataset repository at a revision: `openai/gsm8k` at `main`. */
+export interface DatasetRef {
+  repo: string;
+  revision: string;
+}
+
+/** `owner/name` or `name`: letters, digits, `-`, `_`, `.`. */
+const REPO_PATTERN = /^(?:[\w.-]+\/)?[\w.-]+$/;
+
+export function checkRepoName(repo: string): void {
+  if (!REPO_PATTERN.test(repo) || repo.includes('..')) {
+    throw new AjetError(`"${repo}" is not a dataset name.`, {
+      code: 'HUB_BAD_REPO_NAME',
+      blame: 'user',
+      hint: 'Name it as on its hub page, owner/name, e.g. --target=openai/gsm8k.',
+    });
+  }
+}
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/** Plain HTTPS to the hub's documented endpoints: the tree listing and file downloads. */
+export class HubClient {
+  readonly endpoint: string;
+  private readonly token: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: HubClientOptions = {}) {
+    this.endpoint = (options.endpoint || process.env.HF_ENDPOINT || DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    this.token = options.token ?? (process.env.HF_TOKEN || undefined);
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /** `GET /api/datasets/{repo}/tree/{revision}?recursive=true`: the first page of the listing. */
+  treeUrl(ref: DatasetRef): string {
+    return `${this.endpoint}/api/datasets/${encodePath(ref.repo)}/tree/${encodeURIComponent(ref.revision)}?recursive=true`;
+  }
+
+  /** `GET /datasets/{repo}/resolve/{revision}/{path}`: the file's bytes (the hub redirects to its CDN). */
+  fileUrl(ref: DatasetRef, path: string): string {
+    return `${this.endpoint}/datasets/${encodePath(ref.repo)}/resolve/${encodeURIComponent(ref.revision)}/${encodePath(path)}`;
+  }
+
+  async get(options: {
+    url: string;
+    ref: DatasetRef;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  }): Promise<Response> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(options.url, { headers, signal: options.signal, redirect: 'follow' });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+      throw new AjetError(`Cannot reach the hub at ${this.endpoint}: ${reason}.`, {
+        code: 'HUB_UNREACHABLE',
+        blame: 'system',
+        hint: 'Check the network, or set HF_ENDPOINT to a mirror you can reach.',
+        cause: error,
+      });
+    }
+    if (!response.ok) throw await this.httpError(response, options.ref);
+    return response;
+  }
+
+  private async httpError(response: Response, ref: DatasetRef): Promise<AjetError> {
+    const errorCode = response.headers.get('x-error-code') ?? '';
+    const body = (await response.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
+    const tokenHint = this.token
+      ? 'HF_TOKEN is set, but that token cannot read it: check the token and accept the dataset’s terms on its page.'
+      : 'If it is private or gated, set HF_TOKEN to a token that can read it.';
+    const where = `${ref.repo} (revision ${ref.revision}) on ${this.endpoint}`;
+    if (errorCode === 'RevisionNotFound') {
+      return new AjetError(`Revision "${ref.revision}" of dataset ${ref.repo} not found on ${this.endpoint}.`, {
+        code: 'HUB_REVISION_NOT_FOUND',
+        blame: 'user',
+        hint: 'Pass a branch, tag or commit that exists with --revision (default main).',
+      });
+    }
+    if (response.status === 404 || errorCode === 'RepoNotFound') {
+      return new AjetError(`Dataset ${ref.repo} not found on ${this.endpoint} (HTTP ${response.status}).`, {
+        code: 'HUB_NOT_FOUND',
+        blame: 'user',
+        hint: `Check the name as shown on its page (owner/name, e.g. openai/gsm8k). ${tokenHint}`,
+      });
+    }
+    if (response.status === 401 || response.status === 403) {
+      return new AjetError(`The hub refused access to dataset ${where} (HTTP ${response.status}).`, {
+        code: 'HUB_UNAUTHORIZED',
+        blame: 'user',
+        hint: this.token
+          ? tokenHint
+          : 'Set HF_TOKEN to a Hugging Face access token (and accept the dataset’s terms on its page if it is gated).',
+      });
+    }
+    return new AjetError(`The hub answered HTTP ${response.status} for ${where}${body ? `: ${body}` : ''}.`, {
+      code: 'HUB_HTTP_ERROR',
+      blame: 'system',
+      hint: response.status >= 500 ? 'The hub may be busy: run the command again (downloads resume).' : undefined,
+    });
+  }
+}

@@ -1,0 +1,1 @@
+export { LoopbackSwanlab, type UploadedScalar } from './loopback-swanlab.ts';
