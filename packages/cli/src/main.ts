@@ -1,6 +1,7 @@
 import { AjetError, ConfigError } from '@ajet/spec';
 import { downloadCommand } from './commands/download-command.ts';
 import { judgeCommand } from './commands/judge-command.ts';
+import { logviewCommand } from './commands/logview-command.ts';
 import { serveCommand } from './commands/serve-command.ts';
 import { toolCommand } from './commands/tool-command.ts';
 import { TRAIN_HELP, trainCommand } from './commands/train-command.ts';
@@ -16,6 +17,10 @@ export const subcommands: Record<string, Subcommand> = {
   serve: { summary: 'serve the embedded policy over gRPC (ajet.v1.Backend)', run: serveCommand },
   tool: { summary: 'run one call of a tool and print the result', run: toolCommand },
   judge: { summary: 'judge prediction/reference cases from a JSONL file', run: judgeCommand },
+  logview: {
+    summary: "serve an experiment's curves and token-coloured episodes (--static: report.html)",
+    run: logviewCommand,
+  },
   download: { summary: 'download a Hugging Face hub dataset into a folder', run: downloadCommand },
 };
 

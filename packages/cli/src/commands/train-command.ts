@@ -5,6 +5,7 @@ import { AjetError } from '@ajet/spec';
 import { builtins } from '../builtins.ts';
 import { consoleObserver } from '../console-observer.ts';
 import { createBackbone } from '../create-backbone.ts';
+import { liveLogview } from '../live-logview.ts';
 import { combineObservers, ProgressLine } from '../progress-line.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -20,6 +21,7 @@ Options:
   --seed N               the run's seed
   --resume               continue from the experiment's newest complete checkpoint
   --resume-from DIR      continue from this checkpoints/step-N folder
+  --with-logview         serve the live report (curves, episodes) while it runs; writes report.html at the end
   --verbose              print stack traces with errors
   -h, --help             this text
 
@@ -43,6 +45,7 @@ function parse(argv: string[]) {
         seed: { type: 'string' },
         resume: { type: 'boolean', default: false },
         'resume-from': { type: 'string' },
+        'with-logview': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -97,7 +100,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     write: printLine,
     metricLines: loaded.config.trainerCommon.logger.includes('console'),
   });
-  const observer = progress ? combineObservers(lines, progress.observer()) : lines;
+  const logview = values['with-logview'] ? liveLogview({ host: '127.0.0.1', port: 0, log: printLine }) : undefined;
+  const observer = combineObservers(
+    lines,
+    ...(progress ? [progress.observer()] : []),
+    ...(logview ? [logview.observer] : []),
+  );
   const result = await runJob({
     loaded,
     mode: values.mode,
@@ -108,7 +116,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     observer,
     signal: controller.signal,
     resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),
-  });
+  }).finally(() => logview?.stop());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   if (result.mode === 'eval') process.stdout.write(`${JSON.stringify(result.summary)}\n`);
