@@ -144,7 +144,12 @@ describe('serveBackbone', () => {
   it('finishes the call in flight on shutdown', async () => {
     const backbone = new RecordingBackbone();
     const realSample = backbone.sample.bind(backbone);
+    let arrived: () => void = () => {};
+    const inFlight = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
     backbone.sample = async (request) => {
+      arrived();
       await new Promise((resolve) => setTimeout(resolve, 300));
       return realSample(request);
     };
@@ -152,7 +157,8 @@ describe('serveBackbone', () => {
     const remote = new GrpcBackbone({ address: server.address });
     await remote.getInfo();
     const pending = remote.sample(sampleRequest);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Shut down only once the server is inside the call (a fixed wait lost that race on a loaded machine).
+    await inFlight;
     let shutDown = false;
     const shutdown = server.shutdown().then(() => {
       shutDown = true;
