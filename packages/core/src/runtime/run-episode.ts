@@ -59,15 +59,15 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   const { workflowTask, judge, policy, sampling, seedParts, timeoutMs, runSignal } = options;
   const started = performance.now();
   const controller = new AbortController();
-  const onRunAbort = () => controller.abort(runSignal?.reason);
-  runSignal?.addEventListener('abort', onRunAbort, { once: true });
+  // AbortSignal.any follows the run's signal without adding a listener to it per episode in flight.
+  const signal = runSignal ? AbortSignal.any([runSignal, controller.signal]) : controller.signal;
   const tracker = new TrajectoryTracker();
   const tuner = new EpisodeTuner({
     policy,
     tracker,
     sampling,
     seedParts,
-    signal: controller.signal,
+    signal,
     ...options.tunerServices,
   });
   let timer: NodeJS.Timeout | undefined;
@@ -111,7 +111,6 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   } finally {
     tuner.dispose();
     clearTimeout(timer);
-    runSignal?.removeEventListener('abort', onRunAbort);
     timeout.catch(() => {});
   }
 }
