@@ -164,7 +164,7 @@ async function evaluate(rows: readonly CalculatorRow[]): Promise<number> {
   return (await evaluateCalculatorAgent({ backbone, rows, temperature: 0 })).accuracy;
 }
 
-const workerUrl = new URL('./internal/ts-worker.mjs', import.meta.url);
+const workerUrl = new URL('../packages/cli/src/ts-worker.mjs', import.meta.url);
 const workerEntry = new URL('./pretrain-worker.ts', workerUrl).href;
 const workers = Array.from({ length: workerCount }, () => {
   const grads = new SharedArrayBuffer(initial.params.byteLength);

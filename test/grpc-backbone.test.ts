@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GrpcBackbone } from '@ajet/backbone-grpc';
 import type { MetricsRecord } from '@ajet/spec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
@@ -113,6 +114,33 @@ describe('--backbone grpc against ajet serve', () => {
     expect(code).toBe(0);
     expect(server.stderr()).toMatch(/ajet serve: SIGTERM; finishing calls in flight/);
   }, 240_000);
+
+  it('keeps answering keepalive pings while the policy trains (the work runs off the serving thread)', async () => {
+    const server = await startServer();
+    // Pings every second, dropped after one unanswered second: a serving thread blocked by a multi-second
+    // ForwardBackward misses them and the client drops the connection.
+    const remote = new GrpcBackbone({ address: server.address, keepaliveMs: 1000, keepaliveTimeoutMs: 1000 });
+    const { tokenIds } = await remote.renderChat({
+      messages: [{ role: 'user', content: 'What is 12 plus 30, then multiplied by 7? Add 5 and 9 first.' }],
+    });
+    const length = Math.min(360, tokenIds.length * 20);
+    const sequence = Array.from({ length }, (_, index) => tokenIds[index % tokenIds.length] as number);
+    const sample = {
+      tokenIds: sequence,
+      lossMask: sequence.map(() => 1),
+      samplerLogprobs: sequence.map(() => 0),
+      advantage: 1,
+    };
+    const started = performance.now();
+    const response = await remote.forwardBackward({
+      samples: Array.from({ length: 12 }, () => sample),
+      loss: { type: 'cross_entropy', aggregation: 'token-mean' },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    console.log(`ForwardBackward of ${12 * length} tokens took ${seconds.toFixed(1)} s with 1 s keepalive pings`);
+    expect(Number.isFinite(response.loss)).toBe(true);
+    await remote.close();
+  }, 300_000);
 
   it('a server killed mid-step is a clear error within the deadline, and the experiment folder keeps what was written', async () => {
     const server = await startServer();

@@ -44,6 +44,8 @@ export interface GrpcBackboneOptions {
   retries?: number;
   /** Interval of HTTP/2 keepalive pings while calls are open. Default 30 000. */
   keepaliveMs?: number;
+  /** A ping unanswered this long drops the connection. Default 10 000. */
+  keepaliveTimeoutMs?: number;
 }
 
 type UnaryMethod = (
@@ -81,7 +83,7 @@ export class GrpcBackbone implements Backbone {
         : grpc.credentials.createSsl(options.tls === true ? null : options.tls.rootCert);
     this.client = new Client(options.address, credentials, {
       'grpc.keepalive_time_ms': options.keepaliveMs ?? 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 10_000,
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
       'grpc.enable_retries': 0,
     });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { runServeCommand } from '@ajet/backbone-grpc';
-import { createTinyLm } from '@ajet/tinylm';
+import { startBackboneThread } from '../backbone-thread.ts';
 import { UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
@@ -44,7 +44,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     host: values.host ?? '127.0.0.1',
     port,
     token: values.token ?? process.env.AJET_BACKEND_TOKEN,
-    createBackbone: (model) => createTinyLm({ modelPath: model, seed }),
+    // On its own thread, so this one keeps answering keepalive pings and SIGTERM while the policy computes.
+    createBackbone: (model) =>
+      startBackboneThread({
+        entry: new URL('../tinylm-thread-entry.ts', import.meta.url).href,
+        options: { modelPath: model, seed },
+      }),
     log: (line) => process.stderr.write(`${line}\n`),
   });
 }
