@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { GrpcBackbone } from '@ajet/backbone-grpc';
 import type { MetricsRecord } from '@ajet/spec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
+import { type AjetServe, REPO_ROOT, runAjet, startAjetServe } from './helpers/run-ajet.ts';
 
 const AJET_BIN = join(REPO_ROOT, 'packages/cli/bin/ajet.js');
 const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';
@@ -37,27 +37,10 @@ afterEach(() => {
   for (const server of servers.splice(0)) server.kill('SIGKILL');
 });
 
-async function startServer(
-  args: string[] = [],
-): Promise<{ child: ChildProcess; address: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [AJET_BIN, 'serve', '--model', MODEL, '--port', '0', ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  servers.push(child);
-  let stderr = '';
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /ajet serve: \S+ on (\S+)/.exec(stderr);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
-  return { child, address, stderr: () => stderr };
+async function startServer(args: string[] = []): Promise<AjetServe> {
+  const server = await startAjetServe(MODEL, args);
+  servers.push(server.child);
+  return server;
 }
 
 function metrics(dir: string): MetricsRecord[] {

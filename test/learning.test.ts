@@ -2,17 +2,16 @@
 // held-out questions the warm start gets right only sometimes. With the tutorial's learning rate the mean reward of
 // the last steps clearly exceeds that of the first, in process and through `ajet serve` over gRPC; with the
 // learning rate at 0 (same seed, so the same rollouts at step 1) it does not, so the first assertion can fail.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
+import { REPO_ROOT, runAjet, startAjetServe } from './helpers/run-ajet.ts';
 
 const STEPS = 10;
 const TASKS = join(REPO_ROOT, 'test/fixtures/calculator-learning/tasks.jsonl');
-const AJET_BIN = join(REPO_ROOT, 'packages/cli/bin/ajet.js');
 
 function copyOfShippedWeights(root: string): string {
   const model = join(root, 'tinylm');
@@ -25,29 +24,13 @@ afterAll(() => {
   for (const server of servers) server.kill('SIGKILL');
 });
 
-/** `ajet serve` over its own copy of the shipped weights; resolves to its address. */
-let serverLog = '';
-function startServer(): Promise<string> {
-  const model = copyOfShippedWeights(mkdtempSync(join(tmpdir(), 'ajet-learning-served-')));
-  const child = spawn(process.execPath, [AJET_BIN, 'serve', '--model', model, '--port', '0'], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  servers.push(child);
-  child.on('exit', (code, signal) => {
-    serverLog += `\n[ajet serve exited: code ${code}, signal ${signal}]`;
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ajet serve did not start: ${serverLog}`)), 60_000);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      serverLog += chunk.toString();
-      const match = /ajet serve: \S+ on (\S+)/.exec(serverLog);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-  });
+/** `ajet serve` over its own copy of the shipped weights. */
+let serverLog = () => '';
+async function startServer(): Promise<string> {
+  const server = await startAjetServe(copyOfShippedWeights(mkdtempSync(join(tmpdir(), 'ajet-learning-served-'))));
+  servers.push(server.child);
+  serverLog = server.stderr;
+  return server.address;
 }
 
 /** Mean reward per training step; the tutorial's own learning rate unless one is given. */
@@ -81,7 +64,7 @@ async function trainRewards(options: { learningRate?: number; grpcAddress?: stri
     ],
     { timeoutMs: 1_500_000 },
   );
-  const server = options.grpcAddress === undefined ? '' : `\n--- ajet serve's stderr:\n${serverLog}`;
+  const server = options.grpcAddress === undefined ? '' : `\n--- ajet serve's stderr:\n${serverLog()}`;
   expect(run.code, `${run.stderr}${server}`).toBe(0);
   return readFileSync(join(experimentDir, 'metrics.jsonl'), 'utf8')
     .trim()

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +34,36 @@ export function runAjet(
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface AjetServe {
+  child: ChildProcess;
+  address: string;
+  /** Everything the server wrote to stderr so far, and how it exited once it has. */
+  stderr: () => string;
+}
+
+/** Starts `ajet serve --model MODEL --port 0 ...args` and resolves with the address it prints. */
+export function startAjetServe(model: string, args: readonly string[] = []): Promise<AjetServe> {
+  const child = spawn(process.execPath, [AJET_BIN, 'serve', '--model', model, '--port', '0', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.on('exit', (code, signal) => {
+    stderr += `\n[ajet serve exited: code ${code}, signal ${signal}]`;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ajet serve did not start within 60 s: ${stderr}`)), 60_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /ajet serve: \S+ on (\S+)/.exec(stderr);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, address: match[1], stderr: () => stderr });
+      }
     });
   });
 }
