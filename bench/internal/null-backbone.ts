@@ -4,7 +4,10 @@ import { RecordingBackbone } from '@ajet/spec/test';
 export const PROMPT_TOKENS = 500;
 export const COMPLETION_TOKENS = 100;
 
-/** Answers at once with fixed tokens (a 500-token prompt, 100-token completions): what is measured is the caller. */
+/**
+ * Answers at once with fixed tokens (a 500-token prompt, 100-token completions) and trains nothing (loss 0),
+ * keeping no record of calls: what is measured is the caller.
+ */
 export function nullBackbone(): Backbone {
   const completion = Array.from({ length: COMPLETION_TOKENS }, (_, index) => 97 + (index % 26));
   return Object.assign(new RecordingBackbone(), {
@@ -17,6 +20,8 @@ export function nullBackbone(): Backbone {
       ],
       policyVersion: 0,
     }),
+    forwardBackward: async () => ({ loss: 0, metrics: {} }),
+    optimStep: async () => ({ policyVersion: 0, gradNorm: 0 }),
   });
 }
 
