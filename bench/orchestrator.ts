@@ -99,8 +99,10 @@ async function rawRate(options: { address: string; rpc: Rpc; inFlight: number; c
   return { callsPerSecond: options.calls / ((performance.now() - started) / 1000), p50: percentile(latencies, 0.5) };
 }
 
-async function runtimeRate(options: { address: string; episodes: number; turns: number; twoCalls: boolean }) {
-  const { address, episodes, turns } = options;
+/** `inFlight` episodes at a time, and at least 200 model calls in all. */
+async function runtimeRate(options: { address: string; inFlight: number; turns: number; twoCalls: boolean }) {
+  const { address, inFlight, turns } = options;
+  const episodes = Math.max(inFlight, Math.ceil(200 / turns));
   const grpcBackbone = new GrpcBackbone({ address, deadlineMs: 120_000 });
   const backbone = options.twoCalls ? twoCallsPerTurn(grpcBackbone) : grpcBackbone;
   const policy = new TokenPolicy({ backbone, description: 'null over gRPC' });
@@ -113,7 +115,7 @@ async function runtimeRate(options: { address: string; episodes: number; turns: 
   const started = performance.now();
   await mapWithLimit({
     items: Array.from({ length: episodes }, (_, index) => index),
-    limit: episodes,
+    limit: inFlight,
     work: async (index) => {
       await runEpisode({
         workflowTask: {
@@ -172,6 +174,14 @@ async function repeatedSteps(address: string) {
   const five = multiTurnWorkflow(5);
   const rows: { step: number; seconds: number; rssMb: number; heapMb: number }[] = [];
   let stepStarted = performance.now();
+  let stepSeconds = 0;
+  // Between steps: the step's episodes and samples are garbage by then unless something keeps them.
+  const afterStep = (step: number) => {
+    gc();
+    const memory = process.memoryUsage();
+    rows.push({ step, seconds: stepSeconds, rssMb: memory.rss / 2 ** 20, heapMb: memory.heapUsed / 2 ** 20 });
+    stepStarted = performance.now();
+  };
   const trainer = new Trainer({
     config,
     policy: new TokenPolicy({ backbone, description: 'null over gRPC' }),
@@ -191,18 +201,17 @@ async function repeatedSteps(address: string) {
     concurrency: STEP_EPISODES,
     observer: {
       onMetrics(record) {
-        if (record.phase !== 'train') return;
-        const seconds = (performance.now() - stepStarted) / 1000;
-        gc();
-        const memory = process.memoryUsage();
-        rows.push({ step: record.step, seconds, rssMb: memory.rss / 2 ** 20, heapMb: memory.heapUsed / 2 ** 20 });
-        stepStarted = performance.now();
+        if (record.phase === 'train') stepSeconds = (performance.now() - stepStarted) / 1000;
+      },
+      onPhase({ phase, step }) {
+        if (phase === 'rollout' && step > 1) afterStep(step - 1);
       },
     },
   });
   gc();
   const before = process.memoryUsage();
   await trainer.train();
+  afterStep(STEPS);
   await backbone.close();
   rmSync(join(experimentDir, '..'), { recursive: true, force: true });
   return { before, rows };
@@ -222,9 +231,9 @@ console.log(
 for (const turns of [1, 5]) {
   for (const episodes of [1, 64, 512, 2048]) {
     const shape = { address: server.address, turns };
-    await runtimeRate({ ...shape, episodes: Math.min(episodes, 64), twoCalls: false });
-    const runtime = await runtimeRate({ ...shape, episodes, twoCalls: false });
-    const twoCalls = await runtimeRate({ ...shape, episodes, twoCalls: true });
+    await runtimeRate({ ...shape, inFlight: Math.min(episodes, 64), twoCalls: false });
+    const runtime = await runtimeRate({ ...shape, inFlight: episodes, twoCalls: false });
+    const twoCalls = await runtimeRate({ ...shape, inFlight: episodes, twoCalls: true });
     const raw = { address: server.address, inFlight: episodes, calls: Math.max(200, episodes * turns) };
     const rawSample = await rawRate({ ...raw, rpc: 'Sample' });
     const rawSampleChat = await rawRate({ ...raw, rpc: 'SampleChat' });
@@ -238,7 +247,7 @@ for (const turns of [1, 5]) {
 if (STEPS > 0) {
   const { before, rows } = await repeatedSteps(server.address);
   console.log(
-    `\n${STEPS} training steps of ${STEP_EPISODES} five-turn episodes (Trainer: rollout, ForwardBackward, OptimStep, trajectories), memory after a GC:`,
+    `\n${STEPS} training steps of ${STEP_EPISODES} five-turn episodes (Trainer: rollout, ForwardBackward, OptimStep, trajectories), memory after a GC between steps:`,
   );
   console.log(
     `before      rss ${(before.rss / 2 ** 20).toFixed(0)} MB  heap ${(before.heapUsed / 2 ** 20).toFixed(0)} MB`,

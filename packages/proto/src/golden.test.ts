@@ -88,6 +88,17 @@ describe('backend.proto wire format', () => {
     expect([...encoded.subarray(0, 6)]).toEqual([0x0a, 4, 0x02, 0x01, 0, 0]);
   });
 
+  it('encodes long arrays (past the buffer pool) value by value in little-endian order', () => {
+    const values = Array.from({ length: 2_000 }, (_, index) => ((index * 7919) % 300_000) - 150_000);
+    const ints = int32ToBytes(values);
+    const floats = float32ToBytes(values.map((value) => value / 64));
+    values.forEach((value, index) => {
+      expect(ints.readInt32LE(index * 4)).toBe(value);
+      expect(floats.readFloatLE(index * 4)).toBe(value / 64);
+    });
+    expect(bytesToInt32(int32ToBytes(values.slice(0, 3)))).toEqual(values.slice(0, 3));
+  });
+
   it('round-trips the byte encodings', () => {
     expect(bytesToInt32(int32ToBytes([0, -7, 2 ** 31 - 1]))).toEqual([0, -7, 2 ** 31 - 1]);
     expect(bytesToFloat32(float32ToBytes([-0.5, 1.25]))).toEqual([-0.5, 1.25]);
