@@ -1,11 +1,16 @@
-// The orchestrator over gRPC: a null backend (answers Sample at once with fixed tokens, ForwardBackward with
-// zeros) served on loopback in this process; the runtime drives one-turn and five-turn workflows with 1…2,048
-// episodes in flight. Printed side by side with the raw grpc-js rate of the same RPCs with no runtime, and with
-// the runtime making two calls per model call (RenderChat then Sample) as it did before SampleChat.
-// Then ten training steps of 2,048 five-turn episodes through the Trainer, with RSS and heap after each.
+// The orchestrator over gRPC: a null backend (answers at once with fixed tokens, ForwardBackward with zeros) on
+// loopback; the runtime drives one-turn and five-turn workflows with 1…2,048 episodes in flight. Printed side by
+// side with the raw grpc-js rate of the same RPCs with no runtime, and with the runtime making two calls per model
+// call (RenderChat then Sample) as it did before SampleChat. Then ten training steps of 2,048 five-turn episodes
+// through the Trainer, with RSS and heap after each.
+// Environment: ORCHESTRATOR_SERVER=process puts the null server in a child process; ORCHESTRATOR_REPEATS (3),
+// ORCHESTRATOR_STEPS (10, 0 skips the steps), ORCHESTRATOR_STEP_EPISODES (2048).
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { GrpcBackbone, serveBackbone } from '@ajet/backbone-grpc';
@@ -85,6 +90,7 @@ async function rawRate(options: { address: string; rpc: Rpc; inFlight: number; c
       stream?.on('error', reject);
     });
   const latencies: number[] = [];
+  const cpuStart = process.cpuUsage();
   const started = performance.now();
   await mapWithLimit({
     items: Array.from({ length: options.calls }, (_, index) => index),
@@ -95,8 +101,10 @@ async function rawRate(options: { address: string; rpc: Rpc; inFlight: number; c
       latencies.push(performance.now() - begin);
     },
   });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   (client as unknown as { close(): void }).close();
-  return { callsPerSecond: options.calls / ((performance.now() - started) / 1000), p50: percentile(latencies, 0.5) };
+  return { callsPerSecond: options.calls / seconds, cpuMsPerCall: (cpu.user + cpu.system) / 1000 / options.calls };
 }
 
 /** `inFlight` episodes at a time, and at least 200 model calls in all. */
@@ -217,30 +225,98 @@ async function repeatedSteps(address: string) {
   return { before, rows };
 }
 
-const server = await serveBackbone({ backbone: nullBackbone(), host: '127.0.0.1', port: 0 });
+const REPEATS = Number(process.env.ORCHESTRATOR_REPEATS ?? 3);
+const median = (values: number[]) => percentile(values, 0.5);
+
+/** The null backend in this process (default) or, with ORCHESTRATOR_SERVER=process, in a child process. */
+async function startServer(): Promise<{ address: string; stop: () => Promise<void>; where: string }> {
+  if (process.env.ORCHESTRATOR_SERVER !== 'process') {
+    const server = await serveBackbone({ backbone: nullBackbone(), host: '127.0.0.1', port: 0 });
+    return { address: server.address, stop: () => server.shutdown(), where: 'in this process' };
+  }
+  const script = fileURLToPath(new URL('./internal/null-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return {
+    address: chunk.toString().trim(),
+    stop: async () => {
+      child.stdin.end();
+      await once(child, 'exit');
+    },
+    where: 'in a child process (cpu-ms/call is this process alone)',
+  };
+}
+
+const server = await startServer();
 console.log(
-  'runtime: the ajet runtime driving episodes through GrpcBackbone, one SampleChat per model call; 2-call: RenderChat then',
+  `runtime: the ajet runtime driving episodes through GrpcBackbone, one SampleChat per model call; 2-call: the runtime
+making RenderChat then Sample per model call (as before SampleChat); raw: grpc-js alone, unary SampleChat rendering a
+500-token prompt and streamed Sample of a 500-token prompt. Null server ${server.where}. Medians of ${REPEATS} interleaved
+repetitions; ratio = runtime/raw SampleChat by wall clock, cpu ratio = raw cpu-ms/call / runtime cpu-ms/call.`,
 );
 console.log(
-  'Sample per model call (the runtime before SampleChat); raw: grpc-js alone, streamed Sample of a 500-token prompt, and',
-);
-console.log('unary SampleChat rendering a 500-token prompt. Server and client share this process.');
-console.log(
-  'episodes turns | runtime calls/s  p50 ms  p99 ms  cpu-ms/call  rss+MB | 2-call calls/s | raw Sample/s  raw SampleChat/s | runtime/raw Sample  runtime/raw SampleChat  runtime/2-call',
+  'in-flight turns | runtime calls/s  p50 ms  p99 ms  cpu-ms/call  rss+MB | 2-call/s | raw SampleChat/s  cpu-ms | raw Sample/s | ratio  cpu ratio  vs 2-call',
 );
 for (const turns of [1, 5]) {
-  for (const episodes of [1, 64, 512, 2048]) {
+  for (const inFlight of [1, 64, 512, 2048]) {
     const shape = { address: server.address, turns };
-    await runtimeRate({ ...shape, inFlight: Math.min(episodes, 64), twoCalls: false });
-    const runtime = await runtimeRate({ ...shape, inFlight: episodes, twoCalls: false });
-    const twoCalls = await runtimeRate({ ...shape, inFlight: episodes, twoCalls: true });
-    const raw = { address: server.address, inFlight: episodes, calls: Math.max(200, episodes * turns) };
-    const rawSample = await rawRate({ ...raw, rpc: 'Sample' });
-    const rawSampleChat = await rawRate({ ...raw, rpc: 'SampleChat' });
-    const rate = runtime.callsPerSecond;
-    console.log(
-      `${String(episodes).padStart(8)} ${String(turns).padStart(5)} | ${rate.toFixed(0).padStart(15)} ${runtime.p50.toFixed(1).padStart(7)} ${runtime.p99.toFixed(1).padStart(7)} ${runtime.cpuMsPerCall.toFixed(3).padStart(12)} ${runtime.rssGrowthMb.toFixed(0).padStart(7)} | ${twoCalls.callsPerSecond.toFixed(0).padStart(14)} | ${rawSample.callsPerSecond.toFixed(0).padStart(12)} ${rawSampleChat.callsPerSecond.toFixed(0).padStart(16)} | ${(rate / rawSample.callsPerSecond).toFixed(2).padStart(18)} ${(rate / rawSampleChat.callsPerSecond).toFixed(2).padStart(23)} ${(rate / twoCalls.callsPerSecond).toFixed(2).padStart(15)}`,
-    );
+    await runtimeRate({ ...shape, inFlight: Math.min(inFlight, 64), twoCalls: false });
+    const raw = { address: server.address, inFlight, calls: Math.max(200, inFlight * turns) };
+    const runs: {
+      runtime: Awaited<ReturnType<typeof runtimeRate>>;
+      twoCalls: number;
+      rawSampleChat: Awaited<ReturnType<typeof rawRate>>;
+      rawSample: number;
+    }[] = [];
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      runs.push({
+        runtime: await runtimeRate({ ...shape, inFlight, twoCalls: false }),
+        twoCalls: (await runtimeRate({ ...shape, inFlight, twoCalls: true })).callsPerSecond,
+        rawSampleChat: await rawRate({ ...raw, rpc: 'SampleChat' }),
+        rawSample: (await rawRate({ ...raw, rpc: 'Sample' })).callsPerSecond,
+      });
+    }
+    const of = (pick: (run: (typeof runs)[number]) => number) => median(runs.map(pick));
+    const cells = [
+      `${String(inFlight).padStart(9)} ${String(turns).padStart(5)} |`,
+      of((run) => run.runtime.callsPerSecond)
+        .toFixed(0)
+        .padStart(16),
+      of((run) => run.runtime.p50)
+        .toFixed(1)
+        .padStart(7),
+      of((run) => run.runtime.p99)
+        .toFixed(1)
+        .padStart(7),
+      of((run) => run.runtime.cpuMsPerCall)
+        .toFixed(3)
+        .padStart(12),
+      `${Math.max(...runs.map((run) => run.runtime.rssGrowthMb))
+        .toFixed(0)
+        .padStart(7)} |`,
+      `${of((run) => run.twoCalls)
+        .toFixed(0)
+        .padStart(8)} |`,
+      of((run) => run.rawSampleChat.callsPerSecond)
+        .toFixed(0)
+        .padStart(16),
+      `${of((run) => run.rawSampleChat.cpuMsPerCall)
+        .toFixed(3)
+        .padStart(7)} |`,
+      `${of((run) => run.rawSample)
+        .toFixed(0)
+        .padStart(12)} |`,
+      of((run) => run.runtime.callsPerSecond / run.rawSampleChat.callsPerSecond)
+        .toFixed(2)
+        .padStart(6),
+      of((run) => run.rawSampleChat.cpuMsPerCall / run.runtime.cpuMsPerCall)
+        .toFixed(2)
+        .padStart(10),
+      of((run) => run.runtime.callsPerSecond / run.twoCalls)
+        .toFixed(2)
+        .padStart(9),
+    ];
+    console.log(cells.join(' '));
   }
 }
 
@@ -264,4 +340,4 @@ if (STEPS > 0) {
       `second half: heap ${((last.heapMb - first.heapMb) / (half.length - 1)).toFixed(1)} MB/step, rss ${((last.rssMb - first.rssMb) / (half.length - 1)).toFixed(1)} MB/step`,
     );
 }
-await server.shutdown();
+await server.stop();

@@ -99,20 +99,38 @@ export class TrajectoryTracker {
     const { extended, renderedIds, completion, policyVersion, requestMessages, response } = options;
     const existing = extended === undefined ? undefined : this.sequences[extended];
     const sequenceIndex = existing && extended !== undefined ? extended : this.sequences.length;
-    const sequence: TrackedSequence = existing ?? { tokenIds: [], lossMask: [], logprobs: [], messages: [] };
-    if (!existing) this.sequences.push(sequence);
-    const { tokenIds, lossMask, logprobs } = sequence;
-    for (const id of renderedIds) {
-      tokenIds.push(id);
-      lossMask.push(0);
-      logprobs.push(0);
+    let sequence: TrackedSequence;
+    let promptLength: number;
+    if (existing) {
+      sequence = existing;
+      const { tokenIds, lossMask, logprobs } = existing;
+      for (const id of renderedIds) {
+        tokenIds.push(id);
+        lossMask.push(0);
+        logprobs.push(0);
+      }
+      promptLength = tokenIds.length;
+      completion.tokenIds.forEach((id, index) => {
+        tokenIds.push(id);
+        lossMask.push(1);
+        logprobs.push(completion.logprobs[index] ?? 0);
+      });
+    } else {
+      // A first call: each array allocated once at its size (most of an episode's tokens are its first prompt).
+      promptLength = renderedIds.length;
+      const length = promptLength + completion.tokenIds.length;
+      const logprobs = new Array<number>(length).fill(0, 0, promptLength);
+      completion.tokenIds.forEach((_, index) => {
+        logprobs[promptLength + index] = completion.logprobs[index] ?? 0;
+      });
+      sequence = {
+        tokenIds: renderedIds.concat(completion.tokenIds),
+        lossMask: new Array<number>(length).fill(0, 0, promptLength).fill(1, promptLength),
+        logprobs,
+        messages: [],
+      };
+      this.sequences.push(sequence);
     }
-    const promptLength = tokenIds.length;
-    completion.tokenIds.forEach((id, index) => {
-      tokenIds.push(id);
-      lossMask.push(1);
-      logprobs.push(completion.logprobs[index] ?? 0);
-    });
     sequence.messages = [...requestMessages, response];
     this.calls.push(
       lazyPrompt(
@@ -123,7 +141,7 @@ export class TrajectoryTracker {
           policyVersion,
           sequenceIndex,
         },
-        { tokenIds, promptLength },
+        { tokenIds: sequence.tokenIds, promptLength },
       ),
     );
     this.lastMessages = sequence.messages;
