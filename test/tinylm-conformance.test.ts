@@ -52,6 +52,7 @@ describe.each(pairs)('backbone conformance: %s vs %s', (local, remote) => {
         observed.info = await conformanceChecks.info(backbone);
         observed.rendering = await conformanceChecks.incrementalRendering(backbone);
         observed.sampling = await conformanceChecks.sampling(backbone);
+        observed.sampleChat = await conformanceChecks.sampleChat(backbone);
         if (!subject.name.startsWith('recording')) {
           observed.training = await conformanceChecks.training(backbone);
           await conformanceChecks.saveAndLoad(
@@ -70,6 +71,7 @@ describe.each(pairs)('backbone conformance: %s vs %s', (local, remote) => {
     const round = (value: unknown) =>
       JSON.parse(JSON.stringify(value, (_key, item) => (typeof item === 'number' ? Math.fround(item) : item)));
     expect(round(b?.sampling)).toEqual(round(a?.sampling));
+    expect(round(b?.sampleChat)).toEqual(round(a?.sampleChat));
     if (a?.training) {
       const lossA = (a.training as { loss: number }).loss;
       const lossB = (b?.training as { loss: number } | undefined)?.loss ?? Number.NaN;

@@ -39,6 +39,14 @@ def _tool(tool: Any) -> dict[str, Any]:
     return {"name": tool.name, "description": tool.description, "parameters": parameters}
 
 
+def _sampling(params: Any) -> dict[str, Any]:
+    sampling: dict[str, Any] = {"stop": list(params.stop)}
+    for proto_name, name in (("temperature", "temperature"), ("top_p", "topP"), ("max_tokens", "maxTokens"), ("seed", "seed")):
+        if params.HasField(proto_name):
+            sampling[name] = getattr(params, proto_name)
+    return sampling
+
+
 def _loss(spec: Any) -> dict[str, Any]:
     kind = spec.WhichOneof("loss")
     if kind is None:
@@ -74,6 +82,22 @@ def build_servicer(service: BackboneService, token: str | None) -> Any:
         except BackendError as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{error.code}: {error}")
 
+    def _render_body(request: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": [_message(m) for m in request.messages], "tools": [_tool(t) for t in request.tools]}
+        if request.HasField("prefix"):
+            body["prefix"] = {"tokenIds": decode_int32(request.prefix.token_ids), "messageCount": request.prefix.message_count}
+        return body
+
+    def _chunk(index: int, completion: dict[str, Any], policy_version: int) -> Any:
+        return pb.SampleChunk(
+            index=index,
+            token_ids=encode_int32(completion["tokenIds"]),
+            logprobs=encode_float32(completion["logprobs"]),
+            text=completion["text"],
+            finish_reason=FINISH_REASONS[completion["finishReason"]],
+            policy_version=policy_version,
+        )
+
     class Servicer(pb_grpc.BackendServicer):
         async def GetInfo(self, request: Any, context: Any) -> Any:
             info = await run(context, service.get_info)
@@ -87,36 +111,36 @@ def build_servicer(service: BackboneService, token: str | None) -> Any:
 
         async def RenderChat(self, request: Any, context: Any) -> Any:
             def work() -> Any:
-                body: dict[str, Any] = {"messages": [_message(m) for m in request.messages], "tools": [_tool(t) for t in request.tools]}
+                body = _render_body(request)
                 if request.HasField("add_generation_prompt"):
                     body["addGenerationPrompt"] = request.add_generation_prompt
-                if request.HasField("prefix"):
-                    body["prefix"] = {"tokenIds": decode_int32(request.prefix.token_ids), "messageCount": request.prefix.message_count}
                 return service.render_chat(body)
 
             result = await run(context, work)
             return pb.RenderChatResponse(token_ids=encode_int32(result["tokenIds"]))
+
+        async def SampleChat(self, request: Any, context: Any) -> Any:
+            def work() -> Any:
+                body = _render_body(request)
+                body.update(n=request.n or 1, sampling=_sampling(request.sampling))
+                return service.sample_chat(body)
+
+            result = await run(context, work)
+            return pb.SampleChatResponse(
+                rendered_ids=encode_int32(result["renderedIds"]),
+                completions=[_chunk(index, completion, result["policyVersion"]) for index, completion in enumerate(result["completions"])],
+                policy_version=result["policyVersion"],
+            )
 
         async def Detokenize(self, request: Any, context: Any) -> Any:
             result = await run(context, lambda: service.detokenize({"tokenIds": decode_int32(request.token_ids)}))
             return pb.DetokenizeResponse(pieces=result["pieces"])
 
         async def Sample(self, request: Any, context: Any) -> AsyncIterator[Any]:
-            sampling: dict[str, Any] = {"stop": list(request.sampling.stop)}
-            for proto_name, name in (("temperature", "temperature"), ("top_p", "topP"), ("max_tokens", "maxTokens"), ("seed", "seed")):
-                if request.sampling.HasField(proto_name):
-                    sampling[name] = getattr(request.sampling, proto_name)
-            body = {"promptIds": decode_int32(request.prompt_ids), "n": request.n or 1, "sampling": sampling}
+            body = {"promptIds": decode_int32(request.prompt_ids), "n": request.n or 1, "sampling": _sampling(request.sampling)}
             result = await run(context, lambda: service.sample(body))
             for index, completion in enumerate(result["completions"]):
-                yield pb.SampleChunk(
-                    index=index,
-                    token_ids=encode_int32(completion["tokenIds"]),
-                    logprobs=encode_float32(completion["logprobs"]),
-                    text=completion["text"],
-                    finish_reason=FINISH_REASONS[completion["finishReason"]],
-                    policy_version=result["policyVersion"],
-                )
+                yield _chunk(index, completion, result["policyVersion"])
 
         async def ForwardBackward(self, request: Any, context: Any) -> Any:
             def work() -> Any:

@@ -136,6 +136,17 @@ class BackboneService:
             "policyVersion": self.policy.policy_version,
         }
 
+    def sample_chat(self, request: dict[str, Any]) -> dict[str, Any]:
+        """render_chat (with the generation prompt) then sample on prefix + rendered tokens, maxTokens clamped to
+        the room left; no completions when there is none."""
+        prefix = request.get("prefix")
+        rendered = self.render_chat({key: request[key] for key in ("messages", "tools", "prefix") if key in request})["tokenIds"]
+        prompt = [*(prefix["tokenIds"] if prefix else []), *rendered]
+        if len(prompt) >= self.info.max_model_len:
+            return {"renderedIds": rendered, "completions": [], "policyVersion": self.policy.policy_version}
+        sampled = self.sample({"promptIds": prompt, "n": request.get("n", 1), "sampling": request.get("sampling") or {}})
+        return {"renderedIds": rendered, **sampled}
+
     def forward_backward(self, request: dict[str, Any]) -> dict[str, Any]:
         samples = [
             TrainingSample(

@@ -62,3 +62,49 @@ def test_a_training_round_over_grpc(tmp_path) -> None:
             await server.stop(None)
 
     asyncio.run(scenario())
+
+
+def test_sample_chat_is_render_chat_then_sample_in_one_call() -> None:
+    pb, pb_grpc = load_stubs()
+    tokenizer = qwen3_tokenizer()
+    service = BackboneService(
+        policy=Policy(tiny_qwen2(vocab_size=len(tokenizer)), PolicySettings(keep_reference=False)),
+        renderer=ChatRenderer(tokenizer),
+        info=ServiceInfo(model="tiny-qwen2", tokenizer="qwen3", max_model_len=64),
+    )
+
+    async def scenario() -> None:
+        server, port = await start_server(service=service, address="127.0.0.1:0")
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                stub = pb_grpc.BackendStub(channel)
+                messages = [pb.ChatMessage(role="user", content="2+3?")]
+                sampling = pb.SamplingParams(max_tokens=4, seed=5)
+                rendered = await stub.RenderChat(pb.RenderChatRequest(messages=messages))
+                chunks = [chunk async for chunk in stub.Sample(pb.SampleRequest(prompt_ids=rendered.token_ids, n=2, sampling=sampling))]
+                both = await stub.SampleChat(pb.SampleChatRequest(messages=messages, n=2, sampling=sampling))
+                assert both.rendered_ids == rendered.token_ids
+                assert list(both.completions) == chunks and both.policy_version == 0
+
+                # With a prefix only the increment is rendered, and the prompt is prefix + increment.
+                first = chunks[0]
+                prefix = pb.RenderPrefix(token_ids=rendered.token_ids + first.token_ids, message_count=2)
+                longer = [*messages, pb.ChatMessage(role="assistant", content=first.text), pb.ChatMessage(role="user", content="and 4?")]
+                increment = await stub.RenderChat(pb.RenderChatRequest(messages=longer, prefix=prefix))
+                prompt = prefix.token_ids + increment.token_ids
+                room = 64 - len(prompt) // 4
+                assert room > 0
+                unclamped = pb.SamplingParams(seed=5)
+                chunks = [chunk async for chunk in stub.Sample(pb.SampleRequest(prompt_ids=prompt, sampling=pb.SamplingParams(max_tokens=room, seed=5)))]
+                both = await stub.SampleChat(pb.SampleChatRequest(messages=longer, prefix=prefix, sampling=unclamped))
+                assert both.rendered_ids == increment.token_ids and list(both.completions) == chunks
+                assert len(decode_int32(both.completions[0].token_ids)) <= room
+
+                # No room left in max_model_len: the rendered tokens and no completion, not an error.
+                long_message = [pb.ChatMessage(role="user", content="count " * 80)]
+                full = await stub.SampleChat(pb.SampleChatRequest(messages=long_message, sampling=sampling))
+                assert len(decode_int32(full.rendered_ids)) >= 64 and len(full.completions) == 0
+        finally:
+            await server.stop(None)
+
+    asyncio.run(scenario())

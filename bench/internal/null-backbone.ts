@@ -3,20 +3,29 @@ import { RecordingBackbone } from '@ajet/spec/test';
 
 export const PROMPT_TOKENS = 500;
 export const COMPLETION_TOKENS = 100;
+/** Tokens a follow-up turn renders after the prefix. */
+export const INCREMENT_TOKENS = 20;
 
-/** Answers at once with fixed tokens (a 500-token prompt, 100-token completions): what is measured is the caller. */
+/**
+ * Answers at once with fixed tokens (a 500-token prompt, 20 tokens per later turn, 100-token completions) and
+ * trains nothing (loss 0), keeping no record of calls: what is measured is the caller.
+ */
 export function nullBackbone(): Backbone {
-  const completion = Array.from({ length: COMPLETION_TOKENS }, (_, index) => 97 + (index % 26));
+  const ids = (length: number) => Array.from({ length }, (_, index) => index % 250);
+  const prompt = ids(PROMPT_TOKENS);
+  const increment = ids(INCREMENT_TOKENS);
+  const tokenIds = Array.from({ length: COMPLETION_TOKENS }, (_, index) => 97 + (index % 26));
+  const completions = [{ tokenIds, logprobs: tokenIds.map(() => -0.1), text: 'x', finishReason: 'stop' as const }];
   return Object.assign(new RecordingBackbone(), {
-    renderChat: async ({ prefix }: { prefix?: unknown }) => ({
-      tokenIds: Array.from({ length: prefix ? 20 : PROMPT_TOKENS }, (_, index) => index % 250),
-    }),
-    sample: async () => ({
-      completions: [
-        { tokenIds: completion, logprobs: completion.map(() => -0.1), text: 'x', finishReason: 'stop' as const },
-      ],
+    renderChat: async ({ prefix }: { prefix?: unknown }) => ({ tokenIds: prefix ? increment : prompt }),
+    sample: async () => ({ completions, policyVersion: 0 }),
+    sampleChat: async ({ prefix }: { prefix?: unknown }) => ({
+      renderedIds: prefix ? increment : prompt,
+      completions,
       policyVersion: 0,
     }),
+    forwardBackward: async () => ({ loss: 0, metrics: {} }),
+    optimStep: async () => ({ policyVersion: 0, gradNorm: 0 }),
   });
 }
 

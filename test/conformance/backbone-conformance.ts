@@ -117,6 +117,41 @@ export function defineBackboneConformance(target: ConformanceTarget): void {
       expect(completions[0]?.finishReason).toBe('length');
     });
 
+    it('sampleChat gives what renderChat then sample give, and no completion when the prompt fills the context', async (context) => {
+      const sampleChat = backbone.sampleChat?.bind(backbone);
+      if (!sampleChat) return context.skip('this backbone has no sampleChat (TokenPolicy makes the two calls itself)');
+      const sampling = { temperature: 1, seed: 5, maxTokens: 8 };
+      const prompt = await backbone.renderChat({ messages: conversation });
+      const sampled = await backbone.sample({ promptIds: prompt.tokenIds, n: 2, sampling });
+      const first = await sampleChat({ messages: conversation, n: 2, sampling });
+      expect(first).toEqual({ renderedIds: prompt.tokenIds, ...sampled });
+
+      const completion = sampled.completions[0];
+      if (!completion) throw new Error('no completion');
+      const prefix = { tokenIds: [...prompt.tokenIds, ...completion.tokenIds], messageCount: 3 };
+      const longer: ChatMessage[] = [
+        ...conversation,
+        { role: 'assistant', content: completion.text },
+        { role: 'user', content: 'And 4 + 4?' },
+      ];
+      const increment = await backbone.renderChat({ messages: longer, prefix });
+      const promptIds = [...prefix.tokenIds, ...increment.tokenIds];
+      const { maxModelLen } = (await backbone.getInfo()).capabilities;
+      // Without maxTokens the completion may use all the room left, and no more.
+      const room = maxModelLen - promptIds.length;
+      const continued = await backbone.sample({ promptIds, sampling: { seed: 5, maxTokens: room } });
+      const second = await sampleChat({ messages: longer, prefix, sampling: { seed: 5 } });
+      expect(second).toEqual({ renderedIds: increment.tokenIds, ...continued });
+
+      if (maxModelLen > 65_536) return;
+      const full = await sampleChat({
+        messages: [{ role: 'user', content: ' count'.repeat(maxModelLen) }],
+        sampling: { seed: 5, maxTokens: 4 },
+      });
+      expect(full.renderedIds.length).toBeGreaterThanOrEqual(maxModelLen);
+      expect(full.completions).toEqual([]);
+    });
+
     it('forwardBackward gives a finite loss; optimStep advances the policy version', async () => {
       const before = await backbone.getInfo();
       const result = await backbone.forwardBackward(trainingRequest);

@@ -63,6 +63,18 @@ export const conformanceChecks = {
     return first.completions.map((completion) => ({ tokenIds: completion.tokenIds, logprobs: completion.logprobs }));
   },
 
+  /** A model call as the runtime makes it: SampleChat must equal RenderChat then Sample where a backbone has it. */
+  async sampleChat(backbone: Backbone) {
+    const sampling = { temperature: 1, maxTokens: 6, seed: 13 };
+    const renderedIds = (await backbone.renderChat({ messages: conversation })).tokenIds;
+    const sampled = await backbone.sample({ promptIds: renderedIds, n: 2, sampling });
+    if (backbone.sampleChat) {
+      const both = await backbone.sampleChat({ messages: conversation, n: 2, sampling });
+      expect(both).toEqual({ renderedIds, ...sampled });
+    }
+    return { renderedIds, ...sampled };
+  },
+
   async training(backbone: Backbone) {
     const prompt = (await backbone.renderChat({ messages: conversation })).tokenIds;
     // top-p truncates what is sampled, never the logprobs reported (backbone.ts Completion.logprobs).

@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { int32ToBytes, loadBackend, type WireRenderChatRequest, type WireSampleRequest } from '@ajet/proto';
 import { BackboneError, type SampleRequest } from '@ajet/spec';
 import { RecordingBackbone } from '@ajet/spec/test';
+import * as grpc from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GrpcBackbone } from './grpc-backbone.ts';
+import { completionToWire, renderChatFromWire, sampleFromWire } from './internal/convert.ts';
 import { type BackboneServer, serveBackbone } from './serve-backbone.ts';
 
 const sampleRequest: SampleRequest = { promptIds: [1, 2, 3], sampling: { maxTokens: 4 } };
@@ -137,6 +140,50 @@ describe('GrpcBackbone failures', () => {
     expect(error.code).toBe('TEST_DISK_FULL');
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('disk full');
+  });
+
+  it('against a server without SampleChat, sampleChat makes RenderChat and Sample calls instead', async () => {
+    const inner = new RecordingBackbone({ maxModelLen: 64 });
+    const { service } = loadBackend();
+    const server = new grpc.Server();
+    // Only the RPCs an older server had that sampleChat needs; grpc-js answers the rest UNIMPLEMENTED.
+    server.addService(service, {
+      GetInfo: (_call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
+        inner.getInfo().then((info) => callback(null, info));
+      },
+      RenderChat: (call: grpc.ServerUnaryCall<WireRenderChatRequest, object>, callback: grpc.sendUnaryData<object>) => {
+        const request = renderChatFromWire(call.request, (json) => JSON.parse(json));
+        inner.renderChat(request).then(({ tokenIds }) => callback(null, { tokenIds: int32ToBytes(tokenIds) }));
+      },
+      Sample: (call: grpc.ServerWritableStream<WireSampleRequest, object>) => {
+        inner.sample(sampleFromWire(call.request)).then(({ completions, policyVersion }) => {
+          for (const [index, completion] of completions.entries())
+            call.write(completionToWire({ completion, index, policyVersion }));
+          call.end();
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    cleanups.push(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
+    const remote = client({ address: `127.0.0.1:${port}` });
+    const local = new RecordingBackbone({ maxModelLen: 64 });
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const { tokenIds } = await local.renderChat({ messages });
+    // The room left in 64 tokens clamps maxTokens, as TokenPolicy does.
+    const expected = await local.sample({ promptIds: tokenIds, n: 1, sampling: { maxTokens: 64 - tokenIds.length } });
+    for (let call = 0; call < 2; call++) {
+      const response = await remote.sampleChat({ messages, sampling: {} });
+      expect(response).toEqual({ renderedIds: tokenIds, ...expected });
+    }
+    expect(inner.renderCalls).toHaveLength(2);
+    expect(inner.sampleCalls.map((call) => call.sampling.maxTokens)).toEqual([
+      64 - tokenIds.length,
+      64 - tokenIds.length,
+    ]);
   });
 });
 

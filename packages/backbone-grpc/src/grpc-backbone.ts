@@ -8,6 +8,7 @@ import {
   type WireForwardBackwardResponse,
   type WireGetInfoResponse,
   type WireOptimStepResponse,
+  type WireSampleChatResponse,
   type WireSampleChunk,
   type WireTokens,
 } from '@ajet/proto';
@@ -22,13 +23,23 @@ import type {
   OptimStepResponse,
   RenderChatRequest,
   RenderChatResponse,
+  SampleChatRequest,
+  SampleChatResponse,
   SampleRequest,
   SampleResponse,
   StateRequest,
 } from '@ajet/spec';
 import { BackboneError } from '@ajet/spec';
 import * as grpc from '@grpc/grpc-js';
-import { completionFromWire, forwardBackwardToWire, renderChatToWire, sampleToWire } from './internal/convert.ts';
+import {
+  completionFromWire,
+  forwardBackwardToWire,
+  renderChatToWire,
+  sampleChatResponseFromWire,
+  sampleChatToWire,
+  sampleToWire,
+} from './internal/convert.ts';
+import { sampleChatInParts } from './internal/sample-chat-in-parts.ts';
 import { errorCodeMetadataKey, errorRetryableMetadataKey } from './serve-backbone.ts';
 
 export interface GrpcBackboneOptions {
@@ -70,6 +81,9 @@ export class GrpcBackbone implements Backbone {
   private readonly token: string | undefined;
   private readonly deadlineMs: number;
   private readonly retries: number;
+  /** Set once the server answered SampleChat with UNIMPLEMENTED. */
+  private sampleChatMissing = false;
+  private maxModelLen: number | undefined;
 
   constructor(options: GrpcBackboneOptions) {
     this.address = options.address;
@@ -129,6 +143,29 @@ export class GrpcBackbone implements Backbone {
     return this.withRetries({ method: 'Sample', attempts, deadline }, () => this.sampleOnce(wire, deadline));
   }
 
+  /**
+   * RenderChat and Sample in one round trip (retried only with a seed, as sample). A server that predates
+   * SampleChat gets the two calls instead.
+   */
+  async sampleChat(request: SampleChatRequest): Promise<SampleChatResponse> {
+    if (this.sampleChatMissing) return this.sampleChatInParts(request);
+    const deadline = Date.now() + this.deadlineMs;
+    const attempts = request.sampling.seed === undefined ? 1 : this.retries + 1;
+    try {
+      const response = (await this.unary({
+        method: 'SampleChat',
+        request: sampleChatToWire(request),
+        attempts,
+        deadline,
+      })) as WireSampleChatResponse;
+      return sampleChatResponseFromWire(response);
+    } catch (error) {
+      if (!(error instanceof BackboneError) || error.code !== 'GRPC_UNIMPLEMENTED') throw error;
+      this.sampleChatMissing = true;
+      return this.sampleChatInParts(request);
+    }
+  }
+
   async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
     const response = (await this.unary({
       method: 'ForwardBackward',
@@ -161,9 +198,20 @@ export class GrpcBackbone implements Backbone {
     return metadata;
   }
 
-  private unary(options: { method: BackendMethodName; request: object; idempotent: boolean }): Promise<object> {
-    const deadline = Date.now() + this.deadlineMs;
-    const attempts = options.idempotent ? this.retries + 1 : 1;
+  private async sampleChatInParts(request: SampleChatRequest): Promise<SampleChatResponse> {
+    this.maxModelLen ??= (await this.getInfo()).capabilities.maxModelLen;
+    return sampleChatInParts({ backbone: this, request, maxModelLen: this.maxModelLen });
+  }
+
+  private unary(options: {
+    method: BackendMethodName;
+    request: object;
+    idempotent?: boolean;
+    attempts?: number;
+    deadline?: number;
+  }): Promise<object> {
+    const deadline = options.deadline ?? Date.now() + this.deadlineMs;
+    const attempts = options.attempts ?? (options.idempotent ? this.retries + 1 : 1);
     const call = (this.client as unknown as Record<string, UnaryMethod>)[options.method] as UnaryMethod;
     return this.withRetries(
       { method: options.method, attempts, deadline },

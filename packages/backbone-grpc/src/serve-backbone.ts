@@ -6,6 +6,7 @@ import {
   type WireForwardBackwardRequest,
   type WireOptimStepRequest,
   type WireRenderChatRequest,
+  type WireSampleChatRequest,
   type WireSampleRequest,
   type WireStateRequest,
   type WireTokens,
@@ -17,8 +18,11 @@ import {
   forwardBackwardSamplesFromWire,
   lossFromWire,
   renderChatFromWire,
+  sampleChatFromWire,
+  sampleChatResponseToWire,
   sampleFromWire,
 } from './internal/convert.ts';
+import { sampleChatInParts } from './internal/sample-chat-in-parts.ts';
 
 export interface ServeBackboneOptions {
   backbone: Backbone;
@@ -127,25 +131,48 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
     );
   };
 
+  const parseParameters = (badTools: string[]) => (json: string, tool: string) => {
+    try {
+      return JSON.parse(json) as Record<string, unknown>;
+    } catch {
+      badTools.push(tool);
+      return {};
+    }
+  };
+  const checkTools = (badTools: string[]) => {
+    if (badTools.length > 0)
+      throw new BackboneError(`tool ${badTools[0]}: parameters_json is not JSON`, { code: 'GRPC_BAD_REQUEST' });
+  };
+  // Capabilities do not change while serving; a failed getInfo is asked again next time.
+  let maxModelLen: Promise<number> | undefined;
+  const sampleChat = async (request: WireSampleChatRequest) => {
+    const badTools: string[] = [];
+    const parsed = sampleChatFromWire(request, parseParameters(badTools));
+    checkTools(badTools);
+    if (backbone.sampleChat) return sampleChatResponseToWire(await backbone.sampleChat(parsed));
+    maxModelLen ??= backbone.getInfo().then(
+      (info) => info.capabilities.maxModelLen,
+      (error: unknown) => {
+        maxModelLen = undefined;
+        throw error;
+      },
+    );
+    const response = await sampleChatInParts({ backbone, request: parsed, maxModelLen: await maxModelLen });
+    return sampleChatResponseToWire(response);
+  };
+
   const handlers: grpc.UntypedServiceImplementation = {
     GetInfo: unary(() => backbone.getInfo()),
     RenderChat: unary(async (request: WireRenderChatRequest) => {
-      let badTool: string | undefined;
-      const parsed = renderChatFromWire(request, (json, tool) => {
-        try {
-          return JSON.parse(json) as Record<string, unknown>;
-        } catch {
-          badTool = tool;
-          return {};
-        }
-      });
-      if (badTool !== undefined)
-        throw new BackboneError(`tool ${badTool}: parameters_json is not JSON`, { code: 'GRPC_BAD_REQUEST' });
+      const badTools: string[] = [];
+      const parsed = renderChatFromWire(request, parseParameters(badTools));
+      checkTools(badTools);
       const response = await backbone.renderChat(parsed);
       return { tokenIds: int32ToBytes(response.tokenIds) };
     }),
     Detokenize: unary((request: WireTokens) => backbone.detokenize({ tokenIds: bytesToInt32(request.tokenIds) })),
     Sample: sample,
+    SampleChat: unary(sampleChat),
     ForwardBackward: unary(async (request: WireForwardBackwardRequest) => {
       const loss = lossFromWire(request.loss ?? {});
       if (!loss) throw new BackboneError('ForwardBackward request has no loss set', { code: 'GRPC_BAD_REQUEST' });

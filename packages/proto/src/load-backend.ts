@@ -32,6 +32,7 @@ export const backendMethodNames = [
   'RenderChat',
   'Detokenize',
   'Sample',
+  'SampleChat',
   'ForwardBackward',
   'OptimStep',
   'SaveState',

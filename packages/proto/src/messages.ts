@@ -80,6 +80,20 @@ export interface WireSampleChunk {
   policyVersion: number;
 }
 
+export interface WireSampleChatRequest {
+  messages: WireChatMessage[];
+  tools: WireToolSpec[];
+  prefix?: { tokenIds: Uint8Array; messageCount: number };
+  n: number;
+  sampling: WireSamplingParams;
+}
+
+export interface WireSampleChatResponse {
+  renderedIds: Uint8Array;
+  completions: WireSampleChunk[];
+  policyVersion: number;
+}
+
 export interface WireTrainingSample {
   tokenIds: Uint8Array;
   lossMask: Uint8Array;

@@ -65,6 +65,26 @@ export interface SampleResponse {
   policyVersion: number;
 }
 
+/** renderChat and sample in one call: the prompt is `prefix.tokenIds` (if any) followed by the rendered tokens. */
+export interface SampleChatRequest {
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  /** As RenderChatRequest.prefix. */
+  prefix?: { tokenIds: number[]; messageCount: number };
+  /** Completions to draw; default 1. */
+  n?: number;
+  /** `maxTokens` is clamped to the room left in `maxModelLen` after the prompt (all of it when unset). */
+  sampling: SamplingParams;
+}
+
+export interface SampleChatResponse {
+  /** What renderChat returns for the request (with the generation prompt): the increment after the prefix. */
+  renderedIds: number[];
+  /** Empty when the prompt leaves no room in `maxModelLen`. */
+  completions: Completion[];
+  policyVersion: number;
+}
+
 /** One training sequence. Arrays are per token and all as long as `tokenIds`. */
 export interface TrainingSample {
   tokenIds: number[];
@@ -156,6 +176,11 @@ export interface Backbone {
   /** Per-token text, for trajectory views. */
   detokenize(request: DetokenizeRequest): Promise<DetokenizeResponse>;
   sample(request: SampleRequest): Promise<SampleResponse>;
+  /**
+   * Optional: renderChat then sample in one round trip (what the runtime does for every model call). Must give
+   * what those two calls give; the runtime makes them itself when a backbone leaves this out.
+   */
+  sampleChat?(request: SampleChatRequest): Promise<SampleChatResponse>;
   forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse>;
   optimStep(request: OptimStepRequest): Promise<OptimStepResponse>;
   saveState(request: StateRequest): Promise<void>;

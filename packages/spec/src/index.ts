@@ -16,6 +16,8 @@ export type {
   OptimStepResponse,
   RenderChatRequest,
   RenderChatResponse,
+  SampleChatRequest,
+  SampleChatResponse,
   SampleRequest,
   SampleResponse,
   StateRequest,

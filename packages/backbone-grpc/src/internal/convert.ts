@@ -11,8 +11,11 @@ import {
   type WireLossAggregation,
   type WireLossSpec,
   type WireRenderChatRequest,
+  type WireSampleChatRequest,
+  type WireSampleChatResponse,
   type WireSampleChunk,
   type WireSampleRequest,
+  type WireSamplingParams,
 } from '@ajet/proto';
 import type {
   ChatMessage,
@@ -24,7 +27,10 @@ import type {
   LossAggregation,
   LossSpec,
   RenderChatRequest,
+  SampleChatRequest,
+  SampleChatResponse,
   SampleRequest,
+  SamplingParams,
 } from '@ajet/spec';
 
 export function chatMessageToWire(message: ChatMessage): WireChatMessage {
@@ -81,24 +87,63 @@ export function renderChatFromWire(
   return request;
 }
 
-export function sampleToWire(request: SampleRequest): WireSampleRequest {
-  const { temperature, topP, maxTokens, stop, seed } = request.sampling;
-  return {
-    promptIds: int32ToBytes(request.promptIds),
-    n: request.n ?? 1,
-    sampling: { temperature, topP, maxTokens, stop: stop ?? [], seed },
-  };
+function samplingToWire(sampling: SamplingParams): WireSamplingParams {
+  const { temperature, topP, maxTokens, stop, seed } = sampling;
+  return { temperature, topP, maxTokens, stop: stop ?? [], seed };
 }
 
-export function sampleFromWire(wire: WireSampleRequest): SampleRequest {
-  const sampling: SampleRequest['sampling'] = {};
-  const { temperature, topP, maxTokens, stop, seed } = wire.sampling;
+function samplingFromWire(wire: WireSamplingParams): SamplingParams {
+  const sampling: SamplingParams = {};
+  const { temperature, topP, maxTokens, stop, seed } = wire;
   if (temperature !== undefined) sampling.temperature = temperature;
   if (topP !== undefined) sampling.topP = topP;
   if (maxTokens !== undefined) sampling.maxTokens = maxTokens;
   if (stop.length > 0) sampling.stop = stop;
   if (seed !== undefined) sampling.seed = seed;
-  return { promptIds: bytesToInt32(wire.promptIds), n: wire.n || 1, sampling };
+  return sampling;
+}
+
+export function sampleToWire(request: SampleRequest): WireSampleRequest {
+  return { promptIds: int32ToBytes(request.promptIds), n: request.n ?? 1, sampling: samplingToWire(request.sampling) };
+}
+
+export function sampleFromWire(wire: WireSampleRequest): SampleRequest {
+  return { promptIds: bytesToInt32(wire.promptIds), n: wire.n || 1, sampling: samplingFromWire(wire.sampling) };
+}
+
+export function sampleChatToWire(request: SampleChatRequest): WireSampleChatRequest {
+  const { messages, tools, prefix } = renderChatToWire(request);
+  return { messages, tools, prefix, n: request.n ?? 1, sampling: samplingToWire(request.sampling) };
+}
+
+export function sampleChatFromWire(
+  wire: WireSampleChatRequest,
+  parseParameters: (json: string, tool: string) => Record<string, unknown>,
+): SampleChatRequest {
+  const { messages, tools, prefix } = renderChatFromWire(wire, parseParameters);
+  const request: SampleChatRequest = { messages, n: wire.n || 1, sampling: samplingFromWire(wire.sampling) };
+  if (tools) request.tools = tools;
+  if (prefix) request.prefix = prefix;
+  return request;
+}
+
+export function sampleChatResponseToWire(response: SampleChatResponse): WireSampleChatResponse {
+  const { policyVersion } = response;
+  return {
+    renderedIds: int32ToBytes(response.renderedIds),
+    completions: response.completions.map((completion, index) =>
+      completionToWire({ completion, index, policyVersion }),
+    ),
+    policyVersion,
+  };
+}
+
+export function sampleChatResponseFromWire(wire: WireSampleChatResponse): SampleChatResponse {
+  return {
+    renderedIds: bytesToInt32(wire.renderedIds),
+    completions: wire.completions.map(completionFromWire),
+    policyVersion: wire.policyVersion,
+  };
 }
 
 const finishReasonToWire: Record<FinishReason, WireFinishReason> = {

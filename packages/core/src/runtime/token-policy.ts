@@ -1,4 +1,11 @@
-import type { Backbone, BackboneInfo, ChatMessage, ChatResponse } from '@ajet/spec';
+import type {
+  Backbone,
+  BackboneInfo,
+  ChatMessage,
+  ChatResponse,
+  SampleChatRequest,
+  SampleChatResponse,
+} from '@ajet/spec';
 import type { ChatPolicy, PolicyChatOptions } from './chat-policy.ts';
 
 /** The policy over a token-level Backbone: renders incrementally, samples, and records exact token ids. */
@@ -20,44 +27,60 @@ export class TokenPolicy implements ChatPolicy {
   async chat(options: PolicyChatOptions): Promise<ChatResponse> {
     const { tracker, request, sampling, signal } = options;
     const prefix = tracker.findPrefix(request.messages);
-    const rendered = await this.backbone.renderChat({
+    const turn = await this.renderAndSample({
       messages: request.messages,
       tools: request.tools,
       prefix: prefix ? { tokenIds: prefix.tokenIds, messageCount: prefix.messageCount } : undefined,
+      n: 1,
+      sampling,
+      signal,
     });
     signal.throwIfAborted();
-    const promptLength = (prefix?.tokenIds.length ?? 0) + rendered.tokenIds.length;
-    const { capabilities } = await this.info();
-    const room = capabilities.maxModelLen - promptLength;
-    const maxTokens = Math.min(sampling.maxTokens ?? room, room);
-    if (maxTokens <= 0) {
+    const promptLength = (prefix?.tokenIds.length ?? 0) + turn.renderedIds.length;
+    const [completion] = turn.completions;
+    if (!completion) {
+      const { capabilities } = await this.info();
+      const room = capabilities.maxModelLen - promptLength;
+      if (Math.min(sampling.maxTokens ?? room, room) > 0) throw new Error('the backbone returned no completion');
       return {
         message: { role: 'assistant', content: '' },
         finishReason: 'length',
         usage: { promptTokens: promptLength, completionTokens: 0 },
       };
     }
-    const promptIds = prefix ? [...prefix.tokenIds, ...rendered.tokenIds] : rendered.tokenIds;
-    const sampled = await this.backbone.sample({ promptIds, n: 1, sampling: { ...sampling, maxTokens } });
-    signal.throwIfAborted();
-    const [completion] = sampled.completions;
-    if (!completion) throw new Error('the backbone returned no completion');
     const parsed = request.toolCallParser?.parse(completion.text);
     const message: ChatMessage = { role: 'assistant', content: parsed ? parsed.content : completion.text };
     if (parsed && parsed.toolCalls.length > 0) message.toolCalls = parsed.toolCalls;
     if (parsed && parsed.malformed.length > 0) message.malformedToolCalls = parsed.malformed;
     tracker.record({
       extended: prefix?.index,
-      renderedIds: rendered.tokenIds,
+      renderedIds: turn.renderedIds,
       completion,
-      policyVersion: sampled.policyVersion,
+      policyVersion: turn.policyVersion,
       requestMessages: request.messages,
       response: message,
     });
     return {
       message,
       finishReason: completion.finishReason,
-      usage: { promptTokens: promptIds.length, completionTokens: completion.tokenIds.length },
+      usage: { promptTokens: promptLength, completionTokens: completion.tokenIds.length },
     };
+  }
+
+  /** One round trip when the backbone offers sampleChat, else renderChat then sample with maxTokens clamped. */
+  private async renderAndSample(options: SampleChatRequest & { signal: AbortSignal }): Promise<SampleChatResponse> {
+    const { signal, ...request } = options;
+    if (this.backbone.sampleChat) return this.backbone.sampleChat(request);
+    const { prefix, sampling } = request;
+    const rendered = await this.backbone.renderChat({ messages: request.messages, tools: request.tools, prefix });
+    signal.throwIfAborted();
+    const promptLength = (prefix?.tokenIds.length ?? 0) + rendered.tokenIds.length;
+    const { capabilities, policyVersion } = await this.info();
+    const room = capabilities.maxModelLen - promptLength;
+    const maxTokens = Math.min(sampling.maxTokens ?? room, room);
+    if (maxTokens <= 0) return { renderedIds: rendered.tokenIds, completions: [], policyVersion };
+    const promptIds = prefix ? [...prefix.tokenIds, ...rendered.tokenIds] : rendered.tokenIds;
+    const sampled = await this.backbone.sample({ promptIds, n: request.n, sampling: { ...sampling, maxTokens } });
+    return { renderedIds: rendered.tokenIds, completions: sampled.completions, policyVersion: sampled.policyVersion };
   }
 }

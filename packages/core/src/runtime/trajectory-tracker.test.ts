@@ -39,6 +39,23 @@ describe('TrajectoryTracker through TokenPolicy', () => {
     expect(trajectory.messages.map((message) => message.content)).toEqual(['hi', 'reply 0', 'TOOL OUTPUT', 'reply 1']);
   });
 
+  it('keeps the prompt of every call exactly as the backbone saw it, however many turns follow', async () => {
+    const { backbone, tracker, chat } = setup();
+    const messages: ChatMessage[] = [{ role: 'user', content: 'hi' }];
+    for (let turn = 0; turn < 3; turn++) {
+      messages.push((await chat(messages)).message, { role: 'tool', content: `output ${turn}` });
+    }
+    const { calls } = tracker.snapshot();
+    const seen = backbone.sampleCalls.map((call) => call.promptIds);
+    expect(calls.map((call) => call.promptIds)).toEqual(seen);
+    expect(JSON.parse(JSON.stringify(calls)).map((call: { promptIds: number[] }) => call.promptIds)).toEqual(seen);
+    const [first] = calls;
+    if (!first) throw new Error('no call');
+    expect(first.promptIds).toBe(first.promptIds);
+    first.promptIds = [1];
+    expect(first.promptIds).toEqual([1]);
+  });
+
   it('starts a new sequence when the history was edited (a fork)', async () => {
     const { tracker, chat } = setup();
     const first = await chat([{ role: 'user', content: 'hi' }]);

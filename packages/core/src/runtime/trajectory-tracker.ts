@@ -24,6 +24,33 @@ export function sameMessage(a: ChatMessage, b: ChatMessage): boolean {
   );
 }
 
+/**
+ * A call's prompt is the first `promptLength` tokens of its sequence, which only ever grows at the end: it is
+ * copied out when first read, so 2,048 five-turn episodes do not each hold five copies of their prefix.
+ */
+function lazyPrompt(
+  fields: Omit<ModelCall, 'promptIds'>,
+  source: { tokenIds: readonly number[]; promptLength: number },
+): ModelCall {
+  const call = {} as ModelCall;
+  const settle = (promptIds: number[]) => {
+    Object.defineProperty(call, 'promptIds', {
+      value: promptIds,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    return promptIds;
+  };
+  Object.defineProperty(call, 'promptIds', {
+    enumerable: true,
+    configurable: true,
+    get: () => settle(source.tokenIds.slice(0, source.promptLength)),
+    set: settle,
+  });
+  return Object.assign(call, fields);
+}
+
 interface TrackedSequence extends TokenSequence {
   /** The conversation these tokens render, ending with the last sampled assistant message. */
   messages: ChatMessage[];
@@ -70,35 +97,54 @@ export class TrajectoryTracker {
 
   record(options: RecordCallOptions): void {
     const { extended, renderedIds, completion, policyVersion, requestMessages, response } = options;
-    let sequenceIndex: number;
-    let promptIds: number[];
     const existing = extended === undefined ? undefined : this.sequences[extended];
-    if (existing && extended !== undefined) {
-      promptIds = [...existing.tokenIds, ...renderedIds];
-      sequenceIndex = extended;
-      existing.tokenIds.push(...renderedIds, ...completion.tokenIds);
-      existing.lossMask.push(...renderedIds.map(() => 0), ...completion.tokenIds.map(() => 1));
-      existing.logprobs.push(...renderedIds.map(() => 0), ...completion.logprobs);
-      existing.messages = [...requestMessages, response];
-    } else {
-      promptIds = [...renderedIds];
-      sequenceIndex = this.sequences.length;
-      this.sequences.push({
-        tokenIds: [...renderedIds, ...completion.tokenIds],
-        lossMask: [...renderedIds.map(() => 0), ...completion.tokenIds.map(() => 1)],
-        logprobs: [...renderedIds.map(() => 0), ...completion.logprobs],
-        messages: [...requestMessages, response],
+    const sequenceIndex = existing && extended !== undefined ? extended : this.sequences.length;
+    let sequence: TrackedSequence;
+    let promptLength: number;
+    if (existing) {
+      sequence = existing;
+      const { tokenIds, lossMask, logprobs } = existing;
+      for (const id of renderedIds) {
+        tokenIds.push(id);
+        lossMask.push(0);
+        logprobs.push(0);
+      }
+      promptLength = tokenIds.length;
+      completion.tokenIds.forEach((id, index) => {
+        tokenIds.push(id);
+        lossMask.push(1);
+        logprobs.push(completion.logprobs[index] ?? 0);
       });
+    } else {
+      // A first call: each array allocated once at its size (most of an episode's tokens are its first prompt).
+      promptLength = renderedIds.length;
+      const length = promptLength + completion.tokenIds.length;
+      const logprobs = new Array<number>(length).fill(0, 0, promptLength);
+      completion.tokenIds.forEach((_, index) => {
+        logprobs[promptLength + index] = completion.logprobs[index] ?? 0;
+      });
+      sequence = {
+        tokenIds: renderedIds.concat(completion.tokenIds),
+        lossMask: new Array<number>(length).fill(0, 0, promptLength).fill(1, promptLength),
+        logprobs,
+        messages: [],
+      };
+      this.sequences.push(sequence);
     }
-    this.calls.push({
-      promptIds,
-      completionIds: [...completion.tokenIds],
-      completionLogprobs: [...completion.logprobs],
-      finishReason: completion.finishReason,
-      policyVersion,
-      sequenceIndex,
-    });
-    this.lastMessages = [...requestMessages, response];
+    sequence.messages = [...requestMessages, response];
+    this.calls.push(
+      lazyPrompt(
+        {
+          completionIds: [...completion.tokenIds],
+          completionLogprobs: [...completion.logprobs],
+          finishReason: completion.finishReason,
+          policyVersion,
+          sequenceIndex,
+        },
+        { tokenIds: sequence.tokenIds, promptLength },
+      ),
+    );
+    this.lastMessages = sequence.messages;
   }
 
   /**

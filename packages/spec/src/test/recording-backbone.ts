@@ -72,6 +72,8 @@ export interface RecordingBackboneOptions {
   /** The sampler logprob given to every completion token. Default -0.5. */
   logprob?: number;
   trainable?: boolean;
+  /** Reported by getInfo. Default 2^20. */
+  maxModelLen?: number;
 }
 
 /**
@@ -88,11 +90,13 @@ export class RecordingBackbone implements Backbone {
   private readonly respond: (context: RespondContext) => string;
   private readonly logprob: number;
   private readonly trainable: boolean;
+  private readonly maxModelLen: number;
 
   constructor(options: RecordingBackboneOptions = {}) {
     this.respond = options.respond ?? (() => 'ok');
     this.logprob = options.logprob ?? -0.5;
     this.trainable = options.trainable ?? true;
+    this.maxModelLen = options.maxModelLen ?? 1 << 20;
   }
 
   async getInfo(): Promise<BackboneInfo> {
@@ -100,7 +104,7 @@ export class RecordingBackbone implements Backbone {
       model: 'recording',
       tokenizer: 'bytes+chatml',
       policyVersion: this.policyVersion,
-      capabilities: { trainable: this.trainable, lora: false, maxModelLen: 1 << 20 },
+      capabilities: { trainable: this.trainable, lora: false, maxModelLen: this.maxModelLen },
     };
   }
 
