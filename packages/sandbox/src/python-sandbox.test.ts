@@ -53,6 +53,23 @@ describe.skipIf(!hasBwrap)('PythonSandbox hostile snippets', () => {
     expect(result).toEqual({ stdout: '42\n', stderr: 'warn\n', returncode: 3, errorKind: null });
   });
 
+  it('starts each snippet clean: fresh globals, only fds 0-2, empty stdin, UTF-8 output', async () => {
+    // The spare child prepares its streams and warms the compiler before the request arrives; none of that
+    // may show through to the snippet, nor may one call's state reach the next.
+    const code = [
+      'import os, sys',
+      'print(sorted(k for k in globals() if not k.startswith("__")))',
+      'print(sorted(int(fd) for fd in os.listdir("/proc/self/fd")))',
+      'print(repr(sys.stdin.read()))',
+      'print("héllo ✓")',
+      'leaked = 1',
+    ].join('\n');
+    for (let call = 0; call < 3; call += 1) {
+      const result = await sandbox.run(code);
+      expect(result.stdout).toBe("['os', 'sys']\n[0, 1, 2, 3]\n''\nhéllo ✓\n");
+    }
+  });
+
   it('queues more concurrent calls than workers and answers each one', async () => {
     const results = await Promise.all(Array.from({ length: 12 }, (_, index) => sandbox.run(`print(${index} * 2)`)));
     expect(results.map((result) => result.stdout)).toEqual(Array.from({ length: 12 }, (_, index) => `${index * 2}\n`));
