@@ -10,6 +10,30 @@ import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
 const PLUGINS = join(REPO_ROOT, 'test/fixtures/basic/fixture-plugins.ts');
 const requests: { model: string; messages: { role: string; content: string }[]; logprobs?: boolean }[] = [];
 
+const toolRequests: { model: string; messages: { role: string; content: string; tool_call_id?: string }[] }[] = [];
+
+/** First turn: one call with broken JSON arguments and one good calculator call; after the replies, an answer. */
+function toolModelReply(request: (typeof toolRequests)[number]) {
+  const answered = request.messages.some((message) => message.role === 'tool');
+  const message = answered
+    ? { role: 'assistant', content: 'The answer is 4.' }
+    : {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'bad', type: 'function', function: { name: 'calculator', arguments: '{"expression": "2 +' } },
+          { id: 'good', type: 'function', function: { name: 'calculator', arguments: '{"expression": "(2 + 2)"}' } },
+        ],
+      };
+  return {
+    id: 'x',
+    object: 'chat.completion',
+    created: 0,
+    model: request.model,
+    choices: [{ index: 0, message, finish_reason: answered ? 'stop' : 'tool_calls' }],
+  };
+}
+
 /** A loopback server speaking the chat-completions protocol, vLLM-style token ids included. */
 const server = createServer((request, response) => {
   let body = '';
@@ -22,11 +46,16 @@ const server = createServer((request, response) => {
       return;
     }
     const parsed = JSON.parse(body) as (typeof requests)[number];
+    response.setHeader('content-type', 'application/json');
+    if (parsed.model === 'tool-model') {
+      toolRequests.push(parsed);
+      response.end(JSON.stringify(toolModelReply(parsed)));
+      return;
+    }
     requests.push(parsed);
     const promptIds = parsed.messages.flatMap((message) =>
       [...message.content].map((character) => character.charCodeAt(0)),
     );
-    response.setHeader('content-type', 'application/json');
     response.end(
       JSON.stringify({
         id: 'x',
@@ -108,5 +137,52 @@ describe('--backbone debug against an OpenAI-compatible endpoint', () => {
     const sequence = episode?.sequences[0];
     expect(sequence?.tokenIds.filter((_, index) => sequence.lossMask[index] === 1)).toEqual([111, 107, 111, 107]);
     expect(sequence?.logprobs.filter((_, index) => sequence.lossMask[index] === 1)).toEqual([-0.1, -0.2, -0.1, -0.2]);
+  });
+
+  it("react_agent with an endpoint's tool_calls: runs the good call, reports the broken one, counts it", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-endpoint-tools-'));
+    const conf = join(folder, 'conf.yaml');
+    writeFileSync(
+      conf,
+      `ajet:
+  model:
+    path: tool-model
+    endpoint:
+      base_url: ${baseUrl}
+  task_reader:
+    type: ${PLUGINS}->CountingReader
+    settings:
+      count: 2
+  rollout:
+    user_workflow: react_agent
+    workflow_settings:
+      tools: [calculator]
+      tool_call_format: openai
+    num_repeat: 2
+  task_judge:
+    judge_protocol: ${PLUGINS}->PatternJudge
+  data:
+    train_batch_size: 2
+`,
+    );
+    const dir = join(folder, 'run');
+    const run = await runAjet(['--conf', conf, '--backbone', 'debug', '--experiment-dir', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const [metrics] = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as MetricsRecord);
+    expect(metrics?.metrics['workflow/malformed_tool_calls']).toBe(1);
+    expect(metrics?.metrics['workflow/tool_calls']).toBe(1);
+    expect(metrics?.metrics['workflow/tool_errors']).toBe(0);
+    expect(metrics?.metrics['workflow/answered']).toBe(1);
+    // The second request answers the good call by its id and the broken one as a user message (no id to answer).
+    const second = toolRequests.find((request) => request.messages.some((message) => message.role === 'tool'));
+    const replies = second?.messages.slice(-2);
+    expect(replies?.[0]).toMatchObject({ role: 'tool', tool_call_id: 'good', content: '4' });
+    expect(replies?.[1]?.role).toBe('user');
+    expect(replies?.[1]?.content).toMatch(
+      /^Error: malformed tool call: the arguments of calculator are not valid JSON/,
+    );
   });
 });

@@ -1,13 +1,7 @@
-import {
-  BackboneError,
-  type BackboneInfo,
-  type ChatMessage,
-  type ChatResponse,
-  type FinishReason,
-  type ToolCall,
-} from '@ajet/spec';
+import { BackboneError, type BackboneInfo, type ChatMessage, type ChatResponse, type FinishReason } from '@ajet/spec';
 import OpenAI from 'openai';
 import type { ChatPolicy, PolicyChatOptions } from './chat-policy.ts';
+import { type EndpointToolCall, parseEndpointToolCalls } from './endpoint-tool-calls.ts';
 
 export interface EndpointPolicyOptions {
   baseURL: string;
@@ -25,7 +19,10 @@ function toOpenAIMessage(message: ChatMessage): OpenAIMessage {
     case 'user':
       return { role: 'user', content: message.content };
     case 'tool':
-      return { role: 'tool', content: message.content, tool_call_id: message.toolCallId ?? '' };
+      // A reply to a malformed call answers no call id the endpoint knows of; OpenAI rejects such a tool message.
+      return message.toolCallId
+        ? { role: 'tool', content: message.content, tool_call_id: message.toolCallId }
+        : { role: 'user', content: message.content };
     case 'assistant':
       return message.toolCalls && message.toolCalls.length > 0
         ? {
@@ -166,12 +163,11 @@ export class EndpointPolicy implements ChatPolicy {
     const text = choice.message.content ?? '';
     const parsed = request.toolCallParser?.parse(text);
     const message: ChatMessage = { role: 'assistant', content: parsed ? parsed.content : text };
-    const endpointCalls: ToolCall[] = (choice.message.tool_calls ?? []).flatMap((call) =>
-      call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
-    );
-    const toolCalls = [...endpointCalls, ...(parsed?.toolCalls ?? [])];
+    const endpoint = parseEndpointToolCalls(choice.message.tool_calls as EndpointToolCall[] | undefined);
+    const toolCalls = [...endpoint.toolCalls, ...(parsed?.toolCalls ?? [])];
     if (toolCalls.length > 0) message.toolCalls = toolCalls;
-    if (parsed && parsed.malformed.length > 0) message.malformedToolCalls = parsed.malformed;
+    const malformed = [...endpoint.malformed, ...(parsed?.malformed ?? [])];
+    if (malformed.length > 0) message.malformedToolCalls = malformed;
 
     const extras = completion as unknown as VllmExtras;
     const logprobContent = choice.logprobs?.content ?? undefined;
