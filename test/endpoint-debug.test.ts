@@ -90,15 +90,15 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-describe('--backbone debug against an OpenAI-compatible endpoint', () => {
-  it('runs rollouts and judges, records the returned token ids, trains nothing and says so', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'ajet-endpoint-'));
-    const conf = join(folder, 'conf.yaml');
-    writeFileSync(
-      conf,
-      `ajet:
+/** Runs one step of `--backbone debug` on the fixture reader and judge against the loopback endpoint. */
+async function runAgainstEndpoint(options: { model: string; rollout: string }) {
+  const folder = mkdtempSync(join(tmpdir(), 'ajet-endpoint-'));
+  const conf = join(folder, 'conf.yaml');
+  writeFileSync(
+    conf,
+    `ajet:
   model:
-    path: tiny
+    path: ${options.model}
     endpoint:
       base_url: ${baseUrl}
   task_reader:
@@ -106,24 +106,33 @@ describe('--backbone debug against an OpenAI-compatible endpoint', () => {
     settings:
       count: 2
   rollout:
-    user_workflow: ${PLUGINS}->TwoTurnWorkflow
+${options.rollout}
     num_repeat: 2
   task_judge:
     judge_protocol: ${PLUGINS}->PatternJudge
   data:
     train_batch_size: 2
 `,
-    );
-    const dir = join(folder, 'run');
-    const run = await runAjet(['--conf', conf, '--backbone', 'debug', '--experiment-dir', dir]);
-    expect(run.code, run.stderr).toBe(0);
+  );
+  const dir = join(folder, 'run');
+  const run = await runAjet(['--conf', conf, '--backbone', 'debug', '--experiment-dir', dir]);
+  expect(run.code, run.stderr).toBe(0);
+  const [metrics] = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as MetricsRecord);
+  return { run, dir, metrics };
+}
+
+describe('--backbone debug against an OpenAI-compatible endpoint', () => {
+  it('runs rollouts and judges, records the returned token ids, trains nothing and says so', async () => {
+    const { run, dir, metrics } = await runAgainstEndpoint({
+      model: 'tiny',
+      rollout: `    user_workflow: ${PLUGINS}->TwoTurnWorkflow`,
+    });
     expect(run.stderr).toMatch(
       /warning: endpoint http:\/\/127\.0\.0\.1:\d+\/v1 \(model tiny\) cannot train: rollouts and rewards only/,
     );
-    const [metrics] = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as MetricsRecord);
     expect(metrics?.metrics['reward/mean']).toBe(0.75);
     expect(metrics?.metrics['train/loss']).toBeUndefined();
     expect(requests).toHaveLength(8);
@@ -140,38 +149,11 @@ describe('--backbone debug against an OpenAI-compatible endpoint', () => {
   });
 
   it("react_agent with an endpoint's tool_calls: runs the good call, reports the broken one, counts it", async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'ajet-endpoint-tools-'));
-    const conf = join(folder, 'conf.yaml');
-    writeFileSync(
-      conf,
-      `ajet:
-  model:
-    path: tool-model
-    endpoint:
-      base_url: ${baseUrl}
-  task_reader:
-    type: ${PLUGINS}->CountingReader
-    settings:
-      count: 2
-  rollout:
-    user_workflow: react_agent
-    workflow_settings:
-      tools: [calculator]
-      tool_call_format: openai
-    num_repeat: 2
-  task_judge:
-    judge_protocol: ${PLUGINS}->PatternJudge
-  data:
-    train_batch_size: 2
-`,
-    );
-    const dir = join(folder, 'run');
-    const run = await runAjet(['--conf', conf, '--backbone', 'debug', '--experiment-dir', dir]);
-    expect(run.code, run.stderr).toBe(0);
-    const [metrics] = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as MetricsRecord);
+    const { metrics } = await runAgainstEndpoint({
+      model: 'tool-model',
+      rollout:
+        '    user_workflow: react_agent\n    workflow_settings:\n      tools: [calculator]\n      tool_call_format: openai',
+    });
     expect(metrics?.metrics['workflow/malformed_tool_calls']).toBe(1);
     expect(metrics?.metrics['workflow/tool_calls']).toBe(1);
     expect(metrics?.metrics['workflow/tool_errors']).toBe(0);
