@@ -1,13 +1,19 @@
 // Supervised warm start of the embedded policy on calculator-agent demonstrations.
 //
 //   pnpm exec tsx scripts/pretrain_tinylm.ts --minutes 90 --workers 2
+//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --minutes 30 --workers 2 --batch-size 32
+//
+// --engine ts trains with tinylm's own kernels on worker threads; --engine torch with PyTorch's CPU build from
+// the backend's virtual environment (`bash backend/scripts/setup_venv.sh`), the same model, loss, optimizer and
+// schedule, about 50 times the samples per second. Either way the TypeScript model scores the held-out rows.
 //
 // Data: the upstream calculator CSV (its `expression` column gives the gold tool call; answers are recomputed
 // exactly) minus a held-out 10% of its expressions, plus the tutorial's own generated questions. Every
 // demonstration is tokenized exactly as a rollout is (prompt, sampled turn, tool reply, sampled turn), and only
 // the assistant turns train. Seeded; writes the weights, a validation-accuracy curve (CSV) and a log.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,8 +22,6 @@ import { createRandom } from '@ajet/core';
 import type { TrainingSample } from '@ajet/spec';
 import {
   AdamW,
-  buildWordList,
-  IM_END,
   initializeParameters,
   readModelFolder,
   TinyLmBackbone,
@@ -25,15 +29,16 @@ import {
   type TransformerConfig,
 } from '@ajet/tinylm';
 import {
-  CALCULATOR_SYSTEM_PROMPT,
+  buildCalculatorTokenizer,
   type CalculatorRow,
-  demonstration,
+  demonstrationSample,
   evaluateCalculatorAgent,
   HOLDOUT,
   readCalculatorCsv,
   readCalculatorJsonl,
   splitRows,
 } from './internal/calculator-demonstrations.ts';
+import { TorchTrainer } from './internal/torch-trainer.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -47,6 +52,7 @@ const { values } = parseArgs({
     'eval-every-s': { type: 'string', default: '240' },
     'batch-size': { type: 'string', default: '16' },
     lr: { type: 'string', default: '0.002' },
+    engine: { type: 'string', default: 'ts' },
   },
 });
 const minutes = Number(values.minutes);
@@ -54,6 +60,9 @@ const workerCount = Math.max(1, Number(values.workers));
 const seed = Number(values.seed);
 const batchSize = Number(values['batch-size']);
 const peakLr = Number(values.lr);
+const evalEverySeconds = Number(values['eval-every-s']);
+const engine = values.engine;
+if (engine !== 'ts' && engine !== 'torch') throw new Error(`--engine ${engine}: use ts or torch`);
 const outDir = resolve(values.out);
 const logFile = join(outDir, 'pretrain-log.txt');
 const curveFile = join(outDir, 'pretrain-curve.csv');
@@ -70,36 +79,12 @@ const log = async (line: string) => {
   await appendFile(logFile, `${stamped}\n`);
 };
 
-function buildTokenizer(): TinyTokenizer {
-  const texts = [
-    ...trainRows.flatMap((row) => demonstration(row).map((message) => message.content)),
-    CALCULATOR_SYSTEM_PROMPT,
-  ];
-  const words = buildWordList({
-    texts,
-    minCount: 3,
-    always: [
-      'system',
-      'user',
-      'assistant',
-      'tool',
-      '<calculator>',
-      '</calculator>',
-      '<output>',
-      '</output>',
-      'operation',
-      'operands',
-    ],
-  });
-  return new TinyTokenizer({ pointers: 40, words });
-}
-
 let initial: { config: TransformerConfig; tokenizer: TinyTokenizer; params: Float32Array };
 if (values.continue && existsSync(join(outDir, 'model.json'))) {
   const { file, params } = await readModelFolder(outDir);
   initial = { config: file.transformer, tokenizer: new TinyTokenizer(file.tokenizer), params };
 } else {
-  const tokenizer = buildTokenizer();
+  const tokenizer = buildCalculatorTokenizer(trainRows);
   const config: TransformerConfig = {
     vocabSize: tokenizer.vocabSize,
     dModel: 64,
@@ -122,34 +107,7 @@ const backbone = new TinyLmBackbone({
   seed,
 });
 
-/** Tokenizes a demonstration the way a rollout records it: prompt, then sampled turns and tool replies. */
-async function toSample(row: CalculatorRow): Promise<TrainingSample> {
-  const messages = demonstration(row);
-  const prompt = (await backbone.renderChat({ messages: messages.slice(0, 2) })).tokenIds;
-  const firstTurn = [
-    ...backbone.tokenizer.encode(messages[2]?.content ?? '', backbone.tokenizer.tableOf(prompt)),
-    IM_END,
-  ];
-  const sequence = [...prompt, ...firstTurn];
-  const increment = (
-    await backbone.renderChat({ messages: messages.slice(0, 4), prefix: { tokenIds: sequence, messageCount: 3 } })
-  ).tokenIds;
-  const beforeSecond = [...sequence, ...increment];
-  const secondTurn = [
-    ...backbone.tokenizer.encode(messages[4]?.content ?? '', backbone.tokenizer.tableOf(beforeSecond)),
-    IM_END,
-  ];
-  const tokenIds = [...beforeSecond, ...secondTurn];
-  const lossMask = [
-    ...prompt.map(() => 0),
-    ...firstTurn.map(() => 1),
-    ...increment.map(() => 0),
-    ...secondTurn.map(() => 1),
-  ];
-  return { tokenIds, lossMask, samplerLogprobs: tokenIds.map(() => 0), advantage: 0 };
-}
-
-const samples = (await Promise.all(trainRows.map(toSample))).filter(
+const samples = (await Promise.all(trainRows.map((row) => demonstrationSample(backbone, row)))).filter(
   (sample) => sample.tokenIds.length <= initial.config.maxSeqLen,
 );
 const lengths = samples.map((sample) => sample.tokenIds.length).sort((a, b) => a - b);
@@ -164,47 +122,10 @@ async function evaluate(rows: readonly CalculatorRow[]): Promise<number> {
   return (await evaluateCalculatorAgent({ backbone, rows, temperature: 0 })).accuracy;
 }
 
-const workerUrl = new URL('../packages/cli/src/ts-worker.mjs', import.meta.url);
-const workerEntry = new URL('./pretrain-worker.ts', workerUrl).href;
-const workers = Array.from({ length: workerCount }, () => {
-  const grads = new SharedArrayBuffer(initial.params.byteLength);
-  const worker = new Worker(workerUrl, {
-    workerData: {
-      entry: workerEntry,
-      config: initial.config,
-      tokenizer: initial.tokenizer.toJSON(),
-      params: shared,
-      grads,
-    },
-  });
-  return { worker, grads: new Float32Array(grads) };
-});
-
-function runWorker(index: number, batch: TrainingSample[], lossScale: number): Promise<{ loss: number }> {
-  const entry = workers[index];
-  if (!entry) throw new Error('no worker');
-  return new Promise((resolvePromise, reject) => {
-    const onError = (error: Error) => reject(error);
-    entry.worker.once('error', onError);
-    entry.worker.once('message', (result: { loss: number }) => {
-      entry.worker.off('error', onError);
-      resolvePromise(result);
-    });
-    entry.worker.postMessage({ samples: batch, lossScale });
-  });
-}
-
-const optimizer = new AdamW(params.length);
-const random = createRandom(seed + 1);
-const order = samples.map((_, index) => index);
-let cursor = order.length;
 const evalRows = validation.slice(0, 100);
 const started = performance.now();
 const deadline = started + minutes * 60_000;
-let step = 0;
-let nextEval = started;
 let best = -1;
-let lossEma = 0;
 if (!existsSync(curveFile) || !values.continue) writeFileSync(curveFile, 'elapsed_s,step,train_loss,val_accuracy\n');
 
 async function save(note: string): Promise<void> {
@@ -213,66 +134,134 @@ async function save(note: string): Promise<void> {
   writeFileSync(join(outDir, 'model.json'), `${JSON.stringify({ ...modelFile, policyVersion: 0 }, null, 1)}\n`);
 }
 
-while (performance.now() < deadline) {
-  if (performance.now() >= nextEval) {
-    const accuracy = await evaluate(evalRows);
-    const elapsed = (performance.now() - started) / 1000;
-    await appendFile(curveFile, `${elapsed.toFixed(0)},${step},${lossEma.toFixed(4)},${accuracy.toFixed(4)}\n`);
-    await log(
-      `step ${step} elapsed ${elapsed.toFixed(0)} s loss ${lossEma.toFixed(4)} held-out greedy accuracy ${(accuracy * 100).toFixed(1)}%`,
-    );
-    if (accuracy >= best) {
-      best = accuracy;
-      await save(
-        `pretrain_tinylm.ts seed ${seed}: step ${step}, ${elapsed.toFixed(0)} s, held-out greedy accuracy ${(accuracy * 100).toFixed(1)}% on ${evalRows.length} CSV rows`,
-      );
-    }
-    nextEval = performance.now() + Number(values['eval-every-s']) * 1000;
-  }
-  const batch: TrainingSample[] = [];
-  while (batch.length < batchSize) {
-    if (cursor >= order.length) {
-      for (let index = order.length - 1; index > 0; index--) {
-        const other = Math.floor(random() * (index + 1));
-        [order[index], order[other]] = [order[other] as number, order[index] as number];
-      }
-      cursor = 0;
-    }
-    batch.push(samples[order[cursor++] as number] as TrainingSample);
-  }
-  const tokens = (list: TrainingSample[]) =>
-    list.reduce((sum, sample) => sum + sample.lossMask.reduce((a, b) => a + b, 0), 0);
-  const total = tokens(batch);
-  const parts = workers.map((_, index) => batch.filter((__, position) => position % workers.length === index));
-  const results = await Promise.all(parts.map((part, index) => runWorker(index, part, tokens(part) / total)));
-  backbone.grads.fill(0);
-  for (const { grads } of workers) {
-    for (let index = 0; index < grads.length; index++)
-      backbone.grads[index] = (backbone.grads[index] as number) + (grads[index] as number);
-    grads.fill(0);
-  }
-  const progress = (performance.now() - started) / (deadline - started);
-  const warmup = Math.min(1, (step + 1) / 100);
-  const learningRate = peakLr * warmup * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
-  optimizer.apply({
-    params,
-    grads: backbone.grads,
-    settings: { learningRate, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 },
-  });
-  const loss = results.reduce((sum, result) => sum + result.loss, 0);
-  lossEma = step === 0 ? loss : 0.98 * lossEma + 0.02 * loss;
-  step += 1;
-  if (step % 50 === 0) await log(`step ${step} loss ${lossEma.toFixed(4)} lr ${learningRate.toExponential(2)}`);
-}
-const accuracy = await evaluate(evalRows);
-const elapsed = (performance.now() - started) / 1000;
-await appendFile(curveFile, `${elapsed.toFixed(0)},${step},${lossEma.toFixed(4)},${accuracy.toFixed(4)}\n`);
-await log(
-  `final: step ${step} held-out greedy accuracy ${(accuracy * 100).toFixed(1)}% (best ${(best * 100).toFixed(1)}%)`,
-);
-if (accuracy >= best) {
+/** Scores the current weights on the held-out rows, appends to the curve, and saves them when they are the best. */
+async function checkpoint(step: number, loss: number, final = false): Promise<void> {
+  const accuracy = await evaluate(evalRows);
+  const elapsed = (performance.now() - started) / 1000;
+  await appendFile(curveFile, `${elapsed.toFixed(0)},${step},${loss.toFixed(4)},${accuracy.toFixed(4)}\n`);
+  await log(
+    `${final ? 'final: ' : ''}step ${step} elapsed ${elapsed.toFixed(0)} s loss ${loss.toFixed(4)} held-out greedy accuracy ${(accuracy * 100).toFixed(1)}%` +
+      (final ? ` (best before ${(best * 100).toFixed(1)}%)` : ''),
+  );
+  if (accuracy < best) return;
+  best = accuracy;
   await save(
-    `pretrain_tinylm.ts seed ${seed}: step ${step}, ${elapsed.toFixed(0)} s, held-out greedy accuracy ${(accuracy * 100).toFixed(1)}% on ${evalRows.length} CSV rows`,
+    `pretrain_tinylm.ts --engine ${engine} seed ${seed}: step ${step}, ${elapsed.toFixed(0)} s, held-out greedy accuracy ${(accuracy * 100).toFixed(1)}% on ${evalRows.length} CSV rows`,
   );
 }
-for (const { worker } of workers) await worker.terminate();
+
+/** Data-parallel over worker threads that share the weights; each computes the gradient of its part. */
+async function trainWithWorkers(): Promise<void> {
+  const workerUrl = new URL('../packages/cli/src/ts-worker.mjs', import.meta.url);
+  const workerEntry = new URL('./pretrain-worker.ts', workerUrl).href;
+  const workers = Array.from({ length: workerCount }, () => {
+    const grads = new SharedArrayBuffer(initial.params.byteLength);
+    const worker = new Worker(workerUrl, {
+      workerData: {
+        entry: workerEntry,
+        config: initial.config,
+        tokenizer: initial.tokenizer.toJSON(),
+        params: shared,
+        grads,
+      },
+    });
+    return { worker, grads: new Float32Array(grads) };
+  });
+  const runWorker = (index: number, batch: TrainingSample[], lossScale: number): Promise<{ loss: number }> => {
+    const entry = workers[index];
+    if (!entry) throw new Error('no worker');
+    return new Promise((resolvePromise, reject) => {
+      const onError = (error: Error) => reject(error);
+      entry.worker.once('error', onError);
+      entry.worker.once('message', (result: { loss: number }) => {
+        entry.worker.off('error', onError);
+        resolvePromise(result);
+      });
+      entry.worker.postMessage({ samples: batch, lossScale });
+    });
+  };
+  const optimizer = new AdamW(params.length);
+  const random = createRandom(seed + 1);
+  const order = samples.map((_, index) => index);
+  let cursor = order.length;
+  let step = 0;
+  let nextEval = started;
+  let lossEma = 0;
+  while (performance.now() < deadline) {
+    if (performance.now() >= nextEval) {
+      await checkpoint(step, lossEma);
+      nextEval = performance.now() + evalEverySeconds * 1000;
+    }
+    const batch: TrainingSample[] = [];
+    while (batch.length < batchSize) {
+      if (cursor >= order.length) {
+        for (let index = order.length - 1; index > 0; index--) {
+          const other = Math.floor(random() * (index + 1));
+          [order[index], order[other]] = [order[other] as number, order[index] as number];
+        }
+        cursor = 0;
+      }
+      batch.push(samples[order[cursor++] as number] as TrainingSample);
+    }
+    const tokens = (list: TrainingSample[]) =>
+      list.reduce((sum, sample) => sum + sample.lossMask.reduce((a, b) => a + b, 0), 0);
+    const total = tokens(batch);
+    const parts = workers.map((_, index) => batch.filter((__, position) => position % workers.length === index));
+    const results = await Promise.all(parts.map((part, index) => runWorker(index, part, tokens(part) / total)));
+    backbone.grads.fill(0);
+    for (const { grads } of workers) {
+      for (let index = 0; index < grads.length; index++)
+        backbone.grads[index] = (backbone.grads[index] as number) + (grads[index] as number);
+      grads.fill(0);
+    }
+    const progress = (performance.now() - started) / (deadline - started);
+    const warmup = Math.min(1, (step + 1) / 100);
+    const learningRate = peakLr * warmup * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+    optimizer.apply({
+      params,
+      grads: backbone.grads,
+      settings: { learningRate, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 },
+    });
+    const loss = results.reduce((sum, result) => sum + result.loss, 0);
+    lossEma = step === 0 ? loss : 0.98 * lossEma + 0.02 * loss;
+    step += 1;
+    if (step % 50 === 0) await log(`step ${step} loss ${lossEma.toFixed(4)} lr ${learningRate.toExponential(2)}`);
+  }
+  await checkpoint(step, lossEma, true);
+  for (const { worker } of workers) await worker.terminate();
+}
+
+/**
+ * PyTorch on the CPU (scripts/internal/pretrain_torch.py: the same model, loss, optimizer and schedule) trains
+ * between evaluations; the TypeScript model scores and saves each interval's weights.
+ */
+async function trainWithTorch(): Promise<void> {
+  const trainer = await TorchTrainer.start({
+    config: initial.config,
+    params,
+    samples,
+    workDir: mkdtempSync(join(tmpdir(), 'ajet-pretrain-')),
+    seed,
+    batchSize,
+    lr: peakLr,
+    threads: workerCount,
+  });
+  try {
+    await checkpoint(0, 0);
+    let result = { step: 0, loss: 0 };
+    while (performance.now() < deadline - 5_000) {
+      const now = performance.now();
+      const seconds = Math.min(evalEverySeconds, (deadline - now) / 1000);
+      const span = deadline - started;
+      result = await trainer.train(seconds, [(now - started) / span, (now + seconds * 1000 - started) / span]);
+      params.set(trainer.params());
+      await log(`step ${result.step} loss ${result.loss.toFixed(4)} (PyTorch, ${seconds.toFixed(0)} s)`);
+      await checkpoint(result.step, result.loss, performance.now() >= deadline - 5_000);
+    }
+  } finally {
+    await trainer.close();
+  }
+}
+
+if (engine === 'torch') await trainWithTorch();
+else await trainWithWorkers();

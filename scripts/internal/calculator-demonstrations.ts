@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Backbone, ChatMessage } from '@ajet/spec';
+import type { Backbone, ChatMessage, TrainingSample } from '@ajet/spec';
+import { buildWordList, IM_END, type TinyLmBackbone, TinyTokenizer } from '@ajet/tinylm';
 import { parseExpression, runCalculator, toYaml } from '@ajet/tools';
 import { parse } from 'csv-parse/sync';
 
@@ -57,6 +58,61 @@ export function demonstration(row: CalculatorRow): ChatMessage[] {
     { role: 'user', content: `<output>${row.answer}</output>` },
     { role: 'assistant', content: `The answer is ${row.answer}.` },
   ];
+}
+
+/** The pretraining vocabulary: words seen at least 3 times in the demonstrations, plus the chat and tool tags. */
+export function buildCalculatorTokenizer(rows: readonly CalculatorRow[]): TinyTokenizer {
+  const texts = [
+    ...rows.flatMap((row) => demonstration(row).map((message) => message.content)),
+    CALCULATOR_SYSTEM_PROMPT,
+  ];
+  const words = buildWordList({
+    texts,
+    minCount: 3,
+    always: [
+      'system',
+      'user',
+      'assistant',
+      'tool',
+      '<calculator>',
+      '</calculator>',
+      '<output>',
+      '</output>',
+      'operation',
+      'operands',
+    ],
+  });
+  return new TinyTokenizer({ pointers: 40, words });
+}
+
+/**
+ * Tokenizes a demonstration the way a rollout records it: prompt, sampled turn, tool reply, sampled turn. Only
+ * the two assistant turns have loss mask 1.
+ */
+export async function demonstrationSample(backbone: TinyLmBackbone, row: CalculatorRow): Promise<TrainingSample> {
+  const messages = demonstration(row);
+  const prompt = (await backbone.renderChat({ messages: messages.slice(0, 2) })).tokenIds;
+  const firstTurn = [
+    ...backbone.tokenizer.encode(messages[2]?.content ?? '', backbone.tokenizer.tableOf(prompt)),
+    IM_END,
+  ];
+  const sequence = [...prompt, ...firstTurn];
+  const increment = (
+    await backbone.renderChat({ messages: messages.slice(0, 4), prefix: { tokenIds: sequence, messageCount: 3 } })
+  ).tokenIds;
+  const beforeSecond = [...sequence, ...increment];
+  const secondTurn = [
+    ...backbone.tokenizer.encode(messages[4]?.content ?? '', backbone.tokenizer.tableOf(beforeSecond)),
+    IM_END,
+  ];
+  const tokenIds = [...beforeSecond, ...secondTurn];
+  const lossMask = [
+    ...prompt.map(() => 0),
+    ...firstTurn.map(() => 1),
+    ...increment.map(() => 0),
+    ...secondTurn.map(() => 1),
+  ];
+  return { tokenIds, lossMask, samplerLogprobs: tokenIds.map(() => 0), advantage: 0 };
 }
 
 /** The held-out 10% of the calculator CSV's expressions: pretraining never sees them; the benchmark scores on them. */

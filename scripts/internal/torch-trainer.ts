@@ -1,0 +1,114 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { TrainingSample } from '@ajet/spec';
+import type { TransformerConfig } from '@ajet/tinylm';
+
+const SCRIPT = fileURLToPath(new URL('./pretrain_torch.py', import.meta.url));
+/** The backend's virtual environment has PyTorch's CPU build (backend/scripts/setup_venv.sh). */
+export const TORCH_PYTHON =
+  process.env.AJET_BACKEND_PYTHON || fileURLToPath(new URL('../../backend/.venv/bin/python', import.meta.url));
+
+export interface TorchTrainerOptions {
+  config: TransformerConfig;
+  params: Float32Array;
+  samples: readonly TrainingSample[];
+  /** Where the data, initial and trained parameters go. */
+  workDir: string;
+  seed: number;
+  batchSize: number;
+  lr: number;
+  threads: number;
+}
+
+/**
+ * Trains tinylm's weights with PyTorch (scripts/internal/pretrain_torch.py, the same model, loss and AdamW) in a
+ * child process, one interval at a time, so the caller can evaluate with the TypeScript model in between.
+ */
+export class TorchTrainer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: Interface;
+  private readonly waiting: ((line: string | null) => void)[] = [];
+  private stderrTail = '';
+  readonly outFile: string;
+
+  private constructor(options: TorchTrainerOptions) {
+    const dataFile = join(options.workDir, 'torch-data.json');
+    const paramsFile = join(options.workDir, 'torch-initial.bin');
+    this.outFile = join(options.workDir, 'torch-params.bin');
+    const samples = options.samples.map((sample) => ({ tokenIds: sample.tokenIds, lossMask: sample.lossMask }));
+    writeFileSync(dataFile, JSON.stringify({ config: options.config, samples }));
+    writeFileSync(paramsFile, options.params);
+    const args = [
+      SCRIPT,
+      ...['--data', dataFile, '--params', paramsFile, '--out', this.outFile],
+      ...['--seed', String(options.seed), '--batch-size', String(options.batchSize), '--lr', String(options.lr)],
+      ...['--threads', String(options.threads)],
+    ];
+    this.child = spawn(TORCH_PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.lines = createInterface({ input: this.child.stdout });
+    this.lines.on('line', (line) => this.waiting.shift()?.(line));
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4000);
+    });
+    this.child.on('exit', () => {
+      for (const resolve of this.waiting.splice(0)) resolve(null);
+    });
+  }
+
+  static async start(options: TorchTrainerOptions): Promise<TorchTrainer> {
+    const trainer = new TorchTrainer(options);
+    await trainer.reply<{ ready: boolean }>();
+    return trainer;
+  }
+
+  /**
+   * Trains for `seconds` while the cosine learning-rate schedule moves through `progress` (fractions of the whole
+   * run); the parameters are then in `params()`.
+   */
+  train(
+    seconds: number,
+    progress: [number, number],
+  ): Promise<{ step: number; loss: number; lr: number; tokens: number }> {
+    return this.request({ train_s: seconds, progress });
+  }
+
+  /** The token-mean cross-entropy of the given samples (by index) at the current parameters. */
+  async lossOf(indices: readonly number[]): Promise<number> {
+    return (await this.request<{ loss: number }>({ loss_of: indices })).loss;
+  }
+
+  /** The parameters written by the last `train`, in tinylm's flat layout. */
+  params(): Float32Array {
+    const bytes = readFileSync(this.outFile);
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4).slice();
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.stdin.end(`${JSON.stringify({ exit: true })}\n`);
+    await exited;
+  }
+
+  private request<T>(command: object): Promise<T> {
+    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+    return this.reply<T>();
+  }
+
+  private async reply<T>(): Promise<T> {
+    const line = await new Promise<string | null>((resolve) => {
+      if (this.child.exitCode !== null) resolve(null);
+      else this.waiting.push(resolve);
+    });
+    if (line === null) {
+      throw new Error(
+        `the PyTorch trainer (${TORCH_PYTHON} ${SCRIPT}) exited: ${this.stderrTail.trim().split('\n').at(-1) ?? 'no output'}` +
+          ' (hint: `bash backend/scripts/setup_venv.sh` creates its virtual environment)',
+      );
+    }
+    return JSON.parse(line) as T;
+  }
+}

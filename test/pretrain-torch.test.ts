@@ -1,0 +1,62 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRandom } from '@ajet/core';
+import type { TrainingSample } from '@ajet/spec';
+import { createTinyLm, initializeParameters, type TinyLmBackbone } from '@ajet/tinylm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demonstrationSample, readCalculatorJsonl } from '../scripts/internal/calculator-demonstrations.ts';
+import { TORCH_PYTHON, TorchTrainer } from '../scripts/internal/torch-trainer.ts';
+import { REPO_ROOT } from './helpers/run-ajet.ts';
+
+// pretrain_tinylm.ts --engine torch trains tinylm's weights with PyTorch; the TypeScript model must read them as
+// the same function. Needs the backend's virtual environment (created by scripts/test.sh before vitest).
+const missing = existsSync(TORCH_PYTHON) ? undefined : `${TORCH_PYTHON} does not exist`;
+if (missing) console.warn(`pretrain-torch.test.ts skipped: ${missing}`);
+
+async function tokenMeanLoss(backbone: TinyLmBackbone, samples: TrainingSample[]): Promise<number> {
+  const { loss } = await backbone.forwardBackward({
+    samples,
+    loss: { type: 'cross_entropy', aggregation: 'token-mean' },
+  });
+  backbone.grads.fill(0);
+  return loss;
+}
+
+describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
+  let backbone: TinyLmBackbone;
+  let samples: TrainingSample[];
+  let trainer: TorchTrainer;
+  beforeAll(async () => {
+    backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator' });
+    // Random weights: the shipped ones already fit these rows, and a loss near zero would hide a mismatch.
+    backbone.params.set(initializeParameters(backbone.model.config, createRandom(3)));
+    const rows = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/train.jsonl'));
+    samples = await Promise.all(rows.slice(0, 24).map((row) => demonstrationSample(backbone, row)));
+    trainer = await TorchTrainer.start({
+      config: backbone.model.config,
+      params: backbone.params,
+      samples,
+      workDir: mkdtempSync(join(tmpdir(), 'ajet-torch-')),
+      seed: 1,
+      batchSize: 8,
+      lr: 0.003,
+      threads: 1,
+    });
+  });
+  afterAll(() => trainer?.close());
+
+  it('computes the same loss as tinylm on the same weights, before and after training', async () => {
+    const all = samples.map((_, index) => index);
+    const before = await tokenMeanLoss(backbone, samples);
+    expect(before).toBeGreaterThan(4);
+    expect(await trainer.lossOf(all)).toBeCloseTo(before, 4);
+
+    const report = await trainer.train(3, [0, 1]);
+    expect(report.step).toBeGreaterThan(5);
+    backbone.params.set(trainer.params());
+    const after = await tokenMeanLoss(backbone, samples);
+    expect(after).toBeLessThan(before - 1);
+    expect(await trainer.lossOf(all)).toBeCloseTo(after, 4);
+  });
+});
