@@ -34,6 +34,7 @@ import {
   demonstrationSample,
   evaluateCalculatorAgent,
   HOLDOUT,
+  numberVariants,
   readCalculatorCsv,
   readCalculatorJsonl,
   splitRows,
@@ -53,6 +54,7 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '16' },
     lr: { type: 'string', default: '0.002' },
     engine: { type: 'string', default: 'ts' },
+    augment: { type: 'string', default: '0' },
   },
 });
 const minutes = Number(values.minutes);
@@ -70,7 +72,10 @@ const curveFile = join(outDir, 'pretrain-curve.csv');
 const csvRows = readCalculatorCsv(values.csv);
 const { train: csvTrain, validation } = splitRows(csvRows, HOLDOUT);
 const tutorialRows = readCalculatorJsonl(join(ROOT, 'tutorial/example_calculator_agent/data/train.jsonl'));
-const trainRows: CalculatorRow[] = [...csvTrain, ...tutorialRows];
+// --augment N: N copies of every CSV training row with other numbers (same wording and structure).
+const augmentRandom = createRandom(seed + 2);
+const augmented = csvTrain.flatMap((row) => numberVariants(row, Number(values.augment), augmentRandom));
+const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows];
 
 mkdirSync(outDir, { recursive: true });
 const log = async (line: string) => {
@@ -112,7 +117,7 @@ const samples = (await Promise.all(trainRows.map((row) => demonstrationSample(ba
 );
 const lengths = samples.map((sample) => sample.tokenIds.length).sort((a, b) => a - b);
 await log(
-  `rows: ${csvTrain.length} CSV + ${tutorialRows.length} tutorial train, ${validation.length} CSV held out; ` +
+  `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial train, ${validation.length} CSV held out; ` +
     `vocab ${backbone.tokenizer.vocabSize}; params ${params.length}; sequence length median ${lengths[lengths.length >> 1]} max ${lengths.at(-1)}; ` +
     `${workerCount} workers, batch ${batchSize}, lr ${peakLr}, ${minutes} min`,
 );

@@ -176,3 +176,43 @@ export function isClose(prediction: number | undefined, reference: number): bool
   if (prediction === undefined || !Number.isFinite(prediction)) return false;
   return Math.abs(prediction - reference) <= Math.max(0.1, 1e-6 * Math.abs(reference));
 }
+
+const NUMBER = /\d+(?:\.\d+)?/g;
+
+/**
+ * New rows with the same wording and structure as `row` and other numbers: each distinct number of the question
+ * becomes a random one of the same digit count, in the question and the expression alike, and the answer is
+ * recomputed. Rows whose expression holds a number the question does not (or the other way round) give none.
+ */
+export function numberVariants(row: CalculatorRow, count: number, random: () => number): CalculatorRow[] {
+  const inQuestion = row.question.match(NUMBER) ?? [];
+  const inExpression = row.expression.match(NUMBER) ?? [];
+  if (inQuestion.length === 0 || [...inQuestion].sort().join() !== [...inExpression].sort().join()) return [];
+  const distinct = [...new Set(inQuestion)];
+  const variants: CalculatorRow[] = [];
+  for (let attempt = 0; variants.length < count && attempt < count * 3; attempt++) {
+    const used = new Set<string>();
+    const mapping = new Map<string, string>();
+    for (const original of distinct) {
+      let replacement = original;
+      for (let tries = 0; tries < 20 && (replacement === original || used.has(replacement)); tries++)
+        replacement = randomLike(original, random);
+      used.add(replacement);
+      mapping.set(original, replacement);
+    }
+    const substitute = (text: string) => text.replace(NUMBER, (match) => mapping.get(match) ?? match);
+    const expression = substitute(row.expression);
+    const answer = runCalculator(expression);
+    if (answer.startsWith('Error')) continue;
+    variants.push({ question: substitute(row.question), expression, answer });
+  }
+  return variants;
+}
+
+/** A random number written like `example`: the same digits before and after the point, no leading zero. */
+function randomLike(example: string, random: () => number): string {
+  const digit = (first: boolean) => String(first ? 1 + Math.floor(random() * 9) : Math.floor(random() * 10));
+  const [whole = '', fraction] = example.split('.');
+  const head = Array.from({ length: whole.length }, (_, index) => digit(index === 0 && whole.length > 1)).join('');
+  return fraction === undefined ? head : `${head}.${Array.from(fraction, () => digit(false)).join('')}`;
+}
