@@ -55,6 +55,8 @@ const { values } = parseArgs({
     lr: { type: 'string', default: '0.002' },
     engine: { type: 'string', default: 'ts' },
     augment: { type: 'string', default: '0' },
+    'd-model': { type: 'string', default: '64' },
+    layers: { type: 'string', default: '2' },
   },
 });
 const minutes = Number(values.minutes);
@@ -92,10 +94,10 @@ if (values.continue && existsSync(join(outDir, 'model.json'))) {
   const tokenizer = buildCalculatorTokenizer(trainRows);
   const config: TransformerConfig = {
     vocabSize: tokenizer.vocabSize,
-    dModel: 64,
+    dModel: Number(values['d-model']),
     nHeads: 4,
-    nLayers: 2,
-    dFeedForward: 256,
+    nLayers: Number(values.layers),
+    dFeedForward: 4 * Number(values['d-model']),
     maxSeqLen: 384,
   };
   initial = { config, tokenizer, params: initializeParameters(config, createRandom(seed)) };
