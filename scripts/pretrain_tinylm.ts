@@ -1,17 +1,18 @@
 // Supervised warm start of the embedded policy on calculator-agent demonstrations.
 //
 //   pnpm exec tsx scripts/pretrain_tinylm.ts --minutes 90 --workers 2
-//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --minutes 30 --workers 2 --batch-size 32
+//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --minutes 30 --workers 1 --batch-size 32 \
+//     --eval-every-s 180 --augment 5          (how the shipped weights were made; see packages/tinylm/README.md)
 //
 // --engine ts trains with tinylm's own kernels on worker threads; --engine torch with PyTorch's CPU build from
 // the backend's virtual environment (`bash backend/scripts/setup_venv.sh`), the same model, loss, optimizer and
 // schedule, about 50 times the samples per second. Either way the TypeScript model scores the held-out rows.
 //
 // Data: the upstream calculator CSV (its `expression` column gives the gold tool call; answers are recomputed
-// exactly) minus a held-out 10% of its expressions, plus the tutorial's own generated questions. Every
-// demonstration is tokenized exactly as a rollout is (prompt, sampled turn, tool reply, sampled turn), and only
-// the assistant turns train. Seeded; writes the weights, a validation-accuracy curve (CSV) and a log.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+// exactly) minus a held-out 10% of its expressions, optionally copies of those rows with other numbers
+// (--augment N), plus the tutorial's own generated questions. Every demonstration is tokenized exactly as a
+// rollout is (prompt, sampled turn, tool reply, sampled turn), and only the assistant turns train. Seeded; writes the weights, a validation-accuracy curve (CSV) and a log.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -243,11 +244,12 @@ async function trainWithWorkers(): Promise<void> {
  * between evaluations; the TypeScript model scores and saves each interval's weights.
  */
 async function trainWithTorch(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'ajet-pretrain-'));
   const trainer = await TorchTrainer.start({
     config: initial.config,
     params,
     samples,
-    workDir: mkdtempSync(join(tmpdir(), 'ajet-pretrain-')),
+    workDir,
     seed,
     batchSize,
     lr: peakLr,
@@ -267,6 +269,7 @@ async function trainWithTorch(): Promise<void> {
     }
   } finally {
     await trainer.close();
+    rmSync(workDir, { recursive: true, force: true });
   }
 }
 
