@@ -5,14 +5,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
-import { createTinyLm } from '@ajet/tinylm';
 import { builtins } from '../packages/cli/src/builtins.ts';
 import { createBackbone } from '../packages/cli/src/create-backbone.ts';
 import { loadConfig, runJob } from '../packages/core/src/index.ts';
 import {
-  evaluateCalculatorAgent,
   HOLDOUT,
   readCalculatorCsv,
+  scoreCalculatorAgent,
   splitRows,
 } from '../scripts/internal/calculator-demonstrations.ts';
 
@@ -24,16 +23,8 @@ const { validation } = splitRows(readCalculatorCsv(CSV), HOLDOUT);
 const loaded = loadConfig({ file: CONF, sets: extraSets });
 const temperature = loaded.config.rollout.temperature;
 
-async function score(modelPath: string) {
-  const backbone = await createTinyLm({ modelPath });
-  const greedy = await evaluateCalculatorAgent({ backbone, rows: validation, temperature: 0 });
-  const sampled = await evaluateCalculatorAgent({ backbone, rows: validation, temperature, seed: 1 });
-  return {
-    greedy: greedy.accuracy,
-    sampled: sampled.accuracy,
-    samplingTokensPerSecond: greedy.sampledTokens / greedy.seconds,
-  };
-}
+const score = (modelPath: string) =>
+  scoreCalculatorAgent({ modelPath, rows: validation, temperature, sampleSeeds: [1] });
 
 const before = await score(loaded.config.model.path);
 const experimentDir = join(mkdtempSync(join(tmpdir(), 'ajet-bench-')), 'run');
@@ -60,7 +51,7 @@ console.log(
 );
 console.log(`GRPO run wall time       ${wallSeconds.toFixed(0)} s (target: at most 600 s)`);
 console.log(
-  `sampling tokens/s        ${(sum('tokens/sampled') / sum('time/rollout_s')).toFixed(0)} in rollouts; ${before.samplingTokensPerSecond.toFixed(0)} greedy in evaluation`,
+  `sampling tokens/s        ${(sum('tokens/sampled') / sum('time/rollout_s')).toFixed(0)} in rollouts; ${before.greedyTokensPerSecond.toFixed(0)} greedy in evaluation`,
 );
 console.log(
   `training tokens/s        ${(sum('tokens/trained') / Math.max(1e-9, sum('time/train_s'))).toFixed(0)} (trained tokens; each step's sequences are ~3x longer)`,

@@ -6,15 +6,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
-import { createTinyLm } from '@ajet/tinylm';
 import { builtins } from '../packages/cli/src/builtins.ts';
 import { createBackbone } from '../packages/cli/src/create-backbone.ts';
 import { loadConfig, runJob } from '../packages/core/src/index.ts';
 import {
   type CalculatorRow,
-  evaluateCalculatorAgent,
+  distinctRows,
   HOLDOUT,
   readCalculatorCsv,
+  scoreCalculatorAgent,
   splitRows,
 } from '../scripts/internal/calculator-demonstrations.ts';
 
@@ -23,8 +23,7 @@ const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';
 const STEPS = 18;
 
 const { validation } = splitRows(readCalculatorCsv(CSV), HOLDOUT);
-const seen = new Set<string>();
-const distinct = validation.filter((row) => !seen.has(row.expression) && Boolean(seen.add(row.expression)));
+const distinct = distinctRows(validation);
 const halfA = distinct.filter((_, index) => index % 2 === 0);
 const halfB = distinct.filter((_, index) => index % 2 === 1);
 const folder = mkdtempSync(join(tmpdir(), 'ajet-bench-transfer-'));
@@ -44,13 +43,8 @@ const loaded = loadConfig({
 });
 const temperature = loaded.config.rollout.temperature;
 
-async function score(modelPath: string, rows: readonly CalculatorRow[]) {
-  const backbone = await createTinyLm({ modelPath });
-  const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
-  const first = await evaluateCalculatorAgent({ backbone, rows, temperature, seed: 1 });
-  const second = await evaluateCalculatorAgent({ backbone, rows, temperature, seed: 2 });
-  return { greedy: greedy.accuracy, sampled: (first.accuracy + second.accuracy) / 2 };
-}
+const score = (modelPath: string, rows: readonly CalculatorRow[]) =>
+  scoreCalculatorAgent({ modelPath, rows, temperature, sampleSeeds: [1, 2] });
 
 const model = loaded.config.model.path;
 const before = { a: await score(model, halfA), b: await score(model, halfB) };

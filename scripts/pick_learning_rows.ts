@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTinyLm } from '@ajet/tinylm';
 import {
+  distinctRows,
   evaluateCalculatorAgent,
   HOLDOUT,
   readCalculatorCsv,
@@ -29,11 +30,8 @@ const samples = Number(values.samples);
 const backbone = await createTinyLm({ modelPath: values.model });
 const { validation } = splitRows(readCalculatorCsv(values.csv), HOLDOUT);
 const rated = [];
-const seen = new Set<string>();
-for (const row of validation) {
-  // The upstream CSV repeats some rows; a repeat would only weigh one question twice.
-  if (seen.has(row.expression)) continue;
-  seen.add(row.expression);
+// The upstream CSV repeats some rows; a repeat would only weigh one question twice.
+for (const row of distinctRows(validation)) {
   let right = 0;
   for (let seed = 1; seed <= samples; seed++)
     right += (await evaluateCalculatorAgent({ backbone, rows: [row], temperature: Number(values.temperature), seed }))

@@ -1,7 +1,7 @@
 import { createRandom } from '@ajet/core';
 import { runCalculator } from '@ajet/tools';
 import { describe, expect, it } from 'vitest';
-import { numberVariants } from '../scripts/internal/calculator-demonstrations.ts';
+import { distinctRows, numberVariants } from '../scripts/internal/calculator-demonstrations.ts';
 
 describe('numberVariants (pretraining augmentation)', () => {
   const row = {
@@ -34,5 +34,13 @@ describe('numberVariants (pretraining augmentation)', () => {
     expect(
       numberVariants({ question: 'What is 5 minus 680?', expression: '(5)-680-1', answer: '-676' }, 3, createRandom(3)),
     ).toEqual([]);
+  });
+});
+
+describe('distinctRows', () => {
+  it('keeps the first row of each expression, in order', () => {
+    const row = (question: string, expression: string) => ({ question, expression, answer: '' });
+    const rows = [row('a', '1+2'), row('b', '3*4'), row('c', '1+2'), row('d', '5-1')];
+    expect(distinctRows(rows).map((kept) => kept.question)).toEqual(['a', 'b', 'd']);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Backbone, ChatMessage, TrainingSample } from '@ajet/spec';
-import { buildWordList, IM_END, type TinyLmBackbone, TinyTokenizer } from '@ajet/tinylm';
+import { buildWordList, createTinyLm, IM_END, type TinyLmBackbone, TinyTokenizer } from '@ajet/tinylm';
 import { parseExpression, runCalculator, toYaml } from '@ajet/tools';
 import { parse } from 'csv-parse/sync';
 
@@ -164,6 +164,35 @@ export async function evaluateCalculatorAgent(options: {
     if (answer && isClose(lastNumber(answer.text), Number(row.answer))) correct += 1;
   }
   return { accuracy: correct / Math.max(1, rows.length), sampledTokens, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The rows with their first occurrence of each expression (the upstream CSV repeats some rows). */
+export function distinctRows(rows: readonly CalculatorRow[]): CalculatorRow[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => !seen.has(row.expression) && Boolean(seen.add(row.expression)));
+}
+
+/**
+ * Greedy accuracy and sampled accuracy at `temperature` (the mean over one sample a row per seed) of a model
+ * folder or `builtin:` name, with the greedy run's sampling speed.
+ */
+export async function scoreCalculatorAgent(options: {
+  modelPath: string;
+  rows: readonly CalculatorRow[];
+  temperature: number;
+  sampleSeeds: readonly number[];
+}): Promise<{ greedy: number; sampled: number; greedyTokensPerSecond: number }> {
+  const { rows, temperature } = options;
+  const backbone = await createTinyLm({ modelPath: options.modelPath });
+  const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
+  let sampled = 0;
+  for (const seed of options.sampleSeeds)
+    sampled += (await evaluateCalculatorAgent({ backbone, rows, temperature, seed })).accuracy;
+  return {
+    greedy: greedy.accuracy,
+    sampled: sampled / Math.max(1, options.sampleSeeds.length),
+    greedyTokensPerSecond: greedy.sampledTokens / greedy.seconds,
+  };
 }
 
 /** The last number in a reply. */
