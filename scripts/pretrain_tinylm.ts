@@ -230,6 +230,7 @@ async function trainWithWorkers(): Promise<void> {
       grads: backbone.grads,
       settings: { learningRate, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 },
     });
+    backbone.paramsChanged();
     const loss = results.reduce((sum, result) => sum + result.loss, 0);
     lossEma = step === 0 ? loss : 0.98 * lossEma + 0.02 * loss;
     step += 1;
@@ -263,7 +264,7 @@ async function trainWithTorch(): Promise<void> {
       const seconds = Math.min(evalEverySeconds, (deadline - now) / 1000);
       const span = deadline - started;
       result = await trainer.train(seconds, [(now - started) / span, (now + seconds * 1000 - started) / span]);
-      params.set(trainer.params());
+      backbone.setParams(trainer.params());
       await log(`step ${result.step} loss ${result.loss.toFixed(4)} (PyTorch, ${seconds.toFixed(0)} s)`);
       await checkpoint(result.step, result.loss, performance.now() >= deadline - 5_000);
     }

@@ -30,7 +30,7 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
   beforeAll(async () => {
     backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator' });
     // Random weights: the shipped ones already fit these rows, and a loss near zero would hide a mismatch.
-    backbone.params.set(initializeParameters(backbone.model.config, createRandom(3)));
+    backbone.setParams(initializeParameters(backbone.model.config, createRandom(3)));
     const rows = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/train.jsonl'));
     samples = await Promise.all(rows.slice(0, 24).map((row) => demonstrationSample(backbone, row)));
     trainer = await TorchTrainer.start({
@@ -54,7 +54,7 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
 
     const report = await trainer.train(3, [0, 1]);
     expect(report.step).toBeGreaterThan(5);
-    backbone.params.set(trainer.params());
+    backbone.setParams(trainer.params());
     const after = await tokenMeanLoss(backbone, samples);
     expect(after).toBeLessThan(before - 1);
     expect(await trainer.lossOf(all)).toBeCloseTo(after, 4);

@@ -48,6 +48,46 @@ describe('TinyLmBackbone', () => {
     expect(a.completion.logprobs).toHaveLength(a.completion.tokenIds.length);
   });
 
+  it('continues cached prompt states exactly as reading the prompt afresh, for a group and a later turn', async () => {
+    const cached = tinyBackbone();
+    const { tokenIds: promptIds } = await cached.renderChat({ messages: prompt });
+    const sampling = { temperature: 1, maxTokens: 10, seed: 11 };
+    const first = await cached.sample({ promptIds, n: 4, sampling });
+    const [completion] = first.completions;
+    if (!completion) throw new Error('no completion');
+    const { tokenIds: reply } = await cached.renderChat({
+      messages: [{ role: 'user', content: '<output>42</output>' }],
+    });
+    const secondPrompt = [...promptIds, ...completion.tokenIds, ...reply];
+    const second = await cached.sample({ promptIds: secondPrompt, n: 2, sampling });
+    // Three of the first group's completions and both of the second turn's started from cached states.
+    const stats = cached.prefixCacheStats();
+    expect(stats.hits).toBe(5);
+    expect(stats.tokensSkipped).toBeGreaterThan(3 * promptIds.length + 2 * (promptIds.length + 1));
+
+    const fresh = () => tinyBackbone();
+    expect((await fresh().sample({ promptIds, n: 4, sampling })).completions).toEqual(first.completions);
+    expect((await fresh().sample({ promptIds: secondPrompt, n: 2, sampling })).completions).toEqual(second.completions);
+  });
+
+  it('forgets cached prompt states when the weights change', async () => {
+    const backbone = tinyBackbone();
+    const { tokenIds: promptIds } = await backbone.renderChat({ messages: prompt });
+    const sampling = { temperature: 0, maxTokens: 10, seed: 3 };
+    await backbone.sample({ promptIds, sampling });
+    const changed = backbone.params.map((value, index) => value + 0.05 * Math.sin(index));
+    backbone.setParams(changed);
+    const reference = tinyBackbone();
+    reference.setParams(changed);
+    const expected = await reference.sample({ promptIds, sampling });
+    expect(await backbone.sample({ promptIds, sampling })).toEqual(expected);
+    // Written in place, then announced.
+    backbone.params.set(changed.map((value) => -value));
+    backbone.paramsChanged();
+    reference.setParams(changed.map((value) => -value));
+    expect(await backbone.sample({ promptIds, sampling })).toEqual(await reference.sample({ promptIds, sampling }));
+  });
+
   it("reports sampler logprobs equal to the training forward's at the same weights and temperature", async () => {
     for (const temperature of [1, 0.7]) {
       const { backbone, promptIds, completion } = await sampledSequence(temperature);

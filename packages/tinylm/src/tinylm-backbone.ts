@@ -23,7 +23,7 @@ import { AdamW } from './adamw.ts';
 import { renderChat } from './chat-format.ts';
 import { logSoftmaxAt } from './internal/kernels.ts';
 import { createRandom } from './internal/random.ts';
-import { Transformer, type TransformerConfig } from './internal/transformer.ts';
+import { type DecoderSnapshot, Transformer, type TransformerConfig } from './internal/transformer.ts';
 import { aggregationWeights, logitsTokenLoss } from './loss.ts';
 import { END_OF_TEXT, IM_END, TinyTokenizer, type TokenizerData } from './tokenizer.ts';
 
@@ -108,6 +108,56 @@ export async function readModelFolder(
 }
 
 /**
+ * Decoder states kept between sample calls, keyed by the tokens read: the other completions of a group and the
+ * later turns of an episode start from them instead of reading their prompt again. Least recently used go first.
+ */
+class PrefixCache {
+  private entries: { tokens: readonly number[]; snapshot: DecoderSnapshot; bytes: number }[] = [];
+  private bytes = 0;
+  hits = 0;
+  tokensSkipped = 0;
+
+  constructor(private readonly budgetBytes: number) {}
+
+  /** The longest cached state whose tokens begin `prompt`. */
+  longest(prompt: readonly number[]): DecoderSnapshot | undefined {
+    let best = -1;
+    for (let index = 0; index < this.entries.length; index++) {
+      const { tokens } = this.entries[index] as { tokens: readonly number[] };
+      if (tokens.length > prompt.length) continue;
+      if (best >= 0 && tokens.length <= (this.entries[best]?.tokens.length ?? 0)) continue;
+      let same = true;
+      for (let position = tokens.length - 1; position >= 0; position--)
+        if (tokens[position] !== prompt[position]) {
+          same = false;
+          break;
+        }
+      if (same) best = index;
+    }
+    if (best < 0) return undefined;
+    const [entry] = this.entries.splice(best, 1);
+    if (!entry) return undefined;
+    this.entries.push(entry);
+    this.hits += 1;
+    this.tokensSkipped += entry.tokens.length;
+    return entry.snapshot;
+  }
+
+  add(tokens: readonly number[], snapshot: DecoderSnapshot): void {
+    const bytes = 4 * (snapshot.keys.reduce((sum, keys) => sum + 2 * keys.length, 0) + snapshot.logits.length);
+    if (bytes > this.budgetBytes) return;
+    this.entries.push({ tokens, snapshot, bytes });
+    this.bytes += bytes;
+    while (this.bytes > this.budgetBytes) this.bytes -= this.entries.shift()?.bytes ?? 0;
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.bytes = 0;
+  }
+}
+
+/**
  * The embedded policy: a small transformer that renders ChatML, samples with exact logprobs, and trains with the
  * loss specs of the backend protocol, all in process on the CPU.
  */
@@ -115,7 +165,8 @@ export class TinyLmBackbone implements Backbone {
   readonly tokenizer: TinyTokenizer;
   readonly model: Transformer;
   readonly name: string;
-  params: Float32Array;
+  /** The weights. Write them through `setParams`, or call `paramsChanged` after writing them in place. */
+  readonly params: Float32Array;
   readonly grads: Float32Array;
   /** The weights the run started from: the KL penalty's reference. */
   private readonly reference: Float32Array;
@@ -123,6 +174,7 @@ export class TinyLmBackbone implements Backbone {
   private policyVersion: number;
   private readonly seed: number;
   private sampleCount = 0;
+  private readonly prefixes = new PrefixCache(64 * 1024 * 1024);
 
   constructor(options: TinyLmOptions) {
     this.name = options.name;
@@ -137,6 +189,22 @@ export class TinyLmBackbone implements Backbone {
     this.optimizer = new AdamW(this.model.layout.size);
     this.policyVersion = options.policyVersion ?? 0;
     this.seed = options.seed ?? 0;
+  }
+
+  /** Replaces the weights (same shape); sampling forgets what it cached for the old ones. */
+  setParams(values: Float32Array): void {
+    this.params.set(values);
+    this.paramsChanged();
+  }
+
+  /** Drops the decoder states sampling cached for the old weights. */
+  paramsChanged(): void {
+    this.prefixes.clear();
+  }
+
+  /** How often sampling started from a cached prompt state, and how many prompt tokens it did not read again. */
+  prefixCacheStats(): { hits: number; tokensSkipped: number } {
+    return { hits: this.prefixes.hits, tokensSkipped: this.prefixes.tokensSkipped };
   }
 
   async getInfo(): Promise<BackboneInfo> {
@@ -179,8 +247,11 @@ export class TinyLmBackbone implements Backbone {
     const maxTokens = Math.min(sampling.maxTokens ?? maxSeqLen, maxSeqLen - promptIds.length);
     const stops = sampling.stop ?? [];
     const decoder = this.model.createDecoder(this.params);
-    let logits: Float32Array = new Float32Array(0);
-    for (const id of promptIds) logits = decoder.step(id);
+    const cached = this.prefixes.longest(promptIds);
+    let logits = cached ? decoder.restore(cached) : new Float32Array(0);
+    for (let position = decoder.length; position < promptIds.length; position++)
+      logits = decoder.step(promptIds[position] as number);
+    if (decoder.length > (cached?.length ?? 0)) this.prefixes.add(promptIds.slice(), decoder.snapshot(logits));
     const text = this.tokenizer.decoder(this.tokenizer.tableOf(promptIds));
     const vocab = this.model.config.vocabSize;
     const probabilities = new Float32Array(vocab);
@@ -214,6 +285,9 @@ export class TinyLmBackbone implements Backbone {
       }
       if (tokenIds.length < maxTokens) logits = decoder.step(token);
     }
+    // The next turn's prompt usually begins with this one's prompt and completion.
+    if (decoder.length > promptIds.length)
+      this.prefixes.add([...promptIds, ...tokenIds].slice(0, decoder.length), decoder.snapshot(logits));
     return { tokenIds, logprobs, text: output, finishReason };
   }
 
@@ -298,6 +372,7 @@ export class TinyLmBackbone implements Backbone {
 
   async optimStep(request: OptimStepRequest): Promise<OptimStepResponse> {
     const { gradNorm } = this.optimizer.apply({ params: this.params, grads: this.grads, settings: request });
+    this.paramsChanged();
     this.policyVersion += 1;
     return { policyVersion: this.policyVersion, gradNorm };
   }
@@ -333,7 +408,7 @@ export class TinyLmBackbone implements Backbone {
         code: 'TINYLM_SHAPE_MISMATCH',
       });
     }
-    this.params.set(params);
+    this.setParams(params);
     this.policyVersion = file.policyVersion;
     this.grads.fill(0);
     if (request.includeOptimizer && optimizer) {

@@ -469,22 +469,73 @@ export class Transformer {
   }
 }
 
-/** Decodes one position at a time with cached keys and values; same arithmetic as `forward`, row by row. */
+/** A decoder's state after some tokens: its keys and values (only the filled rows) and the logits that follow. */
+export interface DecoderSnapshot {
+  readonly length: number;
+  readonly keys: readonly Float32Array[];
+  readonly values: readonly Float32Array[];
+  readonly logits: Float32Array;
+}
+
+/**
+ * Decodes one position at a time with cached keys and values; same arithmetic as `forward`, row by row. Scratch
+ * buffers are reused, so the logits `step` returns are valid until the next `step`.
+ */
 export class IncrementalDecoder {
   private readonly model: Transformer;
   private readonly params: Float32Array;
   private readonly keys: Float32Array[];
   private readonly values: Float32Array[];
   private readonly weights: Float32Array;
+  private readonly scratch: Record<
+    'x' | 'normed' | 'q' | 'k' | 'v' | 'attended' | 'mid' | 'preActivation' | 'hidden' | 'inverse' | 'logits',
+    Float32Array
+  >;
   length = 0;
 
   constructor(model: Transformer, params: Float32Array) {
     this.model = model;
     this.params = params;
-    const { nLayers, maxSeqLen, dModel } = model.config;
-    this.keys = Array.from({ length: nLayers }, () => new Float32Array(maxSeqLen * dModel));
-    this.values = Array.from({ length: nLayers }, () => new Float32Array(maxSeqLen * dModel));
+    const { nLayers, maxSeqLen, dModel: d, dFeedForward: f, vocabSize } = model.config;
+    this.keys = Array.from({ length: nLayers }, () => new Float32Array(maxSeqLen * d));
+    this.values = Array.from({ length: nLayers }, () => new Float32Array(maxSeqLen * d));
     this.weights = new Float32Array(maxSeqLen);
+    const vector = (size: number) => new Float32Array(size);
+    this.scratch = {
+      x: vector(d),
+      normed: vector(d),
+      q: vector(d),
+      k: vector(d),
+      v: vector(d),
+      attended: vector(d),
+      mid: vector(d),
+      preActivation: vector(f),
+      hidden: vector(f),
+      inverse: vector(1),
+      logits: vector(vocabSize),
+    };
+  }
+
+  /** Copies the state after the tokens fed so far, with the logits `step` returned for the last of them. */
+  snapshot(logits: Float32Array): DecoderSnapshot {
+    const used = this.length * this.model.config.dModel;
+    return {
+      length: this.length,
+      keys: this.keys.map((keys) => keys.slice(0, used)),
+      values: this.values.map((values) => values.slice(0, used)),
+      logits: new Float32Array(logits),
+    };
+  }
+
+  /** Continues from a snapshot of a decoder over the same weights; returns the snapshot's logits. */
+  restore(snapshot: DecoderSnapshot): Float32Array {
+    for (let layer = 0; layer < snapshot.keys.length; layer++) {
+      (this.keys[layer] as Float32Array).set(snapshot.keys[layer] as Float32Array);
+      (this.values[layer] as Float32Array).set(snapshot.values[layer] as Float32Array);
+    }
+    this.length = snapshot.length;
+    this.scratch.logits.set(snapshot.logits);
+    return this.scratch.logits;
   }
 
   /** Feeds the next token; returns the logits for the position after it. */
@@ -495,25 +546,20 @@ export class IncrementalDecoder {
     const position = this.length;
     if (position >= maxSeqLen) throw new Error(`sequence exceeds maxSeqLen ${maxSeqLen}`);
     const headDim = d / nHeads;
-    let x = new Float32Array(d);
+    const { x, normed, q, k, v, attended, mid, preActivation, hidden, inverse, logits } = this.scratch;
     const tokenBase = layout.tokenEmbedding + token * d;
     const positionBase = layout.positionEmbedding + position * d;
     for (let c = 0; c < d; c++) x[c] = (params[tokenBase + c] as number) + (params[positionBase + c] as number);
-    const inverse = new Float32Array(1);
-    layout.layers.forEach((offsets, layerIndex) => {
+    for (let layerIndex = 0; layerIndex < layout.layers.length; layerIndex++) {
+      const offsets = layout.layers[layerIndex] as LayerOffsets;
       const keys = this.keys[layerIndex] as Float32Array;
       const values = this.values[layerIndex] as Float32Array;
-      const normed1 = new Float32Array(d);
-      rmsNorm({ x, gain: params, gainOffset: offsets.norm1, out: normed1, rows: 1, width: d, inverseRms: inverse });
-      const q = new Float32Array(d);
-      const k = new Float32Array(d);
-      const v = new Float32Array(d);
-      matmul({ a: normed1, b: params, bOffset: offsets.wq, out: q, n: 1, k: d, m: d });
-      matmul({ a: normed1, b: params, bOffset: offsets.wk, out: k, n: 1, k: d, m: d });
-      matmul({ a: normed1, b: params, bOffset: offsets.wv, out: v, n: 1, k: d, m: d });
+      rmsNorm({ x, gain: params, gainOffset: offsets.norm1, out: normed, rows: 1, width: d, inverseRms: inverse });
+      matmul({ a: normed, b: params, bOffset: offsets.wq, out: q, n: 1, k: d, m: d });
+      matmul({ a: normed, b: params, bOffset: offsets.wk, out: k, n: 1, k: d, m: d });
+      matmul({ a: normed, b: params, bOffset: offsets.wv, out: v, n: 1, k: d, m: d });
       keys.set(k, position * d);
       values.set(v, position * d);
-      const attended = new Float32Array(d);
       for (let head = 0; head < nHeads; head++) {
         attendRow({
           q,
@@ -530,39 +576,17 @@ export class IncrementalDecoder {
           outOffset: head * headDim,
         });
       }
-      const mid = new Float32Array(x);
+      mid.set(x);
       matmul({ a: attended, b: params, bOffset: offsets.wo, out: mid, n: 1, k: d, m: d, accumulate: true });
-      const normed2 = new Float32Array(d);
-      rmsNorm({
-        x: mid,
-        gain: params,
-        gainOffset: offsets.norm2,
-        out: normed2,
-        rows: 1,
-        width: d,
-        inverseRms: inverse,
-      });
-      const preActivation = new Float32Array(f);
-      matmul({ a: normed2, b: params, bOffset: offsets.w1, out: preActivation, n: 1, k: d, m: f });
-      const hidden = new Float32Array(f);
+      rmsNorm({ x: mid, gain: params, gainOffset: offsets.norm2, out: normed, rows: 1, width: d, inverseRms: inverse });
+      matmul({ a: normed, b: params, bOffset: offsets.w1, out: preActivation, n: 1, k: d, m: f });
       for (let index = 0; index < f; index++) hidden[index] = gelu(preActivation[index] as number);
-      const output = new Float32Array(mid);
-      matmul({ a: hidden, b: params, bOffset: offsets.w2, out: output, n: 1, k: f, m: d, accumulate: true });
-      x = output;
-    });
-    const finalNormed = new Float32Array(d);
-    rmsNorm({
-      x,
-      gain: params,
-      gainOffset: layout.finalNorm,
-      out: finalNormed,
-      rows: 1,
-      width: d,
-      inverseRms: inverse,
-    });
-    const logits = new Float32Array(vocabSize);
+      x.set(mid);
+      matmul({ a: hidden, b: params, bOffset: offsets.w2, out: x, n: 1, k: f, m: d, accumulate: true });
+    }
+    rmsNorm({ x, gain: params, gainOffset: layout.finalNorm, out: normed, rows: 1, width: d, inverseRms: inverse });
     matmulTransposedB({
-      a: finalNormed,
+      a: normed,
       b: params,
       bOffset: layout.tokenEmbedding,
       out: logits,
