@@ -13,14 +13,14 @@ export interface ConsoleObserverOptions {
 function validationTable(rows: readonly MetricsRecord[]): string[] {
   const last = rows.at(-1);
   const k = last ? (last.metrics[`${last.phase}/k`] ?? 1) : 1;
-  const header = ['step', 'pass@1', `pass@${k}`, 'reward', 'tasks', 'failed'];
+  const header = ['step', 'pass@1', ...(k > 1 ? [`pass@${k}`] : []), 'reward', 'tasks', 'failed'];
   const cells = rows.slice(-10).map((record) => {
     const m = record.metrics;
     const value = (name: string) => m[`${record.phase}/${name}`] ?? 0;
     return [
       String(record.step),
       value('pass@1').toFixed(3),
-      value('pass@k').toFixed(3),
+      ...(k > 1 ? [value('pass@k').toFixed(3)] : []),
       value('reward_mean').toFixed(3),
       String(value('n')),
       String(value('episodes_failed')),
@@ -65,7 +65,14 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
       return parts.join(' | ');
     }
     const phase = record.phase;
-    return `${phase} @ step ${record.step}: pass@1 ${(m[`${phase}/pass@1`] ?? 0).toFixed(3)} | pass@${m[`${phase}/k`] ?? 1} ${(m[`${phase}/pass@k`] ?? 0).toFixed(3)} | reward ${(m[`${phase}/reward_mean`] ?? 0).toFixed(3)} | ${m[`${phase}/n`] ?? 0} tasks | failed ${m[`${phase}/episodes_failed`] ?? 0}`;
+    const k = m[`${phase}/k`] ?? 1;
+    return [
+      `${phase} @ step ${record.step}: pass@1 ${(m[`${phase}/pass@1`] ?? 0).toFixed(3)}`,
+      ...(k > 1 ? [`pass@${k} ${(m[`${phase}/pass@k`] ?? 0).toFixed(3)}`] : []),
+      `reward ${(m[`${phase}/reward_mean`] ?? 0).toFixed(3)}`,
+      `${m[`${phase}/n`] ?? 0} tasks`,
+      `failed ${m[`${phase}/episodes_failed`] ?? 0}`,
+    ].join(' | ');
   };
   return {
     onRunStart(info) {
