@@ -10,8 +10,10 @@
 //
 // Data: the upstream calculator CSV (its `expression` column gives the gold tool call; answers are recomputed
 // exactly) minus a held-out 10% of its expressions, optionally copies of those rows with other numbers
-// (--augment N), plus the tutorial's own generated questions. Every demonstration is tokenized exactly as a
-// rollout is (prompt, sampled turn, tool reply, sampled turn), and only the assistant turns train. Seeded; writes the weights, a validation-accuracy curve (CSV) and a log.
+// (--augment N), plus the tutorial's templated demonstrations (data/demonstrations.jsonl; the tutorial's GRPO
+// tasks, data/train.jsonl, are longer questions kept out of the warm start). Every demonstration is tokenized
+// exactly as a rollout is (prompt, sampled turn, tool reply, sampled turn), and only the assistant turns train.
+// Seeded; writes the weights, a validation-accuracy curve (CSV) and a log.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,7 +76,7 @@ const curveFile = join(outDir, 'pretrain-curve.csv');
 
 const csvRows = readCalculatorCsv(values.csv);
 const { train: csvTrain, validation } = splitRows(csvRows, HOLDOUT);
-const tutorialRows = readCalculatorJsonl(join(ROOT, 'tutorial/example_calculator_agent/data/train.jsonl'));
+const tutorialRows = readCalculatorJsonl(join(ROOT, 'tutorial/example_calculator_agent/data/demonstrations.jsonl'));
 // --augment N: N copies of every CSV training row with other numbers (same wording and structure).
 const augmentRandom = createRandom(seed + 2);
 const augmented = csvTrain.flatMap((row) => numberVariants(row, Number(values.augment), augmentRandom));
@@ -120,7 +122,7 @@ const samples = (await Promise.all(trainRows.map((row) => demonstrationSample(ba
 );
 const lengths = samples.map((sample) => sample.tokenIds.length).sort((a, b) => a - b);
 await log(
-  `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial train, ${validation.length} CSV held out; ` +
+  `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial demonstrations, ${validation.length} CSV held out; ` +
     `vocab ${backbone.tokenizer.vocabSize}; params ${params.length}; sequence length median ${lengths[lengths.length >> 1]} max ${lengths.at(-1)}; ` +
     `${workerCount} workers, batch ${batchSize}, lr ${peakLr}, ${minutes} min`,
 );

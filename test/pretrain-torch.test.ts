@@ -31,7 +31,7 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
     backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator' });
     // Random weights: the shipped ones already fit these rows, and a loss near zero would hide a mismatch.
     backbone.setParams(initializeParameters(backbone.model.config, createRandom(3)));
-    const rows = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/train.jsonl'));
+    const rows = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/demonstrations.jsonl'));
     samples = await Promise.all(rows.slice(0, 24).map((row) => demonstrationSample(backbone, row)));
     trainer = await TorchTrainer.start({
       config: backbone.model.config,

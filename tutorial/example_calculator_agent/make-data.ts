@@ -1,5 +1,8 @@
-// Writes data/train.jsonl and data/validation.jsonl: arithmetic questions in plain English with their exact
-// answers, from our own templates, seeded, so the tutorial ships its data. Run: pnpm exec tsx make-data.ts
+// Writes the tutorial's data: arithmetic questions in plain English with their exact answers, from our own
+// templates, seeded, so the tutorial ships its data. Run: pnpm exec tsx make-data.ts
+//   data/demonstrations.jsonl  one- and two-step questions: part of the warm start's supervised data
+//   data/train.jsonl           longer questions (chains, lists, two groups) the warm start never saw: GRPO's tasks
+//   data/validation.jsonl      more of the same, other numbers
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRandom } from '@ajet/core';
@@ -89,6 +92,61 @@ function nested(random: Random): Question {
   return { question, expression: `(${a}${inner}${b})${outer}${c}` };
 }
 
+/** Three to six numbers joined by a random mix of plus and minus, left to right. */
+function mixedChain(random: Random): Question {
+  const count = 3 + Math.floor(random() * 4);
+  const values = Array.from({ length: count }, () => number(random, 2 + Math.floor(random() * 4)));
+  const operators = values.slice(1).map(() => pick(random, ['+', '-']));
+  const spoken = values.map((value, index) =>
+    index === 0 ? `${value}` : ` ${WORDS[operators[index - 1] ?? '+']} ${value}`,
+  );
+  const expression = values.map((value, index) => (index === 0 ? `${value}` : `${operators[index - 1]}${value}`));
+  return {
+    question: pick(random, ['How much is ', 'What is ', 'Calculate '])
+      .concat(spoken.join(''))
+      .concat(pick(random, ['?', ''])),
+    expression: expression.join(''),
+  };
+}
+
+/** A sum or product of a list of four to eight numbers, said as a list. */
+function list(random: Random): Question {
+  const operator = pick(random, ['+', '+', '*']);
+  const count = operator === '*' ? 3 + Math.floor(random() * 2) : 4 + Math.floor(random() * 5);
+  const values = Array.from({ length: count }, () =>
+    number(random, operator === '*' ? 2 : 2 + Math.floor(random() * 4)),
+  );
+  const spoken = `${values.slice(0, -1).join(', ')} and ${values.at(-1)}`;
+  const question =
+    operator === '*'
+      ? pick(random, [`What is the product of ${spoken}?`, `Multiply ${spoken}.`])
+      : pick(random, [`What is the sum of ${spoken}?`, `Add ${spoken}.`, `What is the total of ${spoken}?`]);
+  return { question, expression: values.join(operator) };
+}
+
+/** Two groups combined: (a+b)*(c+d), a*b+c*d, a/b+c/d, a*b*(c+d). */
+function twoGroups(random: Random): Question {
+  const [a, b, c, d] = Array.from({ length: 4 }, () => number(random, 2 + Math.floor(random() * 2)));
+  const forms: Question[] = [
+    {
+      question: `What is the sum of ${a} and ${b}, multiplied by the sum of ${c} and ${d}?`,
+      expression: `(${a}+${b})*(${c}+${d})`,
+    },
+    {
+      question: `Compute the difference of ${a} and ${b}, times the sum of ${c} and ${d}`,
+      expression: `(${a}-${b})*(${c}+${d})`,
+    },
+    { question: `What is ${a} times ${b} plus ${c} times ${d}?`, expression: `${a}*${b}+${c}*${d}` },
+    { question: `What is ${a} times ${b} minus ${c} times ${d}?`, expression: `${a}*${b}-${c}*${d}` },
+    { question: `Calculate ${a} divided by ${b} plus ${c} divided by ${d}`, expression: `${a}/${b}+${c}/${d}` },
+    {
+      question: `Find the product of ${a}, ${b} and the sum of ${c} and ${d}`,
+      expression: `${a}*${b}*(${c}+${d})`,
+    },
+  ];
+  return pick(random, forms);
+}
+
 /** The exact value of a `+ - * /` expression with parentheses, as JavaScript prints the nearest double. */
 export function evaluate(expression: string): number {
   let position = 0;
@@ -129,12 +187,28 @@ export function evaluate(expression: string): number {
   return parseSum();
 }
 
-function generate(options: { seed: number; count: number }): (Question & { answer: string })[] {
+type Row = Question & { answer: string };
+
+const withAnswer = (question: Question): Row => ({ ...question, answer: String(evaluate(question.expression)) });
+
+/** One- and two-step questions: the warm start's templated demonstrations (scripts/pretrain_tinylm.ts). */
+function generateDemonstrations(options: { seed: number; count: number }): Row[] {
   const random = createRandom(options.seed);
   return Array.from({ length: options.count }, () => {
     const roll = random();
-    const question = roll < 0.6 ? twoOperand(random) : roll < 0.8 ? chain(random) : nested(random);
-    return { ...question, answer: String(evaluate(question.expression)) };
+    return withAnswer(roll < 0.6 ? twoOperand(random) : roll < 0.8 ? chain(random) : nested(random));
+  });
+}
+
+/**
+ * Longer questions, none of them in the warm start's demonstrations: mixed plus/minus chains, lists, two groups.
+ * The warm start solves some of them, so GRPO has something to learn; they are the tutorial's tasks.
+ */
+export function generateTasks(options: { seed: number; count: number }): Row[] {
+  const random = createRandom(options.seed);
+  return Array.from({ length: options.count }, () => {
+    const roll = random();
+    return withAnswer(roll < 0.4 ? mixedChain(random) : roll < 0.7 ? list(random) : twoGroups(random));
   });
 }
 
@@ -142,7 +216,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const folder = fileURLToPath(new URL('./data/', import.meta.url));
   const write = (name: string, rows: object[]) =>
     writeFileSync(`${folder}${name}`, `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
-  write('train.jsonl', generate({ seed: 1, count: 2000 }));
-  write('validation.jsonl', generate({ seed: 2, count: 200 }));
-  console.log(`wrote ${folder}train.jsonl (2000) and validation.jsonl (200)`);
+  write('demonstrations.jsonl', generateDemonstrations({ seed: 1, count: 2000 }));
+  write('train.jsonl', generateTasks({ seed: 3, count: 2000 }));
+  write('validation.jsonl', generateTasks({ seed: 4, count: 200 }));
+  console.log(`wrote ${folder}demonstrations.jsonl (2000), train.jsonl (2000) and validation.jsonl (200)`);
 }
