@@ -2,7 +2,9 @@
 // accuracy (greedy pass@1, and one sample a row at the training temperature) on the tutorial's validation split
 // (the kind of question GRPO trains on) and on the held-out 10% of the calculator CSV's expressions (questions
 // neither the warm start nor GRPO saw); wall time, sampling tokens/s and training tokens/s. Needs ../shared.
-import { mkdtempSync, readFileSync } from 'node:fs';
+//   pnpm bench tinylm-calculator [key=value...]   config overrides, e.g. trainer_common.optim.lr=3e-4
+//   pnpm bench tinylm-calculator mix_csv_train=1  GRPO tasks: the tutorial's plus the CSV's training rows
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
@@ -19,9 +21,21 @@ import {
 
 const CSV = new URL('../../shared/data/calculator/calculator_train.csv', import.meta.url).pathname;
 const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';
-const extraSets = process.argv.slice(2).filter((argument) => argument.includes('='));
-
-const { validation } = splitRows(readCalculatorCsv(CSV), HOLDOUT);
+const MIX = 'mix_csv_train=1';
+const { train: csvTrain, validation } = splitRows(readCalculatorCsv(CSV), HOLDOUT);
+const scratch = mkdtempSync(join(tmpdir(), 'ajet-bench-'));
+const extraSets = process.argv.slice(2).filter((argument) => argument.includes('=') && argument !== MIX);
+if (process.argv.includes(MIX)) {
+  // The CSV's rows are what the warm start was taught on; mixed in, that kind of question keeps a gradient.
+  const mixed = join(scratch, 'train-with-csv.jsonl');
+  const tutorialTrain = readFileSync(
+    new URL('../tutorial/example_calculator_agent/data/train.jsonl', import.meta.url),
+    'utf8',
+  );
+  const csvLines = csvTrain.map(({ question, expression, answer }) => JSON.stringify({ question, expression, answer }));
+  writeFileSync(mixed, `${tutorialTrain.trimEnd()}\n${csvLines.join('\n')}\n`);
+  extraSets.push(`task_reader.dataset_file.training.file_path=${mixed}`);
+}
 const loaded = loadConfig({ file: CONF, sets: extraSets });
 const temperature = loaded.config.rollout.temperature;
 
@@ -34,7 +48,7 @@ const score = async (modelPath: string) => ({
 });
 
 const before = await score(loaded.config.model.path);
-const experimentDir = join(mkdtempSync(join(tmpdir(), 'ajet-bench-')), 'run');
+const experimentDir = join(scratch, 'run');
 const started = performance.now();
 const result = await runJob({ loaded, mode: 'train', experimentDir, builtins, createBackbone });
 const wallSeconds = (performance.now() - started) / 1000;
