@@ -204,7 +204,7 @@ function generateDemonstrations(options: { seed: number; count: number }): Row[]
  * Longer questions, none of them in the warm start's demonstrations: mixed plus/minus chains, lists, two groups.
  * The warm start solves some of them, so GRPO has something to learn; they are the tutorial's tasks.
  */
-export function generateTasks(options: { seed: number; count: number }): Row[] {
+function generateTasks(options: { seed: number; count: number }): Row[] {
   const random = createRandom(options.seed);
   return Array.from({ length: options.count }, () => {
     const roll = random();
