@@ -62,6 +62,19 @@ describe('ajet CLI end to end over the recording backbone', () => {
     expect(readFileSync(join(dir, 'checkpoints', 'step-2', 'state.json'), 'utf8')).toContain('"step": 2');
   });
 
+  it('makes one optimizer update per mini-batch of whole groups, per PPO epoch', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-mini-')), 'run');
+    const sets = ['data.train_batch_size=4', 'algorithm.ppo_mini_batch_size=1', 'algorithm.ppo_epochs=2'];
+    const run = await runAjet(['--conf', CONF, '--experiment-dir', dir, ...sets.flatMap((set) => ['--set', set])]);
+    expect(run.code, run.stderr).toBe(0);
+    const [record, ...rest] = readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl'));
+    expect(rest).toEqual([]);
+    // Tasks 0 and 2 train (1 and 3 are skipped): two groups, one a mini-batch, two passes.
+    expect(record?.metrics['groups/skipped']).toBe(2);
+    expect(record?.metrics['train/mini_batches']).toBe(2);
+    expect(record?.metrics['train/policy_version']).toBe(4);
+  });
+
   it('evaluates the validation split with pass@1 and pass@k and prints eval.json as the last stdout line', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ajet-eval-')), 'run');
     const run = await runAjet(['--conf', CONF, '--mode', 'eval', '--experiment-dir', dir]);

@@ -80,6 +80,7 @@ const algorithm = section({
   kl_beta: z.number().nonnegative(),
   loss_aggregation: z.enum(['token-mean', 'seq-mean']),
   ppo_epochs: positiveInt,
+  ppo_mini_batch_size: positiveInt.nullable(),
 });
 
 const optim = section({

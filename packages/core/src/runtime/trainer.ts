@@ -304,6 +304,8 @@ export class Trainer {
     let groupsSkipped = 0;
     let groupsFailed = 0;
     const samples: TrainingSample[] = [];
+    // Where each trained group's samples end in `samples`, for mini-batches of whole groups.
+    const groupEnds: number[] = [];
     const grouped: EpisodeInGroup[][] = [];
     let firstFatal: EpisodeResult | undefined;
     for (const group of groups) {
@@ -336,6 +338,7 @@ export class Trainer {
           return { result, advantage, trained: trainedSequences.length > 0 };
         }),
       );
+      if (samples.length > (groupEnds.at(-1) ?? 0)) groupEnds.push(samples.length);
     }
 
     const episodes = groups.flat();
@@ -372,24 +375,34 @@ export class Trainer {
       this.options.observer?.onPhase?.({ phase: 'train', step, episodes: samples.length });
       const loss = this.lossSpec();
       const { optim } = trainerCommon;
+      const miniBatches = miniBatchesOf(samples, groupEnds, algorithm.ppoMiniBatchSize);
       for (let epoch = 0; epoch < algorithm.ppoEpochs; epoch++) {
-        const result = await backbone.forwardBackward({
-          samples,
-          loss,
-          temperature: this.config.rollout.temperature > 0 ? this.config.rollout.temperature : 1,
-        });
-        const update = await backbone.optimStep({
-          learningRate: optim.lr,
-          beta1: optim.beta1,
-          beta2: optim.beta2,
-          eps: optim.eps,
-          weightDecay: optim.weightDecay,
-          maxGradNorm: optim.maxGradNorm,
-        });
-        trainMetrics['train/loss'] = result.loss;
-        trainMetrics['train/grad_norm'] = update.gradNorm;
-        trainMetrics['train/policy_version'] = update.policyVersion;
-        for (const [name, value] of Object.entries(result.metrics)) trainMetrics[`train/${name}`] = value;
+        const sums: Record<string, number> = {};
+        for (const miniBatch of miniBatches) {
+          const result = await backbone.forwardBackward({
+            samples: miniBatch,
+            loss,
+            temperature: this.config.rollout.temperature > 0 ? this.config.rollout.temperature : 1,
+          });
+          const update = await backbone.optimStep({
+            learningRate: optim.lr,
+            beta1: optim.beta1,
+            beta2: optim.beta2,
+            eps: optim.eps,
+            weightDecay: optim.weightDecay,
+            maxGradNorm: optim.maxGradNorm,
+          });
+          for (const [name, value] of Object.entries({
+            loss: result.loss,
+            grad_norm: update.gradNorm,
+            ...result.metrics,
+          }))
+            sums[name] = (sums[name] ?? 0) + value;
+          trainMetrics['train/policy_version'] = update.policyVersion;
+        }
+        // The last pass's mean over its mini-batches.
+        for (const [name, sum] of Object.entries(sums)) trainMetrics[`train/${name}`] = sum / miniBatches.length;
+        if (miniBatches.length > 1) trainMetrics['train/mini_batches'] = miniBatches.length;
       }
     }
     const trainSeconds = (performance.now() - trainStarted) / 1000;
@@ -604,4 +617,24 @@ export class Trainer {
     this.options.observer?.onRunEnd?.({ steps: 0, experimentDir: this.options.experimentDir });
     return summary;
   }
+}
+
+/**
+ * Splits a step's samples into mini-batches of `groupsPerBatch` whole GRPO groups (`groupEnds`: where each group's
+ * samples end), in order; the last may hold fewer. `null` keeps the whole batch as one.
+ */
+export function miniBatchesOf<Sample>(
+  samples: readonly Sample[],
+  groupEnds: readonly number[],
+  groupsPerBatch: number | null,
+): Sample[][] {
+  if (samples.length === 0) return [];
+  if (groupsPerBatch === null || groupsPerBatch >= groupEnds.length) return [[...samples]];
+  const batches: Sample[][] = [];
+  for (let first = 0; first < groupEnds.length; first += groupsPerBatch) {
+    const start = first === 0 ? 0 : (groupEnds[first - 1] as number);
+    const end = groupEnds[Math.min(first + groupsPerBatch, groupEnds.length) - 1] as number;
+    batches.push(samples.slice(start, end));
+  }
+  return batches;
 }
