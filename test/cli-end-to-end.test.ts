@@ -75,6 +75,27 @@ describe('ajet CLI end to end over the recording backbone', () => {
     expect(record?.metrics['train/policy_version']).toBe(4);
   });
 
+  it('with filter_groups, rolls out more tasks until the batch has train_batch_size groups to train on', async () => {
+    const run = async (...sets: string[]) => {
+      const dir = join(mkdtempSync(join(tmpdir(), 'ajet-filter-')), 'run');
+      const all = ['algorithm.filter_groups=true', 'trainer_common.total_training_steps=1', ...sets];
+      const result = await runAjet(['--conf', CONF, '--experiment-dir', dir, ...all.flatMap((set) => ['--set', set])]);
+      expect(result.code, result.stderr).toBe(0);
+      return readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl'))[0]?.metrics ?? {};
+    };
+    // The first batch (tasks 0 and 1) has one group to train; a second draw brings tasks 2 and 3.
+    const refilled = await run();
+    expect(refilled['groups/total']).toBe(4);
+    expect(refilled['groups/trained']).toBe(2);
+    expect(refilled['groups/skipped']).toBe(2);
+    expect(refilled['episodes/total']).toBe(16);
+    expect(refilled['tokens/trained']).toBe(2 * 4 * 2 * 3);
+    // One batch a step at most: nothing more is drawn.
+    const capped = await run('algorithm.max_gen_batches=1');
+    expect(capped['groups/total']).toBe(2);
+    expect(capped['groups/trained']).toBe(1);
+  });
+
   it('evaluates the validation split with pass@1 and pass@k and prints eval.json as the last stdout line', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ajet-eval-')), 'run');
     const run = await runAjet(['--conf', CONF, '--mode', 'eval', '--experiment-dir', dir]);

@@ -81,6 +81,8 @@ const algorithm = section({
   loss_aggregation: z.enum(['token-mean', 'seq-mean']),
   ppo_epochs: positiveInt,
   ppo_mini_batch_size: positiveInt.nullable(),
+  filter_groups: z.boolean(),
+  max_gen_batches: positiveInt,
 });
 
 const optim = section({

@@ -163,15 +163,18 @@ export class Trainer {
     repeats: number;
     step: number;
     phase: RunPhase;
+    /** Where this batch's task numbers start in the step (episode ids stay unique when a step draws more). */
+    firstTaskIndex?: number;
   }): Promise<EpisodeResult[][]> {
     const { tasks, split, repeats, step, phase } = options;
+    const firstTaskIndex = options.firstTaskIndex ?? 0;
     const episodes: WorkflowTask[] = tasks.flatMap((task, taskIndex) =>
       Array.from({ length: repeats }, (_, repeatIndex) => ({
         task,
         split,
         repeatIndex,
         taskTag: taskTag(task.taskId, repeatIndex),
-        episodeId: `${split}-s${step}-t${taskIndex}-r${repeatIndex}`,
+        episodeId: `${split}-s${step}-t${firstTaskIndex + taskIndex}-r${repeatIndex}`,
       })),
     );
     this.options.observer?.onPhase?.({ phase, step, episodes: episodes.length });
@@ -297,12 +300,43 @@ export class Trainer {
       step,
       phase: 'rollout',
     });
+    const informative = (group: EpisodeResult[]) =>
+      (rollout.onError === 'zero_reward' || group.every((result) => !result.error)) &&
+      !groupAdvantages(
+        group.map((result) => result.reward),
+        algorithm.advEstimator,
+      ).skipped;
+    if (algorithm.filterGroups) {
+      // DAPO's dynamic sampling: more tasks, drawn from the training split by a seed of this step (so a resumed
+      // run draws the same), until the batch has train_batch_size groups whose rewards differ.
+      const used = new Set(batch.map((task) => task.taskId));
+      for (let draw = 1; draw < algorithm.maxGenBatches && groups.filter(informative).length < batch.length; draw++) {
+        const more = seededShuffle(
+          this.trainTasks.filter((task) => !used.has(task.taskId)),
+          deriveSeed(this.config.seed, 'filter_groups', step, draw),
+        ).slice(0, batch.length);
+        if (more.length === 0) break;
+        for (const task of more) used.add(task.taskId);
+        groups.push(
+          ...(await this.rollout({
+            tasks: more,
+            split: 'train',
+            repeats: rollout.numRepeat,
+            step,
+            phase: 'rollout',
+            firstTaskIndex: groups.length,
+          })),
+        );
+      }
+    }
     const rolloutSeconds = (performance.now() - rolloutStarted) / 1000;
     // Episodes cut short by a stop are not data: abandon the step rather than train on them.
     this.options.signal?.throwIfAborted();
 
     let groupsSkipped = 0;
     let groupsFailed = 0;
+    let groupsTrained = 0;
+    let groupsDropped = 0;
     const samples: TrainingSample[] = [];
     // Where each trained group's samples end in `samples`, for mini-batches of whole groups.
     const groupEnds: number[] = [];
@@ -321,6 +355,13 @@ export class Trainer {
         algorithm.advEstimator,
       );
       if (skipped) groupsSkipped += 1;
+      // Dynamic sampling trains at most train_batch_size groups; the rest of the last draw only logs.
+      if (!skipped && algorithm.filterGroups && groupsTrained >= batch.length) {
+        groupsDropped += 1;
+        grouped.push(group.map((result) => ({ result, advantage: 0, trained: false })));
+        continue;
+      }
+      if (!skipped) groupsTrained += 1;
       grouped.push(
         group.map((result, index) => {
           const advantage = advantages[index] ?? 0;
@@ -424,6 +465,8 @@ export class Trainer {
       'groups/total': groups.length,
       'groups/skipped': groupsSkipped,
       'groups/failed': groupsFailed,
+      'groups/trained': groupsTrained,
+      ...(algorithm.filterGroups ? { 'groups/dropped': groupsDropped } : {}),
       'tokens/sampled': sum(
         episodes.flatMap((result) => result.trajectory.calls.map((call) => call.completionIds.length)),
       ),
