@@ -1,7 +1,7 @@
 import { createRandom } from '@ajet/core';
 import { runCalculator } from '@ajet/tools';
 import { describe, expect, it } from 'vitest';
-import { distinctRows, numberVariants } from '../scripts/internal/calculator-demonstrations.ts';
+import { distinctRows, expressionKind, numberVariants } from '../scripts/internal/calculator-demonstrations.ts';
 
 describe('numberVariants (pretraining augmentation)', () => {
   const row = {
@@ -42,5 +42,18 @@ describe('distinctRows', () => {
     const row = (question: string, expression: string) => ({ question, expression, answer: '' });
     const rows = [row('a', '1+2'), row('b', '3*4'), row('c', '1+2'), row('d', '5-1')];
     expect(distinctRows(rows).map((kept) => kept.question)).toEqual(['a', 'b', 'd']);
+  });
+});
+
+describe('expressionKind', () => {
+  it('tells groups, mixed sums and differences, and single-operation chains apart', () => {
+    expect(['(41+342)*(574+51)', '817*411+59*485', '75*575*(479+76)', '5-3*2'].map(expressionKind)).toEqual([
+      'groups',
+      'groups',
+      'groups',
+      'groups',
+    ]);
+    expect(['999+12735-46490', '5-3+1'].map(expressionKind)).toEqual(['mixed +/-', 'mixed +/-']);
+    expect(['1+2+3+4', '9-3-1', '2*3*4', '-5+3'].map(expressionKind)).toEqual(['chain', 'chain', 'chain', 'chain']);
   });
 });

@@ -127,11 +127,11 @@ export async function evaluateCalculatorAgent(options: {
   rows: readonly CalculatorRow[];
   temperature: number;
   seed?: number;
-}): Promise<{ accuracy: number; sampledTokens: number; seconds: number }> {
+}): Promise<{ accuracy: number; correct: boolean[]; sampledTokens: number; seconds: number }> {
   const { backbone, rows, temperature } = options;
   const { maxModelLen } = (await backbone.getInfo()).capabilities;
   const started = performance.now();
-  let correct = 0;
+  const correct = rows.map(() => false);
   let sampledTokens = 0;
   for (const [index, row] of rows.entries()) {
     const seed = (options.seed ?? 0) * 100_003 + index;
@@ -161,9 +161,14 @@ export async function evaluateCalculatorAgent(options: {
       })
     ).completions;
     sampledTokens += answer?.tokenIds.length ?? 0;
-    if (answer && isClose(lastNumber(answer.text), Number(row.answer))) correct += 1;
+    correct[index] = answer !== undefined && isClose(lastNumber(answer.text), Number(row.answer));
   }
-  return { accuracy: correct / Math.max(1, rows.length), sampledTokens, seconds: (performance.now() - started) / 1000 };
+  return {
+    accuracy: correct.filter(Boolean).length / Math.max(1, rows.length),
+    correct,
+    sampledTokens,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 /** The rows with their first occurrence of each expression (the upstream CSV repeats some rows). */
@@ -181,7 +186,7 @@ export async function scoreCalculatorAgent(options: {
   rows: readonly CalculatorRow[];
   temperature: number;
   sampleSeeds: readonly number[];
-}): Promise<{ greedy: number; sampled: number; greedyTokensPerSecond: number }> {
+}): Promise<{ greedy: number; greedyCorrect: boolean[]; sampled: number; greedyTokensPerSecond: number }> {
   const { rows, temperature } = options;
   const backbone = await createTinyLm({ modelPath: options.modelPath });
   const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
@@ -190,9 +195,20 @@ export async function scoreCalculatorAgent(options: {
     sampled += (await evaluateCalculatorAgent({ backbone, rows, temperature, seed })).accuracy;
   return {
     greedy: greedy.accuracy,
+    greedyCorrect: greedy.correct,
     sampled: sampled / Math.max(1, options.sampleSeeds.length),
     greedyTokensPerSecond: greedy.sampledTokens / greedy.seconds,
   };
+}
+
+/**
+ * The kind of question an expression answers, for accuracy by kind: `groups` (sums and products combined),
+ * `mixed +/-` (a chain of both), or `chain` (one operation over a list of numbers).
+ */
+export function expressionKind(expression: string): 'groups' | 'mixed +/-' | 'chain' {
+  const additive = /\d\s*[-+]/.test(expression);
+  if (expression.includes('(') || (additive && /[*/]/.test(expression))) return 'groups';
+  return /\d\s*\+/.test(expression) && /\d\s*-/.test(expression) ? 'mixed +/-' : 'chain';
 }
 
 /** The last number in a reply. */
