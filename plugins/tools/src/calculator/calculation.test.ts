@@ -74,6 +74,20 @@ describe('calculator', () => {
     expect(runCalculator('a: &x [1]\nb: *x\noperation: add\noperands: [1, 2]')).toMatch(/^Error:/);
   });
 
+  it('prints no Node warning for odd YAML a model writes (a collection as a mapping key)', async () => {
+    const warnings: string[] = [];
+    const listen = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', listen);
+    try {
+      expect(runCalculator('operation: add\noperands:\n  - [1, 2]: 3\n  - 2\n')).toMatch(/^Error: /);
+      // Node emits warnings on a later tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listen);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('YAML and expression forms agree on random expressions', () => {
     const expression = fc.letrec((tie) => ({
       node: fc.oneof(

@@ -118,7 +118,8 @@ export function parseCall(body: string): Calculation {
   if (!/^\s*(operation|operands)\s*:/m.test(text)) return parseExpression(text);
   let document: unknown;
   try {
-    document = parseYaml(text, { maxAliasCount: 0 });
+    // Model-written: odd YAML (a list as a mapping key) must not print Node warnings on the user's console.
+    document = parseYaml(text, { maxAliasCount: 0, logLevel: 'error' });
   } catch (error) {
     throw new CalculationError(`malformed YAML: ${(error as Error).message.split('\n')[0]}`);
   }
