@@ -90,17 +90,11 @@ for (const [name, label, rows] of [
   if (name === 'tutorial' && atTargetBefore && atTargetAfter)
     row(`T=${TARGET_TEMPERATURE}`, atTargetBefore.sampled, atTargetAfter.sampled);
 }
-const kinds = [...new Set(tutorialValidation.map((row) => expressionKind(row.expression)))];
-for (const kind of kinds) {
-  const share = (correct: boolean[]) => {
-    const indices = tutorialValidation.flatMap((row, index) =>
-      expressionKind(row.expression) === kind ? [index] : [],
-    );
-    return indices.filter((index) => correct[index]).length / indices.length;
-  };
-  const count = tutorialValidation.filter((row) => expressionKind(row.expression) === kind).length;
+for (const kind of new Set(tutorialValidation.map((row) => expressionKind(row.expression)))) {
+  const indices = tutorialValidation.flatMap((row, index) => (expressionKind(row.expression) === kind ? [index] : []));
+  const share = (correct: boolean[]) => indices.filter((index) => correct[index]).length / indices.length;
   console.log(
-    `${`  ${kind} (${count}) greedy`.padEnd(38)}${percent(share(before.tutorial.greedyCorrect)).padStart(10)}   ${percent(share(after.tutorial.greedyCorrect)).padStart(10)}`,
+    `${`  ${kind} (${indices.length}) greedy`.padEnd(38)}${percent(share(before.tutorial.greedyCorrect)).padStart(10)}   ${percent(share(after.tutorial.greedyCorrect)).padStart(10)}`,
   );
 }
 console.log('targets: sampled accuracy up by at least 15 pts and greedy at least 90%, in at most 600 s');
