@@ -10,10 +10,12 @@
 //
 // Data: the upstream calculator CSV (its `expression` column gives the gold tool call; answers are recomputed
 // exactly) minus a held-out 10% of its expressions, optionally copies of those rows with other numbers
-// (--augment N), plus the tutorial's templated demonstrations (data/demonstrations.jsonl; the tutorial's GRPO
-// tasks, data/train.jsonl, are longer questions kept out of the warm start). Every demonstration is tokenized
-// exactly as a rollout is (prompt, sampled turn, tool reply, sampled turn), and only the assistant turns train.
-// Seeded; writes the weights, a validation-accuracy curve (CSV) and a log.
+// (--augment N), plus the tutorial's templated demonstrations (data/demonstrations.jsonl), plus optionally
+// (--tasks N) questions of the kinds the tutorial's GRPO trains on, from make-data.ts's generator with another
+// seed, shorter when --task-chain / --task-list say so. Every demonstration is tokenized exactly as a rollout is
+// (prompt, sampled turn, tool reply, sampled turn), and only the assistant turns train.
+// Seeded; writes the weights, a validation-accuracy curve (CSV) and a log; --keep-all also keeps each scored
+// checkpoint in <out>/step-N.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,8 @@ import {
   TinyTokenizer,
   type TransformerConfig,
 } from '@ajet/tinylm';
+import { runCalculator } from '@ajet/tools';
+import { generateTasks } from '../tutorial/example_calculator_agent/make-data.ts';
 import {
   buildCalculatorTokenizer,
   type CalculatorRow,
@@ -60,6 +64,11 @@ const { values } = parseArgs({
     augment: { type: 'string', default: '0' },
     'd-model': { type: 'string', default: '64' },
     layers: { type: 'string', default: '2' },
+    tasks: { type: 'string', default: '0' },
+    'task-chain': { type: 'string', default: '6' },
+    'task-list': { type: 'string', default: '8' },
+    'keep-all': { type: 'boolean', default: false },
+    'signed-sums': { type: 'boolean', default: false },
   },
 });
 const minutes = Number(values.minutes);
@@ -80,7 +89,22 @@ const tutorialRows = readCalculatorJsonl(join(ROOT, 'tutorial/example_calculator
 // --augment N: N copies of every CSV training row with other numbers (same wording and structure).
 const augmentRandom = createRandom(seed + 2);
 const augmented = csvTrain.flatMap((row) => numberVariants(row, Number(values.augment), augmentRandom));
-const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows];
+// --tasks N: N demonstrations of the tutorial's kinds of task (make-data.ts's generator, seed 5; the tutorial's
+// training and validation splits are seeds 3 and 4), and 100 more (seed 6) scored beside the held-out CSV rows:
+// the weights with the best mean of the two are kept.
+const withExactAnswer = (row: { question: string; expression: string }): CalculatorRow => ({
+  ...row,
+  answer: runCalculator(row.expression),
+});
+const taskCount = Number(values.tasks);
+// --task-chain / --task-list: the most numbers in those tasks' plus/minus chains and summed lists (the tutorial's
+// own tasks go to 6 and 8).
+const taskLengths = { mostChain: Number(values['task-chain']), mostList: Number(values['task-list']) };
+const taskRows = generateTasks({ seed: 5, count: taskCount, ...taskLengths }).map(withExactAnswer);
+const selectRows = taskCount > 0 ? generateTasks({ seed: 6, count: 100, ...taskLengths }).map(withExactAnswer) : [];
+const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows, ...taskRows];
+// --signed-sums: mixed plus/minus chains are written as one add over signed operands (see goldCall).
+const goldCallOptions = { signedSums: values['signed-sums'] };
 
 mkdirSync(outDir, { recursive: true });
 const log = async (line: string) => {
@@ -94,7 +118,7 @@ if (values.continue && existsSync(join(outDir, 'model.json'))) {
   const { file, params } = await readModelFolder(outDir);
   initial = { config: file.transformer, tokenizer: new TinyTokenizer(file.tokenizer), params };
 } else {
-  const tokenizer = buildCalculatorTokenizer(trainRows);
+  const tokenizer = buildCalculatorTokenizer(trainRows, goldCallOptions);
   const config: TransformerConfig = {
     vocabSize: tokenizer.vocabSize,
     dModel: Number(values['d-model']),
@@ -117,12 +141,12 @@ const backbone = new TinyLmBackbone({
   seed,
 });
 
-const samples = (await Promise.all(trainRows.map((row) => demonstrationSample(backbone, row)))).filter(
+const samples = (await Promise.all(trainRows.map((row) => demonstrationSample(backbone, row, goldCallOptions)))).filter(
   (sample) => sample.tokenIds.length <= initial.config.maxSeqLen,
 );
 const lengths = samples.map((sample) => sample.tokenIds.length).sort((a, b) => a - b);
 await log(
-  `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial demonstrations, ${validation.length} CSV held out; ` +
+  `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial demonstrations + ${taskRows.length} of the tutorial's kinds of task, ${validation.length} CSV held out; ` +
     `vocab ${backbone.tokenizer.vocabSize}; params ${params.length}; sequence length median ${lengths[lengths.length >> 1]} max ${lengths.at(-1)}; ` +
     `${workerCount} workers, batch ${batchSize}, lr ${peakLr}, ${minutes} min`,
 );
@@ -136,28 +160,45 @@ const evalRows = validation.slice(0, 100);
 const started = performance.now();
 const deadline = started + minutes * 60_000;
 let best = -1;
-if (!existsSync(curveFile) || !values.continue) writeFileSync(curveFile, 'elapsed_s,step,train_loss,val_accuracy\n');
+if (!existsSync(curveFile) || !values.continue)
+  writeFileSync(
+    curveFile,
+    `elapsed_s,step,train_loss,val_accuracy${selectRows.length > 0 ? ',select_accuracy' : ''}\n`,
+  );
 
-async function save(note: string): Promise<void> {
-  await backbone.saveState({ path: outDir, includeOptimizer: false });
+async function save(note: string, folder = outDir): Promise<void> {
+  await backbone.saveState({ path: folder, includeOptimizer: false });
   const modelFile = backbone.modelFile(note);
-  writeFileSync(join(outDir, 'model.json'), `${JSON.stringify({ ...modelFile, policyVersion: 0 }, null, 1)}\n`);
+  writeFileSync(join(folder, 'model.json'), `${JSON.stringify({ ...modelFile, policyVersion: 0 }, null, 1)}\n`);
 }
 
 /** Scores the current weights on the held-out rows, appends to the curve, and saves them when they are the best. */
 async function checkpoint(step: number, loss: number, final = false): Promise<void> {
-  const accuracy = await evaluate(evalRows);
+  const heldOut = await evaluate(evalRows);
+  const selected = selectRows.length > 0 ? await evaluate(selectRows) : undefined;
+  const accuracy = selected === undefined ? heldOut : (heldOut + selected) / 2;
   const elapsed = (performance.now() - started) / 1000;
-  await appendFile(curveFile, `${elapsed.toFixed(0)},${step},${loss.toFixed(4)},${accuracy.toFixed(4)}\n`);
+  await appendFile(
+    curveFile,
+    `${elapsed.toFixed(0)},${step},${loss.toFixed(4)},${heldOut.toFixed(4)}${selected === undefined ? '' : `,${selected.toFixed(4)}`}\n`,
+  );
+  const selectedText =
+    selected === undefined
+      ? ''
+      : `, ${(selected * 100).toFixed(1)}% on ${selectRows.length} more of the tutorial's kinds`;
   await log(
-    `${final ? 'final: ' : ''}step ${step} elapsed ${elapsed.toFixed(0)} s loss ${loss.toFixed(4)} held-out greedy accuracy ${(accuracy * 100).toFixed(1)}%` +
+    `${final ? 'final: ' : ''}step ${step} elapsed ${elapsed.toFixed(0)} s loss ${loss.toFixed(4)} held-out greedy accuracy ${(heldOut * 100).toFixed(1)}%${selectedText}` +
       (final ? ` (best before ${(best * 100).toFixed(1)}%)` : ''),
   );
+  const note = `pretrain_tinylm.ts --engine ${engine} seed ${seed}: step ${step}, ${elapsed.toFixed(0)} s, held-out greedy accuracy ${(heldOut * 100).toFixed(1)}% on ${evalRows.length} CSV rows${selectedText}`;
+  if (values['keep-all']) {
+    const folder = join(outDir, `step-${step}`);
+    mkdirSync(folder, { recursive: true });
+    await save(note, folder);
+  }
   if (accuracy < best) return;
   best = accuracy;
-  await save(
-    `pretrain_tinylm.ts --engine ${engine} seed ${seed}: step ${step}, ${elapsed.toFixed(0)} s, held-out greedy accuracy ${(accuracy * 100).toFixed(1)}% on ${evalRows.length} CSV rows`,
-  );
+  await save(note);
 }
 
 /** Data-parallel over worker threads that share the weights; each computes the gradient of its part. */

@@ -1,7 +1,15 @@
 import { createRandom } from '@ajet/core';
-import { runCalculator } from '@ajet/tools';
+import { parseCall, parseExpression, runCalculator, toYaml } from '@ajet/tools';
 import { describe, expect, it } from 'vitest';
-import { distinctRows, expressionKind, numberVariants } from '../scripts/internal/calculator-demonstrations.ts';
+import {
+  distinctRows,
+  expressionKind,
+  goldCall,
+  numberVariants,
+  readCalculatorCsv,
+  readCalculatorJsonl,
+} from '../scripts/internal/calculator-demonstrations.ts';
+import { generateTasks } from '../tutorial/example_calculator_agent/make-data.ts';
 
 describe('numberVariants (pretraining augmentation)', () => {
   const row = {
@@ -55,5 +63,58 @@ describe('expressionKind', () => {
     ]);
     expect(['999+12735-46490', '5-3+1'].map(expressionKind)).toEqual(['mixed +/-', 'mixed +/-']);
     expect(['1+2+3+4', '9-3-1', '2*3*4', '-5+3'].map(expressionKind)).toEqual(['chain', 'chain', 'chain', 'chain']);
+  });
+});
+
+describe('goldCall (the YAML a demonstration writes)', () => {
+  const signed = { signedSums: true };
+
+  it('writes a chain that mixes plus and minus as one add over signed operands when asked to', () => {
+    expect(parseCall(goldCall('999+12735-46490-55844-72', signed))).toEqual({
+      operation: 'add',
+      operands: [999, 12735, -46490, -55844, -72],
+    });
+    expect(parseCall(goldCall('5 - 1.5 + 3', signed))).toEqual({ operation: 'add', operands: [5, -1.5, 3] });
+    expect(goldCall('999+12735-46490')).toBe(toYaml(parseExpression('999+12735-46490')));
+  });
+
+  it('writes single-operation chains and anything with products or parentheses as parseExpression nests it', () => {
+    for (const expression of ['23794-471-236', '1+2+3', '(41+342)*(574-51)', '817*411-59*485', '5-(1+2)+3'])
+      expect(goldCall(expression, signed), expression).toBe(toYaml(parseExpression(expression)));
+  });
+
+  it('computes what the expression computes, for every row of the upstream CSV', () => {
+    const rows = readCalculatorCsv(
+      new URL('../../shared/data/calculator/calculator_train.csv', import.meta.url).pathname,
+    );
+    const flattened = rows.filter(
+      (row) => goldCall(row.expression, signed) !== toYaml(parseExpression(row.expression)),
+    );
+    for (const row of rows) expect(runCalculator(goldCall(row.expression, signed)), row.expression).toBe(row.answer);
+    expect(flattened.length).toBeGreaterThan(50);
+  });
+});
+
+describe("the tutorial's task generator (tutorial/example_calculator_agent/make-data.ts)", () => {
+  const numbersIn = (expression: string) => (expression.match(/\d+/g) ?? []).length;
+
+  it('writes the shipped training split row for row', () => {
+    const shipped = readCalculatorJsonl(
+      new URL('../tutorial/example_calculator_agent/data/train.jsonl', import.meta.url).pathname,
+    );
+    expect(generateTasks({ seed: 3, count: 2000 }).map((row) => row.question)).toEqual(
+      shipped.map((row) => row.question),
+    );
+  });
+
+  it('caps chains and summed lists at mostChain and mostList numbers', () => {
+    const capped = generateTasks({ seed: 5, count: 400, mostChain: 4, mostList: 5 });
+    const chains = capped.filter((row) => expressionKind(row.expression) === 'mixed +/-');
+    const sums = capped.filter((row) => /^[\d+]+$/.test(row.expression));
+    expect(chains.length).toBeGreaterThan(20);
+    expect(Math.max(...chains.map((row) => numbersIn(row.expression)))).toBe(4);
+    expect(Math.max(...sums.map((row) => numbersIn(row.expression)))).toBe(5);
+    const full = generateTasks({ seed: 5, count: 400 });
+    expect(Math.max(...full.map((row) => numbersIn(row.expression)))).toBe(8);
   });
 });

@@ -49,21 +49,44 @@ export function splitRows(rows: readonly CalculatorRow[], options: { seed: numbe
   return { train: rows.filter((row) => !held(row)), validation: rows.filter(held) };
 }
 
+const MIXED_CHAIN = /^\d+(?:\.\d+)?(?:[-+]\d+(?:\.\d+)?)+$/;
+
+/** How a demonstration writes its call. */
+export interface GoldCallOptions {
+  /**
+   * Write a chain of plain numbers that mixes plus and minus as one `add` over signed operands (`a+b-c-d` is
+   * `add: [a, b, -c, -d]`), so each operand's sign comes from the word in front of its number. Without it the
+   * call nests as `parseExpression` does (`subtract: [add: [a, b], c, d]`), and the decoder has to write the
+   * outermost operation first, which means planning the whole chain before its first token.
+   */
+  signedSums?: boolean;
+}
+
+/** The YAML call a demonstration writes for an expression. */
+export function goldCall(expression: string, options: GoldCallOptions = {}): string {
+  const compact = expression.replace(/\s+/g, '');
+  if (options.signedSums && MIXED_CHAIN.test(compact) && compact.includes('+') && compact.includes('-')) {
+    const terms = compact.match(/[-+]?\d+(?:\.\d+)?/g) ?? [];
+    return toYaml({ operation: 'add', operands: terms.map((term) => Number(term)) });
+  }
+  return toYaml(parseExpression(expression));
+}
+
 /** The whole demonstration conversation: question, gold call, the tool's output, the answer. */
-export function demonstration(row: CalculatorRow): ChatMessage[] {
+export function demonstration(row: CalculatorRow, options: GoldCallOptions = {}): ChatMessage[] {
   return [
     { role: 'system', content: CALCULATOR_SYSTEM_PROMPT },
     { role: 'user', content: row.question },
-    { role: 'assistant', content: `<calculator>\n${toYaml(parseExpression(row.expression))}</calculator>` },
+    { role: 'assistant', content: `<calculator>\n${goldCall(row.expression, options)}</calculator>` },
     { role: 'user', content: `<output>${row.answer}</output>` },
     { role: 'assistant', content: `The answer is ${row.answer}.` },
   ];
 }
 
 /** The pretraining vocabulary: words seen at least 3 times in the demonstrations, plus the chat and tool tags. */
-export function buildCalculatorTokenizer(rows: readonly CalculatorRow[]): TinyTokenizer {
+export function buildCalculatorTokenizer(rows: readonly CalculatorRow[], options: GoldCallOptions = {}): TinyTokenizer {
   const texts = [
-    ...rows.flatMap((row) => demonstration(row).map((message) => message.content)),
+    ...rows.flatMap((row) => demonstration(row, options).map((message) => message.content)),
     CALCULATOR_SYSTEM_PROMPT,
   ];
   const words = buildWordList({
@@ -89,8 +112,12 @@ export function buildCalculatorTokenizer(rows: readonly CalculatorRow[]): TinyTo
  * Tokenizes a demonstration the way a rollout records it: prompt, sampled turn, tool reply, sampled turn. Only
  * the two assistant turns have loss mask 1.
  */
-export async function demonstrationSample(backbone: TinyLmBackbone, row: CalculatorRow): Promise<TrainingSample> {
-  const messages = demonstration(row);
+export async function demonstrationSample(
+  backbone: TinyLmBackbone,
+  row: CalculatorRow,
+  options: GoldCallOptions = {},
+): Promise<TrainingSample> {
+  const messages = demonstration(row, options);
   const prompt = (await backbone.renderChat({ messages: messages.slice(0, 2) })).tokenIds;
   const firstTurn = [
     ...backbone.tokenizer.encode(messages[2]?.content ?? '', backbone.tokenizer.tableOf(prompt)),

@@ -92,9 +92,9 @@ function nested(random: Random): Question {
   return { question, expression: `(${a}${inner}${b})${outer}${c}` };
 }
 
-/** Three to six numbers joined by a random mix of plus and minus, left to right. */
-function mixedChain(random: Random): Question {
-  const count = 3 + Math.floor(random() * 4);
+/** Three to `most` (default six) numbers joined by a random mix of plus and minus, left to right. */
+function mixedChain(random: Random, most = 6): Question {
+  const count = 3 + Math.floor(random() * (most - 2));
   const values = Array.from({ length: count }, () => number(random, 2 + Math.floor(random() * 4)));
   const operators = values.slice(1).map(() => pick(random, ['+', '-']));
   const spoken = values.map((value, index) =>
@@ -109,10 +109,10 @@ function mixedChain(random: Random): Question {
   };
 }
 
-/** A sum or product of a list of four to eight numbers, said as a list. */
-function list(random: Random): Question {
+/** A sum of four to `most` (default eight) numbers or a product of three or four, said as a list. */
+function list(random: Random, most = 8): Question {
   const operator = pick(random, ['+', '+', '*']);
-  const count = operator === '*' ? 3 + Math.floor(random() * 2) : 4 + Math.floor(random() * 5);
+  const count = operator === '*' ? 3 + Math.floor(random() * 2) : 4 + Math.floor(random() * (most - 3));
   const values = Array.from({ length: count }, () =>
     number(random, operator === '*' ? 2 : 2 + Math.floor(random() * 4)),
   );
@@ -204,11 +204,17 @@ function generateDemonstrations(options: { seed: number; count: number }): Row[]
  * Longer questions, none of them in the warm start's demonstrations: mixed plus/minus chains, lists, two groups.
  * The warm start solves some of them, so GRPO has something to learn; they are the tutorial's tasks.
  */
-function generateTasks(options: { seed: number; count: number }): Row[] {
+export function generateTasks(options: { seed: number; count: number; mostChain?: number; mostList?: number }): Row[] {
   const random = createRandom(options.seed);
   return Array.from({ length: options.count }, () => {
     const roll = random();
-    return withAnswer(roll < 0.4 ? mixedChain(random) : roll < 0.7 ? list(random) : twoGroups(random));
+    return withAnswer(
+      roll < 0.4
+        ? mixedChain(random, options.mostChain)
+        : roll < 0.7
+          ? list(random, options.mostList)
+          : twoGroups(random),
+    );
   });
 }
 
