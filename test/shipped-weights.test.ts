@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { createTinyLm } from '@ajet/tinylm';
+import { describe, expect, it } from 'vitest';
+import { evaluateCalculatorAgent, readCalculatorJsonl } from '../scripts/internal/calculator-demonstrations.ts';
+import { REPO_ROOT } from './helpers/run-ajet.ts';
+
+// The READMEs quote the shipped weights' accuracies; these checks catch weights swapped or damaged on the way.
+const validation = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/validation.jsonl'));
+
+describe('the shipped tinylm weights on the calculator tutorial', () => {
+  it('builtin:tinylm-calculator-tasks answers nearly every validation question greedily (99.0% of 200)', async () => {
+    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-tasks' });
+    const { correct } = await evaluateCalculatorAgent({ backbone, rows: validation.slice(0, 40), temperature: 0 });
+    expect(correct.filter(Boolean).length).toBeGreaterThanOrEqual(38);
+  });
+
+  it('builtin:tinylm-calculator, the default, leaves most of them to GRPO (17.5% of 200)', async () => {
+    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator' });
+    const { correct } = await evaluateCalculatorAgent({ backbone, rows: validation.slice(0, 40), temperature: 0 });
+    expect(correct.filter(Boolean).length).toBeLessThanOrEqual(16);
+  });
+});
