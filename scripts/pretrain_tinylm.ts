@@ -96,10 +96,17 @@ const withExactAnswer = (row: { question: string; expression: string }): Calcula
   ...row,
   answer: runCalculator(row.expression),
 });
-const taskCount = Number(values.tasks);
+/** A whole-number option at least `least`, or a one-line error naming it. */
+function countOption(name: 'tasks' | 'task-chain' | 'task-list', least: number): number {
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value < least)
+    throw new Error(`--${name} ${values[name]}: expected a whole number of at least ${least}`);
+  return value;
+}
+const taskCount = countOption('tasks', 0);
 // --task-chain / --task-list: the most numbers in those tasks' plus/minus chains and summed lists (the tutorial's
 // own tasks go to 6 and 8).
-const taskLengths = { mostChain: Number(values['task-chain']), mostList: Number(values['task-list']) };
+const taskLengths = { mostChain: countOption('task-chain', 3), mostList: countOption('task-list', 4) };
 const taskRows = generateTasks({ seed: 5, count: taskCount, ...taskLengths }).map(withExactAnswer);
 const selectRows = taskCount > 0 ? generateTasks({ seed: 6, count: 100, ...taskLengths }).map(withExactAnswer) : [];
 const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows, ...taskRows];

@@ -201,8 +201,10 @@ function generateDemonstrations(options: { seed: number; count: number }): Row[]
 }
 
 /**
- * Longer questions, none of them in the warm start's demonstrations: mixed plus/minus chains, lists, two groups.
- * The warm start solves some of them, so GRPO has something to learn; they are the tutorial's tasks.
+ * Longer questions, none of them in demonstrations.jsonl: mixed plus/minus chains, lists, two groups. The default
+ * warm start solves some of them, so GRPO has something to learn; they are the tutorial's tasks. (The second
+ * shipped warm start was taught 4,000 more from seed 5: `scripts/pretrain_tinylm.ts --tasks`.) `mostChain` and
+ * `mostList` cap how many numbers a chain and a summed list have (6 and 8).
  */
 export function generateTasks(options: { seed: number; count: number; mostChain?: number; mostList?: number }): Row[] {
   const random = createRandom(options.seed);
