@@ -102,6 +102,10 @@ console.log(`GRPO run wall time       ${wallSeconds.toFixed(0)} s`);
 console.log(
   `sampling tokens/s        ${(sum('tokens/sampled') / sum('time/rollout_s')).toFixed(0)} in rollouts; ${before.csv.greedyTokensPerSecond.toFixed(0)} greedy in evaluation`,
 );
+const mean = (name: string) => sum(name) / Math.max(1, train.filter((record) => name in record.metrics).length);
+console.log(
+  `groups a step            ${mean('groups/total').toFixed(1)} rolled out, ${mean('groups/skipped').toFixed(1)} with one reward for all episodes (no gradient); policy entropy on trained tokens ${mean('train/entropy').toFixed(3)} nats`,
+);
 console.log(
   `training tokens/s        ${(sum('tokens/trained') / Math.max(1e-9, sum('time/train_s'))).toFixed(0)} (trained tokens; each step's sequences are ~3x longer)`,
 );
