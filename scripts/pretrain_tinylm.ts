@@ -33,11 +33,11 @@ import {
   TinyTokenizer,
   type TransformerConfig,
 } from '@ajet/tinylm';
-import { runCalculator } from '@ajet/tools';
 import { generateTasks } from '../tutorial/example_calculator_agent/make-data.ts';
 import {
   buildCalculatorTokenizer,
   type CalculatorRow,
+  calculatorRow,
   demonstrationSample,
   evaluateCalculatorAgent,
   HOLDOUT,
@@ -92,10 +92,6 @@ const augmented = csvTrain.flatMap((row) => numberVariants(row, Number(values.au
 // --tasks N: N demonstrations of the tutorial's kinds of task (make-data.ts's generator, seed 5; the tutorial's
 // training and validation splits are seeds 3 and 4), and 100 more (seed 6) scored beside the held-out CSV rows:
 // the weights with the best mean of the two are kept.
-const withExactAnswer = (row: { question: string; expression: string }): CalculatorRow => ({
-  ...row,
-  answer: runCalculator(row.expression),
-});
 /** A whole-number option at least `least`, or a one-line error naming it. */
 function countOption(name: 'tasks' | 'task-chain' | 'task-list', least: number): number {
   const value = Number(values[name]);
@@ -107,8 +103,8 @@ const taskCount = countOption('tasks', 0);
 // --task-chain / --task-list: the most numbers in those tasks' plus/minus chains and summed lists (the tutorial's
 // own tasks go to 6 and 8).
 const taskLengths = { mostChain: countOption('task-chain', 3), mostList: countOption('task-list', 4) };
-const taskRows = generateTasks({ seed: 5, count: taskCount, ...taskLengths }).map(withExactAnswer);
-const selectRows = taskCount > 0 ? generateTasks({ seed: 6, count: 100, ...taskLengths }).map(withExactAnswer) : [];
+const taskRows = generateTasks({ seed: 5, count: taskCount, ...taskLengths }).map(calculatorRow);
+const selectRows = taskCount > 0 ? generateTasks({ seed: 6, count: 100, ...taskLengths }).map(calculatorRow) : [];
 const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows, ...taskRows];
 // --signed-sums: mixed plus/minus chains are written as one add over signed operands (see goldCall).
 const goldCallOptions = { signedSums: values['signed-sums'] };

@@ -27,14 +27,16 @@ export function readCalculatorCsv(file: string): CalculatorRow[] {
   });
 }
 
+/** A question and its expression, with the answer computed exactly from the expression. */
+export function calculatorRow(row: { question: string; expression: string }): CalculatorRow {
+  return { question: row.question, expression: row.expression, answer: runCalculator(row.expression) };
+}
+
 export function readCalculatorJsonl(file: string): CalculatorRow[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim())
-    .map((line) => {
-      const row = JSON.parse(line) as { question: string; expression: string };
-      return { question: row.question, expression: row.expression, answer: runCalculator(row.expression) };
-    });
+    .map((line) => calculatorRow(JSON.parse(line) as { question: string; expression: string }));
 }
 
 function hash(text: string, seed: number): number {
