@@ -75,6 +75,21 @@ describe('ajet CLI end to end over the recording backbone', () => {
     expect(record?.metrics['train/policy_version']).toBe(4);
   });
 
+  it('with negative_advantage_scale 0, trains the better episodes of a group and records the others at 0', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-negative-')), 'run');
+    const sets = ['algorithm.negative_advantage_scale=0', 'trainer_common.total_training_steps=1'];
+    const run = await runAjet(['--conf', CONF, '--experiment-dir', dir, ...sets.flatMap((set) => ['--set', set])]);
+    expect(run.code, run.stderr).toBe(0);
+    const trained = readJsonl<EpisodeRecord>(join(dir, 'trajectories', 'step-1.jsonl')).filter(
+      (episode) => episode.trained,
+    );
+    expect(trained).toHaveLength(4);
+    for (const episode of trained) {
+      if (episode.reward === 1) expect(episode.advantage).toBeGreaterThan(0);
+      else expect(episode.advantage).toBe(0);
+    }
+  });
+
   it('with filter_groups, rolls out more tasks until the batch has train_batch_size groups to train on', async () => {
     const run = async (...sets: string[]) => {
       const dir = join(mkdtempSync(join(tmpdir(), 'ajet-filter-')), 'run');

@@ -73,6 +73,7 @@ const data = section({
 
 const algorithm = section({
   adv_estimator: z.enum(['grpo', 'dr_grpo']),
+  negative_advantage_scale: z.number().nonnegative(),
   loss: z.enum(['ppo', 'importance_sampling', 'cross_entropy']),
   clip_low: z.number().nonnegative().lt(1),
   clip_high: z.number().nonnegative(),

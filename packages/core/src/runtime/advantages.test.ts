@@ -44,4 +44,15 @@ describe('groupAdvantages', () => {
       ),
     );
   });
+
+  it('negative_advantage_scale multiplies only the below-mean advantages', () => {
+    const plain = groupAdvantages([1, 0, 0, 1], 'grpo').advantages;
+    const scaled = groupAdvantages([1, 0, 0, 1], 'grpo', 0.25).advantages;
+    expect(scaled[0]).toBe(plain[0]);
+    expect(scaled[3]).toBe(plain[3]);
+    expect(scaled[1]).toBeCloseTo((plain[1] as number) * 0.25, 12);
+    expect(groupAdvantages([1, 0, 0, 0], 'dr_grpo', 0).advantages).toEqual([0.75, 0, 0, 0]);
+    // Scaling never turns a group with differing rewards into a skipped one.
+    expect(groupAdvantages([0, 0, 0, 1], 'grpo', 0).skipped).toBe(false);
+  });
 });

@@ -11,16 +11,27 @@ const EPSILON = 1e-6;
 
 /**
  * Group-relative advantages. `grpo`: (r - mean) / (std + 1e-6) with the unbiased std; `dr_grpo` (Dr. GRPO):
- * r - mean, no std division, which avoids up-weighting nearly-uniform groups.
+ * r - mean, no std division, which avoids up-weighting nearly-uniform groups. `negativeScale` multiplies the
+ * advantages below zero (the group's worse episodes): 1 is plain GRPO, 0 trains only on the better episodes.
  */
-export function groupAdvantages(rewards: readonly number[], estimator: AdvantageEstimator): GroupAdvantages {
+export function groupAdvantages(
+  rewards: readonly number[],
+  estimator: AdvantageEstimator,
+  negativeScale = 1,
+): GroupAdvantages {
   const count = rewards.length;
   if (count === 0) return { advantages: [], skipped: true };
   const mean = rewards.reduce((sum, reward) => sum + reward, 0) / count;
   const spread = Math.max(...rewards) - Math.min(...rewards);
   if (count < 2 || spread < 1e-9) return { advantages: rewards.map(() => 0), skipped: true };
-  if (estimator === 'dr_grpo') return { advantages: rewards.map((reward) => reward - mean), skipped: false };
-  const variance = rewards.reduce((sum, reward) => sum + (reward - mean) ** 2, 0) / (count - 1);
-  const std = Math.sqrt(variance);
-  return { advantages: rewards.map((reward) => (reward - mean) / (std + EPSILON)), skipped: false };
+  const scale = estimator === 'dr_grpo' ? 1 : Math.sqrt(variance(rewards, mean)) + EPSILON;
+  const advantages = rewards.map((reward) => {
+    const advantage = (reward - mean) / scale;
+    return advantage < 0 ? advantage * negativeScale || 0 : advantage; // || 0: no -0 in the records
+  });
+  return { advantages, skipped: false };
+}
+
+function variance(values: readonly number[], mean: number): number {
+  return values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
 }

@@ -353,6 +353,7 @@ export class Trainer {
       const { advantages, skipped } = groupAdvantages(
         group.map((result) => result.reward),
         algorithm.advEstimator,
+        algorithm.negativeAdvantageScale,
       );
       if (skipped) groupsSkipped += 1;
       // Dynamic sampling trains at most train_batch_size groups; the rest of the last draw only logs.
