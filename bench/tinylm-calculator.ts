@@ -45,7 +45,7 @@ const TARGET_TEMPERATURE = 0.9;
 const tutorialValidation = readCalculatorJsonl(
   new URL('../tutorial/example_calculator_agent/data/validation.jsonl', import.meta.url).pathname,
 );
-// Sampled accuracy on the tutorial's split is the mean of 4 samples a row (one sample a row moves it by ±3 points).
+// Sampled accuracy on the tutorial's split is the mean of 4 samples a row (with one, its standard error is ~3 points).
 const SAMPLE_SEEDS = [1, 2, 3, 4];
 const score = async (modelPath: string) => ({
   csv: await scoreCalculatorAgent({ modelPath, rows: validation, temperature, sampleSeeds: [1] }),
