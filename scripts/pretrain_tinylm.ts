@@ -89,9 +89,6 @@ const tutorialRows = readCalculatorJsonl(join(ROOT, 'tutorial/example_calculator
 // --augment N: N copies of every CSV training row with other numbers (same wording and structure).
 const augmentRandom = createRandom(seed + 2);
 const augmented = csvTrain.flatMap((row) => numberVariants(row, Number(values.augment), augmentRandom));
-// --tasks N: N demonstrations of the tutorial's kinds of task (make-data.ts's generator, seed 5; the tutorial's
-// training and validation splits are seeds 3 and 4), and 100 more (seed 6) scored beside the held-out CSV rows:
-// the weights with the best mean of the two are kept.
 /** A whole-number option at least `least`, or a one-line error naming it. */
 function countOption(name: 'tasks' | 'task-chain' | 'task-list', least: number): number {
   const value = Number(values[name]);
@@ -99,6 +96,9 @@ function countOption(name: 'tasks' | 'task-chain' | 'task-list', least: number):
     throw new Error(`--${name} ${values[name]}: expected a whole number of at least ${least}`);
   return value;
 }
+// --tasks N: N demonstrations of the tutorial's kinds of task (make-data.ts's generator, seed 5; the tutorial's
+// training and validation splits are seeds 3 and 4), and 100 more (seed 6) scored beside the held-out CSV rows:
+// the weights with the best mean of the two are kept.
 const taskCount = countOption('tasks', 0);
 // --task-chain / --task-list: the most numbers in those tasks' plus/minus chains and summed lists (the tutorial's
 // own tasks go to 6 and 8).
