@@ -51,7 +51,10 @@ import { TorchTrainer } from './internal/torch-trainer.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
-    minutes: { type: 'string', default: '90' },
+    minutes: { type: 'string' },
+    steps: { type: 'string' },
+    'schedule-steps': { type: 'string' },
+    'eval-every-steps': { type: 'string', default: '500' },
     workers: { type: 'string', default: '2' },
     seed: { type: 'string', default: '1' },
     csv: { type: 'string', default: join(ROOT, '../shared/data/calculator/calculator_train.csv') },
@@ -71,7 +74,27 @@ const { values } = parseArgs({
     'signed-sums': { type: 'boolean', default: false },
   },
 });
-const minutes = Number(values.minutes);
+// --minutes: train that long, the cosine schedule set by the clock. --steps N: stop after N optimizer steps of a
+// schedule --schedule-steps long (default N), evaluating every --eval-every-steps: no clock in it, so the same
+// seed gives the same weights at any speed (with --engine torch, one thread: PyTorch's sums are then in order).
+if (values.minutes !== undefined && values.steps !== undefined)
+  throw new Error('--minutes and --steps: give one (the first schedules by the clock, the second by steps)');
+const minutes = Number(values.minutes ?? 90);
+const stepPlan =
+  values.steps === undefined
+    ? undefined
+    : {
+        steps: positiveInteger('steps', values.steps),
+        schedule: positiveInteger('schedule-steps', values['schedule-steps'] ?? values.steps),
+        evalEvery: positiveInteger('eval-every-steps', values['eval-every-steps']),
+      };
+/** A whole number of at least 1, or a one-line error naming the option. */
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name} ${text}: expected a whole number of at least 1`);
+  return value;
+}
 const workerCount = Math.max(1, Number(values.workers));
 const seed = Number(values.seed);
 const batchSize = Number(values['batch-size']);
@@ -151,7 +174,8 @@ const lengths = samples.map((sample) => sample.tokenIds.length).sort((a, b) => a
 await log(
   `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial demonstrations + ${taskRows.length} of the tutorial's kinds of task, ${validation.length} CSV held out; ` +
     `vocab ${backbone.tokenizer.vocabSize}; params ${params.length}; sequence length median ${lengths[lengths.length >> 1]} max ${lengths.at(-1)}; ` +
-    `${workerCount} workers, batch ${batchSize}, lr ${peakLr}, ${minutes} min`,
+    `${workerCount} workers, batch ${batchSize}, lr ${peakLr}, ` +
+    (stepPlan ? `${stepPlan.steps} steps of a ${stepPlan.schedule}-step schedule` : `${minutes} min`),
 );
 
 /** Greedy agent episodes on held-out rows: call, tool reply, answer. */
@@ -241,8 +265,9 @@ async function trainWithWorkers(): Promise<void> {
   let step = 0;
   let nextEval = started;
   let lossEma = 0;
-  while (performance.now() < deadline) {
-    if (performance.now() >= nextEval) {
+  const more = () => (stepPlan ? step < stepPlan.steps : performance.now() < deadline);
+  while (more()) {
+    if (stepPlan ? step % stepPlan.evalEvery === 0 : performance.now() >= nextEval) {
       await checkpoint(step, lossEma);
       nextEval = performance.now() + evalEverySeconds * 1000;
     }
@@ -268,7 +293,7 @@ async function trainWithWorkers(): Promise<void> {
         backbone.grads[index] = (backbone.grads[index] as number) + (grads[index] as number);
       grads.fill(0);
     }
-    const progress = (performance.now() - started) / (deadline - started);
+    const progress = stepPlan ? step / stepPlan.schedule : (performance.now() - started) / (deadline - started);
     const warmup = Math.min(1, (step + 1) / 100);
     const learningRate = peakLr * warmup * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
     optimizer.apply({
@@ -304,8 +329,15 @@ async function trainWithTorch(): Promise<void> {
   });
   try {
     await checkpoint(0, 0);
-    let result = { step: 0, loss: 0 };
-    while (performance.now() < deadline - 5_000) {
+    let result = { step: 0, loss: 0, lr: 0 };
+    while (stepPlan && result.step < stepPlan.steps) {
+      const until = Math.min(stepPlan.steps, result.step + stepPlan.evalEvery);
+      result = await trainer.trainSteps(until, stepPlan.schedule);
+      backbone.setParams(trainer.params());
+      await log(`step ${result.step} loss ${result.loss.toFixed(4)} lr ${result.lr.toExponential(2)} (PyTorch)`);
+      await checkpoint(result.step, result.loss, result.step >= stepPlan.steps);
+    }
+    while (!stepPlan && performance.now() < deadline - 5_000) {
       const now = performance.now();
       const seconds = Math.min(evalEverySeconds, (deadline - now) / 1000);
       const span = deadline - started;

@@ -59,4 +59,35 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
     expect(after).toBeLessThan(before - 1);
     expect(await trainer.lossOf(all)).toBeCloseTo(after, 4);
   });
+
+  it('stops a step-scheduled run at the step asked, at the same weights every time', async () => {
+    const start = () =>
+      TorchTrainer.start({
+        config: backbone.model.config,
+        params: initializeParameters(backbone.model.config, createRandom(4)),
+        samples,
+        workDir: mkdtempSync(join(tmpdir(), 'ajet-torch-')),
+        seed: 2,
+        batchSize: 8,
+        lr: 0.003,
+        threads: 1,
+      });
+    const runs: Float32Array[] = [];
+    for (let run = 0; run < 2; run++) {
+      const steps = await start();
+      try {
+        // In two intervals, as pretrain_tinylm.ts --steps evaluates between them.
+        expect((await steps.trainSteps(7, 40)).step).toBe(7);
+        const report = await steps.trainSteps(12, 40);
+        expect(report.step).toBe(12);
+        // The cosine schedule is at 12/40 of its way down, after 12 of 100 warm-up steps.
+        expect(report.lr).toBeCloseTo(0.003 * (12 / 100) * (0.1 + 0.45 * (1 + Math.cos((Math.PI * 11) / 40))), 8);
+        runs.push(steps.params());
+      } finally {
+        await steps.close();
+      }
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0]).not.toEqual(initializeParameters(backbone.model.config, createRandom(4)));
+  });
 });

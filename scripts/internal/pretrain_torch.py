@@ -7,6 +7,9 @@ stdout, one JSON object a line:
   {"train_s": 240, "progress": [0.1, 0.2]}
                              train that long while the cosine schedule moves from 10% to 20% of the run, write the
                              parameters to --out, reply {"step", "loss", "lr", "tokens"}
+  {"until_step": 3000, "schedule_steps": 16000}
+                             train until step 3000 of a cosine schedule 16000 steps long (reproducible: no clock in
+                             it), write the parameters, reply as above
   {"loss_of": [0, 1]}        reply {"loss"}: the token-mean loss of those samples at the current parameters
   {"exit": true}
 The data file (--data) holds {"config": TransformerConfig, "samples": [{"tokenIds", "lossMask"}, ...]}.
@@ -141,19 +144,27 @@ def main():
             reply({"loss": loss.item()})
             continue
         started = time.monotonic()
-        seconds = command["train_s"]
-        progress_from, progress_to = command["progress"]
+        until_step = command.get("until_step")
+        seconds = command.get("train_s", 0)
+        progress_from, progress_to = command.get("progress", (0, 0))
         tokens = 0
         learning_rate = args.lr
-        while time.monotonic() - started < seconds:
+
+        def more():
+            return step < until_step if until_step is not None else time.monotonic() - started < seconds
+
+        while more():
             batch = []
             while len(batch) < args.batch_size:
                 if cursor >= len(order):
                     order, cursor = generator.permutation(len(samples)), 0
                 batch.append(samples[order[cursor]])
                 cursor += 1
-            elapsed = min(1.0, (time.monotonic() - started) / seconds)
-            progress = min(1.0, progress_from + (progress_to - progress_from) * elapsed)
+            if until_step is not None:
+                progress = min(1.0, step / command["schedule_steps"])
+            else:
+                elapsed = min(1.0, (time.monotonic() - started) / seconds)
+                progress = min(1.0, progress_from + (progress_to - progress_from) * elapsed)
             warmup = min(1.0, (step + 1) / 100)
             learning_rate = args.lr * warmup * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
             for group in optimizer.param_groups:

@@ -75,6 +75,17 @@ export class TorchTrainer {
     return this.request({ train_s: seconds, progress });
   }
 
+  /**
+   * Trains until step `untilStep` of a cosine schedule `scheduleSteps` long: no clock in it, so a seeded run stops
+   * at the same weights on any machine with the same PyTorch build.
+   */
+  trainSteps(
+    untilStep: number,
+    scheduleSteps: number,
+  ): Promise<{ step: number; loss: number; lr: number; tokens: number }> {
+    return this.request({ until_step: untilStep, schedule_steps: scheduleSteps });
+  }
+
   /** The token-mean cross-entropy of the given samples (by index) at the current parameters. */
   async lossOf(indices: readonly number[]): Promise<number> {
     return (await this.request<{ loss: number }>({ loss_of: indices })).loss;
