@@ -15,8 +15,10 @@ export async function createBackbone(config: AjetConfig): Promise<CreatedBackbon
       };
     }
     const modelPath = path.startsWith('builtin:') || isAbsolute(path) ? path : resolve(process.cwd(), path);
-    const backbone = await createTinyLm({ modelPath, seed: config.seed });
-    return { backbone, description: `tinylm ${path} (in process, CPU)` };
+    const trainThreads = config.debug.trainThreads;
+    const backbone = await createTinyLm({ modelPath, seed: config.seed, trainThreads });
+    const threads = trainThreads > 1 ? `, ${trainThreads} training threads` : '';
+    return { backbone, description: `tinylm ${path} (in process, CPU${threads})` };
   }
   const { grpc } = config.backbones;
   const backbone = new GrpcBackbone({

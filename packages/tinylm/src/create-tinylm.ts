@@ -34,7 +34,12 @@ export function resolveModelFolder(modelPath: string): string {
 }
 
 /** Loads the embedded policy for `model.path`. */
-export async function createTinyLm(options: { modelPath: string; seed?: number }): Promise<TinyLmBackbone> {
+export async function createTinyLm(options: {
+  modelPath: string;
+  seed?: number;
+  /** Threads for forwardBackward, the calling one included (TinyLmOptions.trainThreads). */
+  trainThreads?: number;
+}): Promise<TinyLmBackbone> {
   const folder = resolveModelFolder(options.modelPath);
   const { file, params } = await readModelFolder(folder);
   return new TinyLmBackbone({
@@ -44,5 +49,6 @@ export async function createTinyLm(options: { modelPath: string; seed?: number }
     params,
     policyVersion: file.policyVersion,
     seed: options.seed,
+    trainThreads: options.trainThreads,
   });
 }

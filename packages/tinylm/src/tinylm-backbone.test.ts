@@ -233,4 +233,58 @@ describe('TinyLmBackbone', () => {
     }
     expect(restored.params).toEqual(backbone.params);
   });
+
+  it('computes the same loss, metrics and gradients on worker threads as on one thread', async () => {
+    const prompts = ['What is 12 plus 30?', 'What is 30 plus 12?', 'The answer is 42.'];
+    const loss: LossSpec = {
+      type: 'ppo',
+      clipLow: 0.2,
+      clipHigh: 0.28,
+      aggregation: 'token-mean',
+      kl: { beta: 0.1, estimator: 'k3' },
+    };
+    const one = tinyBackbone();
+    const three = tinyBackbone({ trainThreads: 3 });
+    try {
+      const samples: TrainingSample[] = [];
+      for (const [index, content] of prompts.entries()) {
+        const { tokenIds: promptIds } = await one.renderChat({ messages: [{ role: 'user', content }] });
+        const { completions } = await one.sample({
+          promptIds,
+          n: 2,
+          sampling: { temperature: 1.2, maxTokens: 6 + 3 * index, seed: index },
+        });
+        for (const completion of completions) samples.push(sampleFrom(promptIds, completion, index - 0.8));
+      }
+      // A sample with nothing to train and a batch split unevenly over the threads.
+      samples.push({
+        ...(samples[0] as TrainingSample),
+        lossMask: (samples[0] as TrainingSample).lossMask.map(() => 0),
+      });
+      const step = { learningRate: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 };
+      for (let round = 0; round < 2; round++) {
+        const a = await one.forwardBackward({ samples, loss, temperature: 1.2 });
+        const b = await three.forwardBackward({ samples, loss, temperature: 1.2 });
+        expect(b.loss).toBeCloseTo(a.loss, 5);
+        for (const key of Object.keys(a.metrics)) expect(b.metrics[key]).toBeCloseTo(a.metrics[key] as number, 5);
+        let largest = 0;
+        let difference = 0;
+        for (let index = 0; index < one.grads.length; index++) {
+          largest = Math.max(largest, Math.abs(one.grads[index] as number));
+          difference = Math.max(difference, Math.abs((one.grads[index] as number) - (three.grads[index] as number)));
+        }
+        expect(largest).toBeGreaterThan(1e-3);
+        expect(difference).toBeLessThan(1e-5 * largest);
+        // The workers read the weights the optimizer wrote in place.
+        await one.optimStep(step);
+        await three.optimStep(step);
+      }
+      let moved = 0;
+      for (let index = 0; index < one.params.length; index++)
+        moved = Math.max(moved, Math.abs((one.params[index] as number) - (three.params[index] as number)));
+      expect(moved).toBeLessThan(1e-5);
+    } finally {
+      await three.close();
+    }
+  });
 });

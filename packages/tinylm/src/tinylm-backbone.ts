@@ -17,14 +17,17 @@ import {
   type SampleRequest,
   type SampleResponse,
   type StateRequest,
+  type TrainingSample,
 } from '@ajet/spec';
 import { z } from 'zod';
 import { AdamW } from './adamw.ts';
 import { renderChat } from './chat-format.ts';
+import { GradientPool } from './internal/gradient-pool.ts';
+import { accumulateShard, addSums, type GradientShard, trainedTokens } from './internal/gradient-shard.ts';
 import { logSoftmaxAt } from './internal/kernels.ts';
 import { createRandom } from './internal/random.ts';
 import { type DecoderSnapshot, Transformer, type TransformerConfig } from './internal/transformer.ts';
-import { aggregationWeights, logitsTokenLoss } from './loss.ts';
+import { aggregationWeights } from './loss.ts';
 import { END_OF_TEXT, IM_END, TinyTokenizer, type TokenizerData } from './tokenizer.ts';
 
 export const modelFileSchema = z.object({
@@ -54,6 +57,19 @@ export interface TinyLmOptions {
   seed?: number;
   /** Where gradients accumulate (a shared buffer for data-parallel workers); a new array when absent. */
   grads?: Float32Array;
+  /**
+   * Threads that compute forwardBackward's gradients, the calling one included (default 1). With more, the
+   * weights move to shared memory and each batch is split by tokens across worker threads. The gradients depend
+   * on the count (sums in another order), never on timing.
+   */
+  trainThreads?: number;
+}
+
+/** A Float32Array with the same values in shared memory, for worker threads to read. */
+function shared(values: Float32Array): Float32Array {
+  const out = new Float32Array(new SharedArrayBuffer(values.byteLength));
+  out.set(values);
+  return out;
 }
 
 function toBytes(array: Float32Array): Buffer {
@@ -175,6 +191,7 @@ export class TinyLmBackbone implements Backbone {
   private readonly seed: number;
   private sampleCount = 0;
   private readonly prefixes = new PrefixCache(64 * 1024 * 1024);
+  private readonly pool: GradientPool | undefined;
 
   constructor(options: TinyLmOptions) {
     this.name = options.name;
@@ -183,9 +200,22 @@ export class TinyLmBackbone implements Backbone {
     if (this.tokenizer.vocabSize !== options.config.vocabSize) {
       throw new Error(`tokenizer has ${this.tokenizer.vocabSize} tokens, model ${options.config.vocabSize}`);
     }
-    this.params = options.params;
-    this.reference = new Float32Array(options.params);
+    const threads = options.trainThreads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`trainThreads ${threads}: expected a whole number of at least 1`);
+    const parallel = threads > 1;
+    this.params =
+      parallel && !(options.params.buffer instanceof SharedArrayBuffer) ? shared(options.params) : options.params;
+    this.reference = parallel ? shared(options.params) : new Float32Array(options.params);
     this.grads = options.grads ?? new Float32Array(this.model.layout.size);
+    this.pool = parallel
+      ? new GradientPool({
+          config: options.config,
+          params: this.params,
+          reference: this.reference,
+          threads: threads - 1,
+        })
+      : undefined;
     this.optimizer = new AdamW(this.model.layout.size);
     this.policyVersion = options.policyVersion ?? 0;
     this.seed = options.seed ?? 0;
@@ -302,72 +332,66 @@ export class TinyLmBackbone implements Backbone {
 
   async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
     const { samples, loss: spec } = request;
-    const temperature = request.temperature ?? 1;
-    const lossScale = request.lossScale ?? 1;
-    const vocab = this.model.config.vocabSize;
-    const counts = samples.map((sample) =>
-      sample.lossMask.reduce((sum, mask, index) => sum + (index > 0 ? mask : 0), 0),
-    );
+    const counts = samples.map(trainedTokens);
     const totalTokens = counts.reduce((sum, count) => sum + count, 0);
-    const weights = aggregationWeights({ aggregation: spec.aggregation, counts, lossScale });
-    const useReference = spec.type !== 'cross_entropy' && (spec.kl?.beta ?? 0) > 0;
-    let totalLoss = 0;
-    let clipped = 0;
-    let ratioSum = 0;
-    let klSum = 0;
-    let entropySum = 0;
-    const probabilities = new Float32Array(vocab);
-    samples.forEach((sample, sampleIndex) => {
-      if (counts[sampleIndex] === 0) return;
-      const weight = weights[sampleIndex] as number;
-      const ids = sample.tokenIds;
-      // Only the rows that predict a trained token need logits.
-      const rows: number[] = [];
-      for (let position = 1; position < ids.length; position++)
-        if (sample.lossMask[position] === 1) rows.push(position - 1);
-      const { logits, cache } = this.model.forward(this.params, ids, rows);
-      const referenceLogits = useReference ? this.model.forward(this.reference, ids, rows).logits : undefined;
-      const logitsGrad = new Float32Array(logits.length);
-      for (const [rowIndex, row] of rows.entries()) {
-        const position = row + 1;
-        const result = logitsTokenLoss({
-          spec,
-          logits,
-          offset: rowIndex * vocab,
-          vocab,
-          target: ids[position] as number,
-          temperature,
-          samplerLogprob: sample.samplerLogprobs[position] ?? 0,
-          advantage: sample.advantage,
-          referenceLogits,
-          weight,
-          logitsGrad,
-          probabilities,
-        });
-        totalLoss += weight * result.loss;
-        if (result.clipped) clipped += 1;
-        ratioSum += result.ratio;
-        klSum += result.kl;
-        let entropy = 0;
-        for (let index = 0; index < vocab; index++) {
-          const p = probabilities[index] as number;
-          if (p > 0) entropy -= p * Math.log(p);
-        }
-        entropySum += entropy;
-      }
-      this.model.backward({ params: this.params, grads: this.grads, cache, logitsGrad });
+    const weights = aggregationWeights({ aggregation: spec.aggregation, counts, lossScale: request.lossScale ?? 1 });
+    const shards = this.shards(samples, counts, weights, { spec, temperature: request.temperature ?? 1 });
+    const [own, ...others] = shards;
+    const running = this.pool && others.length > 0 ? this.pool.run(others) : Promise.resolve([]);
+    // The calling thread computes the first shard while the pool computes the others.
+    const sums = accumulateShard({
+      model: this.model,
+      params: this.params,
+      reference: this.reference,
+      grads: this.grads,
+      shard: own ?? { samples: [], weights: [], spec, temperature: 1 },
     });
+    for (const other of await running) addSums(sums, other);
+    this.pool?.addInto(this.grads);
     const denominator = Math.max(1, totalTokens);
     return {
-      loss: totalLoss,
+      loss: sums.loss,
       metrics: {
         tokens: totalTokens,
-        clip_frac: clipped / denominator,
-        ratio_mean: ratioSum / denominator,
-        kl: klSum / denominator,
-        entropy: entropySum / denominator,
+        clip_frac: sums.clipped / denominator,
+        ratio_mean: sums.ratio / denominator,
+        kl: sums.kl / denominator,
+        entropy: sums.entropy / denominator,
       },
     };
+  }
+
+  /**
+   * Splits a batch into one shard a thread, each sample to the shard with the fewest tokens so far, longest
+   * first: the threads finish together and the split depends only on the batch.
+   */
+  private shards(
+    samples: readonly TrainingSample[],
+    counts: readonly number[],
+    weights: readonly number[],
+    settings: Pick<GradientShard, 'spec' | 'temperature'>,
+  ): GradientShard[] {
+    const threads = 1 + (this.pool?.size ?? 0);
+    const trained = samples.map((_, index) => index).filter((index) => (counts[index] as number) > 0);
+    const length = (index: number) => samples[index]?.tokenIds.length ?? 0;
+    trained.sort((a, b) => length(b) - length(a) || a - b);
+    const load = new Array<number>(threads).fill(0);
+    const members: number[][] = Array.from({ length: threads }, () => []);
+    for (const index of trained) {
+      const least = load.indexOf(Math.min(...load));
+      load[least] = (load[least] as number) + length(index);
+      members[least]?.push(index);
+    }
+    return members
+      .filter((indices) => indices.length > 0)
+      .map((indices) => {
+        indices.sort((a, b) => a - b);
+        return {
+          ...settings,
+          samples: indices.map((index) => samples[index] as TrainingSample),
+          weights: indices.map((index) => weights[index] as number),
+        };
+      });
   }
 
   async optimStep(request: OptimStepRequest): Promise<OptimStepResponse> {
@@ -419,7 +443,9 @@ export class TinyLmBackbone implements Backbone {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
 }
 
 /** Samples an index from `probabilities` (sum 1) with nucleus truncation at `topP`. */

@@ -120,6 +120,7 @@ const trainerCommon = section({
 const debug = section({
   debug_first_n_tasks: positiveInt.nullable(),
   debug_max_parallel: positiveInt,
+  train_threads: positiveInt,
 });
 
 export const ajetSchema = section({

@@ -4,7 +4,9 @@ import { TinyLmBackbone } from '../tinylm-backbone.ts';
 import { buildWordList, TinyTokenizer } from '../tokenizer.ts';
 
 /** A tiny random-weight tinylm for tests. */
-export function tinyBackbone(options: { seed?: number; dModel?: number; maxSeqLen?: number } = {}): TinyLmBackbone {
+export function tinyBackbone(
+  options: { seed?: number; dModel?: number; maxSeqLen?: number; trainThreads?: number } = {},
+): TinyLmBackbone {
   const words = buildWordList({
     texts: ['What is 12 plus 30? The answer is 42. operation: add operands'],
     minCount: 1,
@@ -22,5 +24,12 @@ export function tinyBackbone(options: { seed?: number; dModel?: number; maxSeqLe
   const params = initializeParameters(config, createRandom(options.seed ?? 1));
   // Larger weights than the usual init, so gradients are not vanishingly small in checks.
   for (let index = 0; index < params.length; index++) params[index] = (params[index] as number) * 3;
-  return new TinyLmBackbone({ name: 'tiny-test', config, tokenizer: tokenizer.toJSON(), params, seed: 3 });
+  return new TinyLmBackbone({
+    name: 'tiny-test',
+    config,
+    tokenizer: tokenizer.toJSON(),
+    params,
+    seed: 3,
+    trainThreads: options.trainThreads,
+  });
 }

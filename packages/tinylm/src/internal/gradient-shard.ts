@@ -1,0 +1,95 @@
+import type { LossSpec, TrainingSample } from '@ajet/spec';
+import { logitsTokenLoss } from '../loss.ts';
+import type { Transformer } from './transformer.ts';
+
+/** Part of a forwardBackward batch: its samples and their aggregation weights (set over the whole batch). */
+export interface GradientShard {
+  samples: readonly TrainingSample[];
+  weights: readonly number[];
+  spec: LossSpec;
+  temperature: number;
+}
+
+/** What a shard adds to the batch's loss and metrics: sums, so shards combine by adding. */
+export interface ShardSums {
+  loss: number;
+  clipped: number;
+  ratio: number;
+  kl: number;
+  entropy: number;
+}
+
+export function addSums(into: ShardSums, other: ShardSums): void {
+  into.loss += other.loss;
+  into.clipped += other.clipped;
+  into.ratio += other.ratio;
+  into.kl += other.kl;
+  into.entropy += other.entropy;
+}
+
+/** The number of trained tokens of a sample (a mask at position 0 predicts nothing). */
+export function trainedTokens(sample: TrainingSample): number {
+  let count = 0;
+  for (let index = 1; index < sample.lossMask.length; index++) count += sample.lossMask[index] as number;
+  return count;
+}
+
+/**
+ * Runs the forward and backward pass of every sample of the shard, adding the gradients into `grads`. The
+ * reference weights are read only when the loss has a KL term.
+ */
+export function accumulateShard(options: {
+  model: Transformer;
+  params: Float32Array;
+  reference: Float32Array;
+  grads: Float32Array;
+  shard: GradientShard;
+}): ShardSums {
+  const { model, params, reference, grads } = options;
+  const { samples, weights, spec, temperature } = options.shard;
+  const vocab = model.config.vocabSize;
+  const useReference = spec.type !== 'cross_entropy' && (spec.kl?.beta ?? 0) > 0;
+  const sums: ShardSums = { loss: 0, clipped: 0, ratio: 0, kl: 0, entropy: 0 };
+  const probabilities = new Float32Array(vocab);
+  samples.forEach((sample, sampleIndex) => {
+    const weight = weights[sampleIndex] as number;
+    const ids = sample.tokenIds;
+    // Only the rows that predict a trained token need logits.
+    const rows: number[] = [];
+    for (let position = 1; position < ids.length; position++)
+      if (sample.lossMask[position] === 1) rows.push(position - 1);
+    if (rows.length === 0) return;
+    const { logits, cache } = model.forward(params, ids, rows);
+    const referenceLogits = useReference ? model.forward(reference, ids, rows).logits : undefined;
+    const logitsGrad = new Float32Array(logits.length);
+    for (const [rowIndex, row] of rows.entries()) {
+      const position = row + 1;
+      const result = logitsTokenLoss({
+        spec,
+        logits,
+        offset: rowIndex * vocab,
+        vocab,
+        target: ids[position] as number,
+        temperature,
+        samplerLogprob: sample.samplerLogprobs[position] ?? 0,
+        advantage: sample.advantage,
+        referenceLogits,
+        weight,
+        logitsGrad,
+        probabilities,
+      });
+      sums.loss += weight * result.loss;
+      if (result.clipped) sums.clipped += 1;
+      sums.ratio += result.ratio;
+      sums.kl += result.kl;
+      let entropy = 0;
+      for (let index = 0; index < vocab; index++) {
+        const p = probabilities[index] as number;
+        if (p > 0) entropy -= p * Math.log(p);
+      }
+      sums.entropy += entropy;
+    }
+    model.backward({ params, grads, cache, logitsGrad });
+  });
+  return sums;
+}
