@@ -14,8 +14,8 @@
 // (--tasks N) questions of the kinds the tutorial's GRPO trains on, from make-data.ts's generator with another
 // seed, shorter when --task-chain / --task-list say so. Every demonstration is tokenized exactly as a rollout is
 // (prompt, sampled turn, tool reply, sampled turn), and only the assistant turns train.
-// Seeded; writes the weights, a validation-accuracy curve (CSV) and a log; --keep-all also keeps each scored
-// checkpoint in <out>/step-N.
+// Seeded; writes the weights (a --minutes run its best scored ones, a --steps run its last), a validation-accuracy
+// curve (CSV) and a log; --keep-all also keeps each scored checkpoint in <out>/step-N.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -223,9 +223,10 @@ async function checkpoint(step: number, loss: number, final = false): Promise<vo
     mkdirSync(folder, { recursive: true });
     await save(note, folder);
   }
-  if (accuracy < best) return;
-  best = accuracy;
-  await save(note);
+  // A --minutes run keeps its best weights; a --steps run the weights of the step it was asked for.
+  const keep = stepPlan ? final : accuracy >= best;
+  best = Math.max(best, accuracy);
+  if (keep) await save(note);
 }
 
 /** Data-parallel over worker threads that share the weights; each computes the gradient of its part. */
