@@ -22,7 +22,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { createRandom } from '@ajet/core';
 import type { TrainingSample } from '@ajet/spec';
 import {
@@ -165,6 +164,7 @@ const backbone = new TinyLmBackbone({
   tokenizer: initial.tokenizer.toJSON(),
   params,
   seed,
+  trainThreads: engine === 'ts' ? workerCount : 1,
 });
 
 const samples = (await Promise.all(trainRows.map((row) => demonstrationSample(backbone, row, goldCallOptions)))).filter(
@@ -229,36 +229,8 @@ async function checkpoint(step: number, loss: number, final = false): Promise<vo
   if (keep) await save(note);
 }
 
-/** Data-parallel over worker threads that share the weights; each computes the gradient of its part. */
+/** tinylm's own kernels, each batch split over `--workers` threads (TinyLmOptions.trainThreads). */
 async function trainWithWorkers(): Promise<void> {
-  const workerUrl = new URL('../packages/cli/src/ts-worker.mjs', import.meta.url);
-  const workerEntry = new URL('./pretrain-worker.ts', workerUrl).href;
-  const workers = Array.from({ length: workerCount }, () => {
-    const grads = new SharedArrayBuffer(initial.params.byteLength);
-    const worker = new Worker(workerUrl, {
-      workerData: {
-        entry: workerEntry,
-        config: initial.config,
-        tokenizer: initial.tokenizer.toJSON(),
-        params: shared,
-        grads,
-      },
-    });
-    return { worker, grads: new Float32Array(grads) };
-  });
-  const runWorker = (index: number, batch: TrainingSample[], lossScale: number): Promise<{ loss: number }> => {
-    const entry = workers[index];
-    if (!entry) throw new Error('no worker');
-    return new Promise((resolvePromise, reject) => {
-      const onError = (error: Error) => reject(error);
-      entry.worker.once('error', onError);
-      entry.worker.once('message', (result: { loss: number }) => {
-        entry.worker.off('error', onError);
-        resolvePromise(result);
-      });
-      entry.worker.postMessage({ samples: batch, lossScale });
-    });
-  };
   const optimizer = new AdamW(params.length);
   const random = createRandom(seed + 1);
   const order = samples.map((_, index) => index);
@@ -283,17 +255,10 @@ async function trainWithWorkers(): Promise<void> {
       }
       batch.push(samples[order[cursor++] as number] as TrainingSample);
     }
-    const tokens = (list: TrainingSample[]) =>
-      list.reduce((sum, sample) => sum + sample.lossMask.reduce((a, b) => a + b, 0), 0);
-    const total = tokens(batch);
-    const parts = workers.map((_, index) => batch.filter((__, position) => position % workers.length === index));
-    const results = await Promise.all(parts.map((part, index) => runWorker(index, part, tokens(part) / total)));
-    backbone.grads.fill(0);
-    for (const { grads } of workers) {
-      for (let index = 0; index < grads.length; index++)
-        backbone.grads[index] = (backbone.grads[index] as number) + (grads[index] as number);
-      grads.fill(0);
-    }
+    const { loss } = await backbone.forwardBackward({
+      samples: batch,
+      loss: { type: 'cross_entropy', aggregation: 'token-mean' },
+    });
     const progress = stepPlan ? step / stepPlan.schedule : (performance.now() - started) / (deadline - started);
     const warmup = Math.min(1, (step + 1) / 100);
     const learningRate = peakLr * warmup * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
@@ -303,13 +268,12 @@ async function trainWithWorkers(): Promise<void> {
       settings: { learningRate, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 },
     });
     backbone.paramsChanged();
-    const loss = results.reduce((sum, result) => sum + result.loss, 0);
     lossEma = step === 0 ? loss : 0.98 * lossEma + 0.02 * loss;
     step += 1;
     if (step % 50 === 0) await log(`step ${step} loss ${lossEma.toFixed(4)} lr ${learningRate.toExponential(2)}`);
   }
   await checkpoint(step, lossEma, true);
-  for (const { worker } of workers) await worker.terminate();
+  await backbone.close();
 }
 
 /**
