@@ -287,4 +287,29 @@ describe('TinyLmBackbone', () => {
       await three.close();
     }
   });
+
+  it('rejects a batch that fails on every thread with the error, and trains the next batch', async () => {
+    const backbone = tinyBackbone({ trainThreads: 2, maxSeqLen: 24 });
+    const unheard: unknown[] = [];
+    const listen = (reason: unknown) => unheard.push(reason);
+    process.on('unhandledRejection', listen);
+    try {
+      const tooLong: TrainingSample = {
+        tokenIds: Array.from({ length: 30 }, (_, index) => 3 + (index % 5)),
+        lossMask: Array.from({ length: 30 }, (_, index) => (index > 20 ? 1 : 0)),
+        samplerLogprobs: Array.from({ length: 30 }, () => -1),
+        advantage: 1,
+      };
+      const loss: LossSpec = { type: 'importance_sampling', aggregation: 'token-mean' };
+      await expect(backbone.forwardBackward({ samples: [tooLong, tooLong], loss })).rejects.toThrow(/maxSeqLen 24/);
+      const fits = { ...tooLong, tokenIds: tooLong.tokenIds.slice(0, 20), lossMask: tooLong.lossMask.slice(6, 26) };
+      const { metrics } = await backbone.forwardBackward({ samples: [fits, fits], loss });
+      expect(metrics.tokens).toBe(10);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unheard).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listen);
+      await backbone.close();
+    }
+  });
 });

@@ -23,7 +23,13 @@ import { z } from 'zod';
 import { AdamW } from './adamw.ts';
 import { renderChat } from './chat-format.ts';
 import { GradientPool } from './internal/gradient-pool.ts';
-import { accumulateShard, addSums, type GradientShard, trainedTokens } from './internal/gradient-shard.ts';
+import {
+  accumulateShard,
+  addSums,
+  type GradientShard,
+  type ShardSums,
+  trainedTokens,
+} from './internal/gradient-shard.ts';
 import { logSoftmaxAt } from './internal/kernels.ts';
 import { createRandom } from './internal/random.ts';
 import { type DecoderSnapshot, Transformer, type TransformerConfig } from './internal/transformer.ts';
@@ -339,13 +345,20 @@ export class TinyLmBackbone implements Backbone {
     const [own, ...others] = shards;
     const running = this.pool && others.length > 0 ? this.pool.run(others) : Promise.resolve([]);
     // The calling thread computes the first shard while the pool computes the others.
-    const sums = accumulateShard({
-      model: this.model,
-      params: this.params,
-      reference: this.reference,
-      grads: this.grads,
-      shard: own ?? { samples: [], weights: [], spec, temperature: 1 },
-    });
+    let sums: ShardSums;
+    try {
+      sums = accumulateShard({
+        model: this.model,
+        params: this.params,
+        reference: this.reference,
+        grads: this.grads,
+        shard: own ?? { samples: [], weights: [], spec, temperature: 1 },
+      });
+    } catch (error) {
+      // Let the threads finish before the error goes up, so none of them fails unheard.
+      await running.catch(() => undefined);
+      throw error;
+    }
     for (const other of await running) addSums(sums, other);
     this.pool?.addInto(this.grads);
     const denominator = Math.max(1, totalTokens);
