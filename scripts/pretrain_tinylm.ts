@@ -83,15 +83,18 @@ const stepPlan =
   values.steps === undefined
     ? undefined
     : {
-        steps: positiveInteger('steps', values.steps),
-        schedule: positiveInteger('schedule-steps', values['schedule-steps'] ?? values.steps),
-        evalEvery: positiveInteger('eval-every-steps', values['eval-every-steps']),
+        steps: countOption('steps', 1),
+        schedule: countOption(values['schedule-steps'] === undefined ? 'steps' : 'schedule-steps', 1),
+        evalEvery: countOption('eval-every-steps', 1),
       };
-/** A whole number of at least 1, or a one-line error naming the option. */
-function positiveInteger(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`--${name} ${text}: expected a whole number of at least 1`);
+/** A whole-number option at least `least`, or a one-line error naming it. */
+function countOption(
+  name: 'tasks' | 'task-chain' | 'task-list' | 'steps' | 'schedule-steps' | 'eval-every-steps',
+  least: number,
+): number {
+  const value = Number(values[name]);
+  if (!Number.isInteger(value) || value < least)
+    throw new Error(`--${name} ${values[name]}: expected a whole number of at least ${least}`);
   return value;
 }
 const workerCount = Math.max(1, Number(values.workers));
@@ -111,13 +114,6 @@ const tutorialRows = readCalculatorJsonl(join(ROOT, 'tutorial/example_calculator
 // --augment N: N copies of every CSV training row with other numbers (same wording and structure).
 const augmentRandom = createRandom(seed + 2);
 const augmented = csvTrain.flatMap((row) => numberVariants(row, Number(values.augment), augmentRandom));
-/** A whole-number option at least `least`, or a one-line error naming it. */
-function countOption(name: 'tasks' | 'task-chain' | 'task-list', least: number): number {
-  const value = Number(values[name]);
-  if (!Number.isInteger(value) || value < least)
-    throw new Error(`--${name} ${values[name]}: expected a whole number of at least ${least}`);
-  return value;
-}
 // --tasks N: N demonstrations of the tutorial's kinds of task (make-data.ts's generator, seed 5; the tutorial's
 // training and validation splits are seeds 3 and 4), and 100 more (seed 6) scored beside the held-out CSV rows:
 // the weights with the best mean of the two are kept.
@@ -155,18 +151,17 @@ if (values.continue && existsSync(join(outDir, 'model.json'))) {
   initial = { config, tokenizer, params: initializeParameters(config, createRandom(seed)) };
 }
 
-const shared = new SharedArrayBuffer(initial.params.byteLength);
-const params = new Float32Array(shared);
-params.set(initial.params);
 const backbone = new TinyLmBackbone({
   name: 'tinylm-calculator',
   config: initial.config,
   tokenizer: initial.tokenizer.toJSON(),
-  params,
+  params: initial.params,
   seed,
   trainThreads: engine === 'ts' ? workerCount : 1,
 });
 
+// The weights training writes in place (in shared memory when --engine ts has more than one worker).
+const params = backbone.params;
 const samples = (await Promise.all(trainRows.map((row) => demonstrationSample(backbone, row, goldCallOptions)))).filter(
   (sample) => sample.tokenIds.length <= initial.config.maxSeqLen,
 );
