@@ -1,8 +1,10 @@
 // Supervised warm start of the embedded policy on calculator-agent demonstrations.
 //
 //   pnpm exec tsx scripts/pretrain_tinylm.ts --minutes 90 --workers 2
-//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --minutes 30 --workers 1 --batch-size 32 \
-//     --eval-every-s 180 --augment 5          (how the shipped weights were made; see packages/tinylm/README.md)
+//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --steps 5000 --eval-every-steps 1000 --workers 1 \
+//     --batch-size 32 --augment 5 --seed 1 --tasks 4000 --signed-sums --label-smoothing 0.03 \
+//     --out packages/tinylm/weights/tinylm-calculator-smooth     (the tutorial's warm start; the commands of the
+//                                                                 other shipped weights: packages/tinylm/README.md)
 //
 // --engine ts trains with tinylm's own kernels on worker threads; --engine torch with PyTorch's CPU build from
 // the backend's virtual environment (`bash backend/scripts/setup_venv.sh`), the same model, loss, optimizer and
@@ -14,6 +16,9 @@
 // (--tasks N) questions of the kinds the tutorial's GRPO trains on, from make-data.ts's generator with another
 // seed, shorter when --task-chain / --task-list say so. Every demonstration is tokenized exactly as a rollout is
 // (prompt, sampled turn, tool reply, sampled turn), and only the assistant turns train.
+// --label-smoothing E (--engine torch): each target token's cross-entropy is taken against (1-E)·one-hot + E·uniform
+// over the vocabulary, so the policy keeps some probability on other tokens: greedy decoding barely changes, sampling
+// explores, and GRPO then has groups with different rewards to learn from (packages/tinylm/README.md).
 // Seeded; writes the weights (a --minutes run its best scored ones, a --steps run its last), a validation-accuracy
 // curve (CSV) and a log; --keep-all also keeps each scored checkpoint in <out>/step-N.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,13 +76,19 @@ const { values } = parseArgs({
     'task-list': { type: 'string', default: '8' },
     'keep-all': { type: 'boolean', default: false },
     'signed-sums': { type: 'boolean', default: false },
+    'label-smoothing': { type: 'string', default: '0' },
   },
 });
+/** A bad option: one line naming it, exit code 2. */
+function usage(message: string): never {
+  console.error(`pretrain_tinylm.ts: ${message}`);
+  process.exit(2);
+}
 // --minutes: train that long, the cosine schedule set by the clock. --steps N: stop after N optimizer steps of a
 // schedule --schedule-steps long (default N), evaluating every --eval-every-steps: no clock in it, so the same
 // seed gives the same weights at any speed (with --engine torch, one thread: PyTorch's sums are then in order).
 if (values.minutes !== undefined && values.steps !== undefined)
-  throw new Error('--minutes and --steps: give one (the first schedules by the clock, the second by steps)');
+  usage('--minutes and --steps: give one (the first schedules by the clock, the second by steps)');
 const minutes = Number(values.minutes ?? 90);
 const stepPlan =
   values.steps === undefined
@@ -94,7 +105,7 @@ function countOption(
 ): number {
   const value = Number(values[name]);
   if (!Number.isInteger(value) || value < least)
-    throw new Error(`--${name} ${values[name]}: expected a whole number of at least ${least}`);
+    usage(`--${name} ${values[name]}: expected a whole number of at least ${least}`);
   return value;
 }
 const workerCount = Math.max(1, Number(values.workers));
@@ -103,7 +114,12 @@ const batchSize = Number(values['batch-size']);
 const peakLr = Number(values.lr);
 const evalEverySeconds = Number(values['eval-every-s']);
 const engine = values.engine;
-if (engine !== 'ts' && engine !== 'torch') throw new Error(`--engine ${engine}: use ts or torch`);
+if (engine !== 'ts' && engine !== 'torch') usage(`--engine ${engine}: use ts or torch`);
+const labelSmoothing = Number(values['label-smoothing']);
+if (!(labelSmoothing >= 0 && labelSmoothing < 1))
+  usage(`--label-smoothing ${values['label-smoothing']}: expected a number in [0, 1)`);
+if (labelSmoothing > 0 && engine !== 'torch')
+  usage(`--label-smoothing ${labelSmoothing}: only --engine torch has it (tinylm's losses do not)`);
 const outDir = resolve(values.out);
 const logFile = join(outDir, 'pretrain-log.txt');
 const curveFile = join(outDir, 'pretrain-curve.csv');
@@ -170,6 +186,7 @@ await log(
   `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial demonstrations + ${taskRows.length} of the tutorial's kinds of task, ${validation.length} CSV held out; ` +
     `vocab ${backbone.tokenizer.vocabSize}; params ${params.length}; sequence length median ${lengths[lengths.length >> 1]} max ${lengths.at(-1)}; ` +
     `${workerCount} workers, batch ${batchSize}, lr ${peakLr}, ` +
+    (labelSmoothing > 0 ? `label smoothing ${labelSmoothing}, ` : '') +
     (stepPlan ? `${stepPlan.steps} steps of a ${stepPlan.schedule}-step schedule` : `${minutes} min`),
 );
 
@@ -286,6 +303,7 @@ async function trainWithTorch(): Promise<void> {
     batchSize,
     lr: peakLr,
     threads: workerCount,
+    labelSmoothing,
   });
   try {
     await checkpoint(0, 0);

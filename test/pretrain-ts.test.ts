@@ -51,4 +51,12 @@ describe.skipIf(!existsSync(CSV))('pretrain_tinylm.ts --engine ts', () => {
     const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { notes: string };
     expect(model.notes).toMatch(/--engine ts seed 1: step 6,/);
   }, 300_000);
+
+  it('refuses --label-smoothing, which only the PyTorch engine has, with a one-line error', async () => {
+    const run = await pretrain(['--engine', 'ts', '--steps', '1', '--label-smoothing', '0.03']);
+    expect(run.code).toBe(2);
+    expect(run.output.trim()).toBe(
+      "pretrain_tinylm.ts: --label-smoothing 0.03: only --engine torch has it (tinylm's losses do not)",
+    );
+  });
 });

@@ -1,6 +1,7 @@
 """Supervised warm start of tinylm with PyTorch on the CPU: the same transformer as packages/tinylm (pre-norm,
 RMSNorm, tied embeddings, learned positions, tanh-GELU MLPs, no biases), the same flat float32 parameter layout,
-the same token-mean cross-entropy over the assistant tokens and the same AdamW settings as pretrain_tinylm.ts.
+the same token-mean cross-entropy over the assistant tokens (against label-smoothed targets with
+--label-smoothing; loss_of replies the plain one) and the same AdamW settings as pretrain_tinylm.ts.
 
 pretrain_tinylm.ts --engine torch starts this with the backend's virtual environment and drives it over stdin/
 stdout, one JSON object a line:
@@ -97,11 +98,16 @@ def batch_tensors(samples):
     return ids, mask
 
 
-def token_mean_loss(model, samples):
+def token_mean_loss(model, samples, label_smoothing=0.0):
     """Cross-entropy of every token whose loss mask is 1, predicted from the position before it, averaged."""
     ids, mask = batch_tensors(samples)
     logits = model.logits(ids[:, :-1])
-    losses = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), reduction="none")
+    losses = F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]),
+        ids[:, 1:].reshape(-1),
+        reduction="none",
+        label_smoothing=label_smoothing,
+    )
     target_mask = mask[:, 1:].reshape(-1)
     return (losses * target_mask).sum() / target_mask.sum(), int(target_mask.sum().item())
 
@@ -115,6 +121,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=0.002)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--label-smoothing", type=float, default=0.0)
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -169,7 +176,7 @@ def main():
             learning_rate = args.lr * warmup * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate
-            loss, count = token_mean_loss(model, batch)
+            loss, count = token_mean_loss(model, batch, args.label_smoothing)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_([model.flat], 1.0)

@@ -21,6 +21,8 @@ export interface TorchTrainerOptions {
   batchSize: number;
   lr: number;
   threads: number;
+  /** Training targets are (1 - this)·one-hot + this·uniform over the vocabulary (default 0); `lossOf` stays plain. */
+  labelSmoothing?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export class TorchTrainer {
       SCRIPT,
       ...['--data', dataFile, '--params', paramsFile, '--out', this.outFile],
       ...['--seed', String(options.seed), '--batch-size', String(options.batchSize), '--lr', String(options.lr)],
-      ...['--threads', String(options.threads)],
+      ...['--threads', String(options.threads), '--label-smoothing', String(options.labelSmoothing ?? 0)],
     ];
     this.child = spawn(TORCH_PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.lines = createInterface({ input: this.child.stdout });
