@@ -47,6 +47,9 @@ async function trainRewards(options: { learningRate?: number; grpcAddress?: stri
     'trainer_common.val_before_train=false',
     'trainer_common.test_freq=0',
     'trainer_common.save_freq=0',
+    // Plain GRPO from these weights, as packages/tinylm/README.md's table of this test was measured; the tutorial's
+    // KL to the warm start is for its label-smoothed default weights.
+    'algorithm.kl_beta=0',
     ...(options.learningRate === undefined ? [] : [`trainer_common.optim.lr=${options.learningRate}`]),
     ...(options.grpcAddress === undefined
       ? [`model.path=${copyOfShippedWeights(root)}`]

@@ -33,18 +33,23 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
     backbone.setParams(initializeParameters(backbone.model.config, createRandom(3)));
     const rows = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/demonstrations.jsonl'));
     samples = await Promise.all(rows.slice(0, 24).map((row) => demonstrationSample(backbone, row)));
-    trainer = await TorchTrainer.start({
+    trainer = await startTrainer(backbone.params, 1);
+  });
+  afterAll(() => trainer?.close());
+
+  /** A PyTorch trainer on the 24 rows from `params`, batches of 8 at lr 0.003, one thread. */
+  const startTrainer = (params: Float32Array, seed: number, labelSmoothing = 0) =>
+    TorchTrainer.start({
       config: backbone.model.config,
-      params: backbone.params,
+      params,
       samples,
       workDir: mkdtempSync(join(tmpdir(), 'ajet-torch-')),
-      seed: 1,
+      seed,
       batchSize: 8,
       lr: 0.003,
       threads: 1,
+      labelSmoothing,
     });
-  });
-  afterAll(() => trainer?.close());
 
   it('computes the same loss as tinylm on the same weights, before and after training', async () => {
     const all = samples.map((_, index) => index);
@@ -61,17 +66,7 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
   });
 
   it('stops a step-scheduled run at the step asked, at the same weights every time', async () => {
-    const start = () =>
-      TorchTrainer.start({
-        config: backbone.model.config,
-        params: initializeParameters(backbone.model.config, createRandom(4)),
-        samples,
-        workDir: mkdtempSync(join(tmpdir(), 'ajet-torch-')),
-        seed: 2,
-        batchSize: 8,
-        lr: 0.003,
-        threads: 1,
-      });
+    const start = () => startTrainer(initializeParameters(backbone.model.config, createRandom(4)), 2);
     const runs: Float32Array[] = [];
     for (let run = 0; run < 2; run++) {
       const steps = await start();
@@ -97,17 +92,11 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
     const all = samples.map((_, index) => index);
     const losses: number[] = [];
     for (const labelSmoothing of [0, 0.5]) {
-      const trainer = await TorchTrainer.start({
-        config: backbone.model.config,
-        params: initializeParameters(backbone.model.config, createRandom(5)),
-        samples,
-        workDir: mkdtempSync(join(tmpdir(), 'ajet-torch-')),
-        seed: 3,
-        batchSize: 8,
-        lr: 0.003,
-        threads: 1,
+      const trainer = await startTrainer(
+        initializeParameters(backbone.model.config, createRandom(5)),
+        3,
         labelSmoothing,
-      });
+      );
       try {
         await trainer.trainSteps(300, 300);
         losses.push(await trainer.lossOf(all));

@@ -14,7 +14,17 @@ describe('the shipped tinylm weights on the calculator tutorial', () => {
     expect(correct.filter(Boolean).length).toBeGreaterThanOrEqual(38);
   });
 
-  it('builtin:tinylm-calculator, the default, leaves most of them to GRPO (17.5% of 200)', async () => {
+  it('builtin:tinylm-calculator-smooth, the tutorial default, answers greedily but samples widely (97.5% and 55.3% of 200)', async () => {
+    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-smooth' });
+    const rows = validation.slice(0, 40);
+    const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
+    expect(greedy.correct.filter(Boolean).length).toBeGreaterThanOrEqual(36);
+    // Label smoothing kept probability on other tokens: at T=0.9 about half the episodes go wrong somewhere.
+    const sampled = await evaluateCalculatorAgent({ backbone, rows, temperature: 0.9, seed: 1 });
+    expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(32);
+  });
+
+  it('builtin:tinylm-calculator, the first warm start, leaves most of them to GRPO (17.5% of 200)', async () => {
     const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator' });
     const { correct } = await evaluateCalculatorAgent({ backbone, rows: validation.slice(0, 40), temperature: 0 });
     expect(correct.filter(Boolean).length).toBeLessThanOrEqual(16);
