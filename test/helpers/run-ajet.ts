@@ -10,13 +10,21 @@ export interface AjetRun {
   stderr: string;
 }
 
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
 /** Runs the real `ajet` binary in a child process. */
-export function runAjet(
-  args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<AjetRun> {
+export function runAjet(args: readonly string[], options: RunOptions = {}): Promise<AjetRun> {
+  return runNode([AJET_BIN, ...args], options);
+}
+
+/** Runs this Node with `args` (a script and its arguments) in a child process, collecting its output. */
+export function runNode(args: readonly string[], options: RunOptions = {}): Promise<AjetRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AJET_BIN, ...args], {
+    const child = spawn(process.execPath, args, {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
