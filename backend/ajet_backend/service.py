@@ -13,6 +13,7 @@ from ajet_backend.errors import BackendError
 from ajet_backend.losses import KlPenalty, LossSpec
 from ajet_backend.policy import OptimizerParams, Policy, SamplingParams, TrainingSample
 from ajet_backend.rendering import ChatRenderer, Prefix
+from ajet_backend.state_root import state_folder
 
 
 def encode_int32(values: list[int]) -> bytes:
@@ -74,10 +75,12 @@ class ServiceInfo:
 
 
 class BackboneService:
-    def __init__(self, *, policy: Policy, renderer: ChatRenderer, info: ServiceInfo) -> None:
+    def __init__(self, *, policy: Policy, renderer: ChatRenderer, info: ServiceInfo, state_root: str | None = None) -> None:
         self.policy = policy
         self.renderer = renderer
         self.info = info
+        # SaveState/LoadState names live under this folder; without it both are refused.
+        self.state_root = state_root
 
     def get_info(self) -> dict[str, Any]:
         return {
@@ -173,8 +176,18 @@ class BackboneService:
         )
         return {"policyVersion": version, "gradNorm": grad_norm}
 
-    def save_state(self, request: dict[str, Any]) -> None:
-        self.policy.save_state(path=request["path"], include_optimizer=bool(request.get("includeOptimizer", True)))
+    def _state_folder(self, name: str) -> str:
+        if self.state_root is None:
+            raise BackendError("state_root_missing", "this server keeps no state: start it with --state-root DIR")
+        return state_folder(self.state_root, name)
 
-    def load_state(self, request: dict[str, Any]) -> None:
-        self.policy.load_state(path=request["path"], include_optimizer=bool(request.get("includeOptimizer", True)))
+    def save_state(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Saves under the state root by `name`; answers the absolute folder on this machine."""
+        path = self._state_folder(request["name"])
+        self.policy.save_state(path=path, include_optimizer=bool(request.get("includeOptimizer", True)))
+        return {"path": path}
+
+    def load_state(self, request: dict[str, Any]) -> dict[str, Any]:
+        path = self._state_folder(request["name"])
+        self.policy.load_state(path=path, include_optimizer=bool(request.get("includeOptimizer", True)))
+        return {"path": path}

@@ -9,6 +9,7 @@ import {
   type WireSampleChatRequest,
   type WireSampleRequest,
   type WireStateRequest,
+  type WireStateResponse,
   type WireTokens,
 } from '@ajet/proto';
 import { type Backbone, BackboneError, isAjetError } from '@ajet/spec';
@@ -23,6 +24,7 @@ import {
   sampleFromWire,
 } from './internal/convert.ts';
 import { sampleChatInParts } from './internal/sample-chat-in-parts.ts';
+import { stateFolder } from './internal/state-root.ts';
 
 export interface ServeBackboneOptions {
   backbone: Backbone;
@@ -33,6 +35,11 @@ export interface ServeBackboneOptions {
   token?: string;
   /** PEM key and certificate for TLS; plaintext without. */
   tls?: { key: Buffer; cert: Buffer };
+  /**
+   * The folder SaveState/LoadState names are under (a client names `run-1/step-3`, never a path). Without it the
+   * server refuses both.
+   */
+  stateRoot?: string;
 }
 
 export interface BackboneServer {
@@ -161,6 +168,14 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
     return sampleChatResponseToWire(response);
   };
 
+  const requireStateRoot = (): string => {
+    if (options.stateRoot) return options.stateRoot;
+    throw new BackboneError('this server keeps no state: it was started without a state root', {
+      code: 'GRPC_NO_STATE_ROOT',
+      hint: 'Start `ajet serve` with --state-root DIR (serveBackbone: the stateRoot option).',
+    });
+  };
+
   const handlers: grpc.UntypedServiceImplementation = {
     GetInfo: unary(() => backbone.getInfo()),
     RenderChat: unary(async (request: WireRenderChatRequest) => {
@@ -185,13 +200,15 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
       return backbone.forwardBackward(forward);
     }),
     OptimStep: unary((request: WireOptimStepRequest) => backbone.optimStep(request)),
-    SaveState: unary(async (request: WireStateRequest) => {
-      await backbone.saveState(request);
-      return {};
+    SaveState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
+      const path = await stateFolder({ root: requireStateRoot(), name: request.name });
+      await backbone.saveState({ path, includeOptimizer: request.includeOptimizer });
+      return { path };
     }),
-    LoadState: unary(async (request: WireStateRequest) => {
-      await backbone.loadState(request);
-      return {};
+    LoadState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
+      const path = await stateFolder({ root: requireStateRoot(), name: request.name });
+      await backbone.loadState({ path, includeOptimizer: request.includeOptimizer });
+      return { path };
     }),
   };
 

@@ -147,6 +147,12 @@ export interface WireOptimStepResponse {
 }
 
 export interface WireStateRequest {
-  path: string;
+  /** Relative to the server's state root. */
+  name: string;
   includeOptimizer: boolean;
+}
+
+export interface WireStateResponse {
+  /** Absolute, on the server. */
+  path: string;
 }

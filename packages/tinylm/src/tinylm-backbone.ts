@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   type Backbone,
   BackboneError,
@@ -16,6 +16,7 @@ import {
   type RenderChatResponse,
   type SampleRequest,
   type SampleResponse,
+  type SavedState,
   type StateRequest,
   type TrainingSample,
 } from '@ajet/spec';
@@ -425,7 +426,7 @@ export class TinyLmBackbone implements Backbone {
     };
   }
 
-  async saveState(request: StateRequest): Promise<void> {
+  async saveState(request: StateRequest): Promise<SavedState> {
     await mkdir(request.path, { recursive: true });
     await writeFile(join(request.path, 'model.json'), `${JSON.stringify(this.modelFile(), null, 1)}\n`);
     await writeFile(join(request.path, 'params.bin'), toBytes(this.params));
@@ -436,6 +437,7 @@ export class TinyLmBackbone implements Backbone {
       );
       await writeFile(join(request.path, 'optimizer.json'), JSON.stringify({ step: this.optimizer.step }));
     }
+    return { path: resolve(request.path) };
   }
 
   async loadState(request: StateRequest): Promise<void> {

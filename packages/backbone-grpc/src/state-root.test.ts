@@ -1,0 +1,67 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BackboneError } from '@ajet/spec';
+import { RecordingBackbone } from '@ajet/spec/test';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GrpcBackbone } from './grpc-backbone.ts';
+import { type BackboneServer, serveBackbone } from './serve-backbone.ts';
+
+async function caught(promise: Promise<unknown>): Promise<BackboneError> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof BackboneError)) throw new Error(`expected a BackboneError, got ${String(error)}`);
+  return error;
+}
+
+describe('SaveState and LoadState stay under the server’s state root', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function served(stateRoot?: string): Promise<{ client: GrpcBackbone; server: BackboneServer }> {
+    const server = await serveBackbone({ backbone: new RecordingBackbone(), host: '127.0.0.1', port: 0, stateRoot });
+    const client = new GrpcBackbone({ address: server.address, deadlineMs: 5_000 });
+    cleanups.push(async () => {
+      await client.close();
+      await server.shutdown();
+    });
+    return { client, server };
+  }
+
+  it('saves by name under the root and answers the folder on the server', async () => {
+    const root = join(mkdtempSync(join(tmpdir(), 'ajet-state-root-')), 'root');
+    const { client, server } = await served(root);
+    const saved = await client.saveState({ path: 'exp/run-1/step-3', includeOptimizer: true });
+    expect(saved).toEqual({ path: join(root, 'exp/run-1/step-3'), server: server.address });
+    expect(existsSync(join(root, 'exp/run-1/step-3', 'recording-backbone.json'))).toBe(true);
+    await client.loadState({ path: 'exp/run-1/step-3', includeOptimizer: true });
+  });
+
+  it('refuses absolute names, `..`, odd characters and symlinks out of the root, writing nothing outside', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'ajet-state-escape-'));
+    const root = join(parent, 'root');
+    const outside = join(parent, 'outside');
+    mkdirSync(root);
+    mkdirSync(outside);
+    symlinkSync(outside, join(root, 'link'));
+    const { client } = await served(root);
+    for (const name of [join(outside, 'abs'), '../outside/up', 'a/../../outside/x', '', 'a//b', 'a\\b', 'link/x']) {
+      const error = await caught(client.saveState({ path: name, includeOptimizer: false }));
+      expect(error.code, name).toBe('GRPC_BAD_STATE_NAME');
+      const loadError = await caught(client.loadState({ path: name, includeOptimizer: false }));
+      expect(loadError.code, name).toBe('GRPC_BAD_STATE_NAME');
+    }
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it('a server started without a state root refuses both, saying how to give one', async () => {
+    const { client } = await served(undefined);
+    const error = await caught(client.saveState({ path: 'x', includeOptimizer: false }));
+    expect(error.code).toBe('GRPC_NO_STATE_ROOT');
+    expect(error.message).toContain('without a state root');
+  });
+});
