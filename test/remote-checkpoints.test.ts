@@ -131,9 +131,10 @@ describe.skipIf(!canUnshare)('checkpoints with the backend on another file syste
       name: `run/${state.runId}/step-2`,
       path: join(stateRoot, 'run', state.runId, 'step-2'),
     });
-    // The weights are on the server's disk only; pruning (max_checkpoints 1) left the trainer one checkpoint.
+    // The weights are on the server's disk only; pruning (max_checkpoints 1) left one checkpoint on each side.
     expect(existsSync(join(backend.path as string, 'recording-backbone.json'))).toBe(true);
     expect(readdirSync(join(experiment, 'checkpoints'))).toEqual(['step-2']);
+    expect(readdirSync(join(stateRoot, 'run', state.runId))).toEqual(['step-2']);
     expect(first.log()).toContain(`checkpoints (SaveState) go under ${stateRoot}`);
 
     // A new server process over the same state root; the trainer resumes and trains two more steps.

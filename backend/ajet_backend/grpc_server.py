@@ -172,7 +172,7 @@ def build_servicer(service: BackboneService, token: str | None) -> Any:
             return pb.OptimStepResponse(policy_version=result["policyVersion"], grad_norm=result["gradNorm"])
 
         async def SaveState(self, request: Any, context: Any) -> Any:
-            result = await run(context, lambda: service.save_state({"name": request.name, "includeOptimizer": request.include_optimizer}))
+            result = await run(context, lambda: service.save_state({"name": request.name, "includeOptimizer": request.include_optimizer, "remove": list(request.remove)}))
             return pb.StateResponse(path=result["path"])
 
         async def LoadState(self, request: Any, context: Any) -> Any:

@@ -4,6 +4,7 @@ request and response objects in the spec's camelCase shape. The gRPC layer only 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,7 +185,12 @@ class BackboneService:
     def save_state(self, request: dict[str, Any]) -> dict[str, Any]:
         """Saves under the state root by `name`; answers the absolute folder on this machine."""
         path = self._state_folder(request["name"])
+        # Checked before saving, so a bad name to remove fails the call before anything is written.
+        removed = [self._state_folder(name) for name in request.get("remove", [])]
         self.policy.save_state(path=path, include_optimizer=bool(request.get("includeOptimizer", True)))
+        for folder in removed:
+            if folder != path:
+                shutil.rmtree(folder, ignore_errors=True)
         return {"path": path}
 
     def load_state(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -59,6 +59,9 @@ def test_a_training_round_over_grpc(tmp_path) -> None:
                 assert saved.path == str(tmp_path / "states" / "exp" / "run-1" / "ckpt")
                 assert (tmp_path / "states" / "exp" / "run-1" / "ckpt" / "trainer_state.pt").is_file()
                 await stub.LoadState(pb.StateRequest(name="exp/run-1/ckpt", include_optimizer=True), metadata=auth)
+                # A later save removes the earlier one the trainer pruned.
+                await stub.SaveState(pb.StateRequest(name="exp/run-1/ckpt2", remove=["exp/run-1/ckpt"]), metadata=auth)
+                assert sorted(path.name for path in (tmp_path / "states" / "exp" / "run-1").iterdir()) == ["ckpt2"]
                 with pytest.raises(grpc.aio.AioRpcError) as missing:
                     await stub.LoadState(pb.StateRequest(name="nowhere"), metadata=auth)
                 assert missing.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "state_missing" in missing.value.details()
@@ -141,6 +144,10 @@ def test_save_and_load_state_stay_under_the_state_root(tmp_path) -> None:
                         with pytest.raises(grpc.aio.AioRpcError) as refused:
                             await call(pb.StateRequest(name=name))
                         assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "state_name" in refused.value.details(), name
+                    with pytest.raises(grpc.aio.AioRpcError) as bad_remove:
+                        await stub.SaveState(pb.StateRequest(name="fine", remove=[name]))
+                    assert "state_name" in bad_remove.value.details(), name
+                assert not (root / "fine").exists()
             async with grpc.aio.insecure_channel(f"127.0.0.1:{bare_port}") as channel:
                 with pytest.raises(grpc.aio.AioRpcError) as no_root:
                     await pb_grpc.BackendStub(channel).SaveState(pb.StateRequest(name="x"))

@@ -187,7 +187,11 @@ export class GrpcBackbone implements Backbone {
 
   /** `request.path` is a name under the server's state root; the answer is the folder on the server. */
   async saveState(request: StateRequest): Promise<SavedState> {
-    const wire: WireStateRequest = { name: request.path, includeOptimizer: request.includeOptimizer };
+    const wire: WireStateRequest = {
+      name: request.path,
+      includeOptimizer: request.includeOptimizer,
+      remove: [...(request.remove ?? [])],
+    };
     const response = (await this.unary({ method: 'SaveState', request: wire, idempotent: false })) as WireStateResponse;
     return { path: response.path, server: this.address };
   }

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import {
   bytesToInt32,
   int32ToBytes,
@@ -201,8 +202,12 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
     }),
     OptimStep: unary((request: WireOptimStepRequest) => backbone.optimStep(request)),
     SaveState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
-      const path = await stateFolder({ root: requireStateRoot(), name: request.name });
+      const root = requireStateRoot();
+      const path = await stateFolder({ root, name: request.name });
+      // Checked before saving, so a bad name to remove fails the call before anything is written.
+      const removed = await Promise.all((request.remove ?? []).map((name) => stateFolder({ root, name })));
       await backbone.saveState({ path, includeOptimizer: request.includeOptimizer });
+      for (const folder of removed) if (folder !== path) await rm(folder, { recursive: true, force: true });
       return { path };
     }),
     LoadState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {

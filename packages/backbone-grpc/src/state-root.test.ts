@@ -39,6 +39,9 @@ describe('SaveState and LoadState stay under the server’s state root', () => {
     expect(saved).toEqual({ path: join(root, 'exp/run-1/step-3'), server: server.address });
     expect(existsSync(join(root, 'exp/run-1/step-3', 'recording-backbone.json'))).toBe(true);
     await client.loadState({ path: 'exp/run-1/step-3', includeOptimizer: true });
+    // A later save deletes the earlier states the trainer pruned.
+    await client.saveState({ path: 'exp/run-1/step-4', includeOptimizer: true, remove: ['exp/run-1/step-3'] });
+    expect(readdirSync(join(root, 'exp/run-1'))).toEqual(['step-4']);
   });
 
   it('refuses absolute names, `..`, odd characters and symlinks out of the root, writing nothing outside', async () => {
@@ -54,7 +57,10 @@ describe('SaveState and LoadState stay under the server’s state root', () => {
       expect(error.code, name).toBe('GRPC_BAD_STATE_NAME');
       const loadError = await caught(client.loadState({ path: name, includeOptimizer: false }));
       expect(loadError.code, name).toBe('GRPC_BAD_STATE_NAME');
+      const removeError = await caught(client.saveState({ path: 'fine', includeOptimizer: false, remove: [name] }));
+      expect(removeError.code, name).toBe('GRPC_BAD_STATE_NAME');
     }
+    expect(existsSync(join(root, 'fine'))).toBe(false);
     expect(readdirSync(outside)).toEqual([]);
   });
 

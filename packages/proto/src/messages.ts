@@ -150,6 +150,8 @@ export interface WireStateRequest {
   /** Relative to the server's state root. */
   name: string;
   includeOptimizer: boolean;
+  /** SaveState: earlier names to delete after saving. */
+  remove?: string[];
 }
 
 export interface WireStateResponse {

@@ -167,6 +167,11 @@ export interface StateRequest {
    */
   path: string;
   includeOptimizer: boolean;
+  /**
+   * saveState on a `server` backbone: earlier states (names) to delete once this one is saved, so the server keeps
+   * only what the trainer keeps. A `local` backbone ignores it (the trainer deletes its own folders).
+   */
+  remove?: readonly string[];
 }
 
 export interface SavedState {

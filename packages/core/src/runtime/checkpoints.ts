@@ -87,7 +87,11 @@ export class Checkpoints {
     if (backbone.stateStore === 'server') {
       // The backend may be on another machine: it saves under its own state root and says where.
       const name = `${namePart(basename(this.options.experimentDir))}/${this.runId}/step-${step}`;
-      const saved = await backbone.saveState({ path: name, includeOptimizer: true });
+      const saved = await backbone.saveState({
+        path: name,
+        includeOptimizer: true,
+        remove: await this.serverPrunes(step),
+      });
       backend = { store: 'server', server: saved.server ?? '', name, path: saved.path };
     } else {
       await backbone.saveState({ path: join(temporary, 'model'), includeOptimizer: true });
@@ -111,8 +115,8 @@ export class Checkpoints {
     return final;
   }
 
-  /** Deletes this run's checkpoints past the newest `max_checkpoints`; other runs' are not this run's to delete. */
-  private async prune(): Promise<void> {
+  /** This run's checkpoint steps, newest first; other runs' are not this run's to delete. */
+  private async ownSteps(): Promise<number[]> {
     const ours: number[] = [];
     for (const step of stepNumbers(await readdir(this.folder))) {
       const runId = await readStateFile(join(this.folder, `step-${step}`)).then(
@@ -121,7 +125,22 @@ export class Checkpoints {
       );
       if (runId === this.runId) ours.push(step);
     }
-    for (const old of ours.slice(this.options.config.trainerCommon.maxCheckpoints)) {
+    return ours;
+  }
+
+  /** The server-side names of this run's checkpoints that saving `step` will prune, for the server to delete. */
+  private async serverPrunes(step: number): Promise<string[]> {
+    const keep = this.options.config.trainerCommon.maxCheckpoints - 1;
+    const doomed = (await this.ownSteps()).filter((own) => own !== step).slice(Math.max(0, keep));
+    const records = await Promise.all(
+      doomed.map((own) => this.backendRecord(join(this.folder, `step-${own}`)).catch(() => undefined)),
+    );
+    return records.flatMap((record) => (record?.store === 'server' ? [record.name] : []));
+  }
+
+  /** Deletes this run's checkpoints past the newest `max_checkpoints`. */
+  private async prune(): Promise<void> {
+    for (const old of (await this.ownSteps()).slice(this.options.config.trainerCommon.maxCheckpoints)) {
       await removeFolder(join(this.folder, `step-${old}`));
     }
   }
