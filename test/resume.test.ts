@@ -161,6 +161,9 @@ describe('checkpoints and exact resume', () => {
     expect(stepsOf()).toEqual([1, 2, 3]);
     // The old run's step-7 and step-8 are gone with it, so they did not prune this run's checkpoints away.
     expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(['step-2', 'step-3']);
+    const both = await runAjet(['--conf', conf, '--experiment-dir', dir, '--overwrite', '--resume']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--overwrite starts the run again; it cannot go with --resume or --resume-from');
   });
 
   it('a damaged newest checkpoint: --resume names it and resumes from the newest whole one', async () => {

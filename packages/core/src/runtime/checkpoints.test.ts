@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AjetError, isAjetError } from '@ajet/spec';
 import { RecordingBackbone } from '@ajet/spec/test';
@@ -108,5 +108,44 @@ describe('Checkpoints', () => {
     const error = await rejection(resumer.restore(point as NonNullable<typeof point>));
     expect(error.code).toBe('CHECKPOINT_ELSEWHERE');
     expect(error.message).toContain('on the backend gpu:50051 (/srv/state/x/run/step-5)');
+  });
+
+  it('refuses to load a checkpoint kept here into a gRPC backend, which reads only its own state root', async () => {
+    const { experimentDir, checkpoints, config } = setup();
+    await checkpoints.save({ step: 1, epoch: 0 });
+    class ServerBackbone extends RecordingBackbone {
+      readonly stateStore = 'server' as const;
+    }
+    const resumer = new Checkpoints({ experimentDir, config, backbone: new ServerBackbone(), warn: () => {} });
+    const point = await resumer.locate('latest');
+    const error = await rejection(resumer.restore(point as NonNullable<typeof point>));
+    expect(error.code).toBe('CHECKPOINT_ELSEWHERE');
+    expect(error.hint).toContain('--backbone debug');
+  });
+
+  it('with a server backend, names each state <experiment>/<run>/step-N and asks the server to drop the pruned ones', async () => {
+    const { experimentDir, config } = setup();
+    const requests: { path: string; remove?: readonly string[] }[] = [];
+    class ServerBackbone extends RecordingBackbone {
+      readonly stateStore = 'server' as const;
+      override async saveState(request: Parameters<RecordingBackbone['saveState']>[0]) {
+        requests.push({ path: request.path, remove: request.remove });
+        return { path: `/srv/${request.path}`, server: 'gpu:1' };
+      }
+    }
+    const checkpoints = new Checkpoints({ experimentDir, config, backbone: new ServerBackbone(), warn: () => {} });
+    for (const step of [1, 2, 3]) await checkpoints.save({ step, epoch: 0 });
+    const name = (step: number) => `${basename(experimentDir)}/${checkpoints.run}/step-${step}`;
+    expect(requests).toEqual([
+      { path: name(1), remove: [] },
+      { path: name(2), remove: [] },
+      { path: name(3), remove: [name(1)] },
+    ]);
+    expect(readdirSync(join(experimentDir, 'checkpoints')).sort()).toEqual(['step-2', 'step-3']);
+    expect(readdirSync(join(experimentDir, 'checkpoints', 'step-3')).sort()).toEqual([
+      'backend.json',
+      'manifest.json',
+      'state.json',
+    ]);
   });
 });
