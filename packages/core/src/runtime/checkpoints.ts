@@ -76,7 +76,12 @@ export class Checkpoints {
 
   async save(options: { step: number; epoch: number }): Promise<string> {
     const { backbone, config } = this.options;
-    if (!backbone) throw new Error('Checkpoints.save needs a backbone');
+    if (!backbone) {
+      throw new AjetError('Nothing to checkpoint: this run has no trainable backbone.', {
+        code: 'NO_BACKBONE',
+        blame: 'system',
+      });
+    }
     const { step, epoch } = options;
     await mkdir(this.folder, { recursive: true });
     const final = join(this.folder, `step-${step}`);
