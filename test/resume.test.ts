@@ -223,6 +223,23 @@ describe('checkpoints and exact resume', () => {
     expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('interrupted before any checkpoint, the hint names --overwrite, and that command starts the run again', async () => {
+    const conf = writeConfig({ delayMs: 150 });
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-sigint-none-')), 'run');
+    const args = ['--conf', conf, '--experiment-dir', dir, '--set', 'trainer_common.save_freq=0'];
+    const run = startAjet([...args, '--set', 'trainer_common.save_on_interrupt=false']);
+    await waitFor(() => existsSync(join(dir, 'trajectories', 'step-1.jsonl')), 60_000);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    expect(run.stderr()).toMatch(
+      /no checkpoint was written\. Start again with the same command plus --overwrite \(this folder now holds the interrupted run\)\./,
+    );
+    const again = await runAjet([...args, '--overwrite']);
+    expect(again.code, again.stderr).toBe(0);
+    const steps = readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl')).map((record) => record.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('an unwritable experiment folder is a clear error before any rollout', async () => {
     const conf = writeConfig({ delayMs: 0 });
     const parentIsAFile = join(mkdtempSync(join(tmpdir(), 'ajet-ro-')), 'file');

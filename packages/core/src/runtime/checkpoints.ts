@@ -190,7 +190,7 @@ export class Checkpoints {
       {
         code: 'NO_CHECKPOINT',
         blame: 'user',
-        hint: 'Start again without --resume plus --overwrite to replace this run, or pass --resume-from DIR.',
+        hint: 'Start the run again with --overwrite instead of --resume, or pass --resume-from DIR.',
       },
     );
   }

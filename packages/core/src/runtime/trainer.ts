@@ -602,7 +602,10 @@ export class Trainer {
         {
           code: 'INTERRUPTED',
           blame: 'user',
-          hint: saved > 0 ? 'Continue with the same command plus --resume.' : 'Start again to train.',
+          hint:
+            saved > 0
+              ? 'Continue with the same command plus --resume.'
+              : 'Start again with the same command plus --overwrite (this folder now holds the interrupted run).',
           cause: signal.reason,
         },
       );
