@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeF
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AjetError, isAjetError } from '@ajet/spec';
+import { type AjetError, BackboneError, isAjetError } from '@ajet/spec';
 import { RecordingBackbone } from '@ajet/spec/test';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.ts';
@@ -147,5 +147,29 @@ describe('Checkpoints', () => {
       'manifest.json',
       'state.json',
     ]);
+  });
+
+  it('a server that cannot load the named state fails the resume naming the state, the folder and the server', async () => {
+    const { experimentDir, config } = setup();
+    class ServerBackbone extends RecordingBackbone {
+      readonly stateStore = 'server' as const;
+      override async saveState(request: Parameters<RecordingBackbone['saveState']>[0]) {
+        return { path: `/srv/${request.path}`, server: 'gpu:1' };
+      }
+      override async loadState(): Promise<void> {
+        throw new BackboneError('LoadState: /other/root/x does not exist', { code: 'state_missing' });
+      }
+    }
+    await new Checkpoints({ experimentDir, config, backbone: new ServerBackbone(), warn: () => {} }).save({
+      step: 1,
+      epoch: 0,
+    });
+    const resumer = new Checkpoints({ experimentDir, config, backbone: new ServerBackbone(), warn: () => {} });
+    const point = await resumer.locate('latest');
+    const error = await rejection(resumer.restore(point as NonNullable<typeof point>));
+    expect(error.code).toBe('CHECKPOINT_LOAD_FAILED');
+    const name = `${basename(experimentDir)}/${resumer.run}/step-1`;
+    expect(error.message).toContain(`(state ${name}, saved at /srv/${name} on gpu:1)`);
+    expect(error.hint).toContain('--state-root');
   });
 });
