@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
@@ -110,9 +110,10 @@ describe.skipIf(!canUnshare)('checkpoints with the backend on another file syste
   data:
     train_batch_size: 2
   trainer_common:
-    total_training_steps: 2
+    total_epochs: 2
+    total_training_steps: 3
     save_freq: 1
-    max_checkpoints: 1
+    max_checkpoints: 2
 `,
     );
 
@@ -121,23 +122,26 @@ describe.skipIf(!canUnshare)('checkpoints with the backend on another file syste
     const run = await train({ hidden: serverSide, args });
     expect(run.code, `${run.stderr}\n--- server ---\n${first.log()}`).toBe(0);
 
-    const checkpoint = join(experiment, 'checkpoints', 'step-2');
+    const checkpoint = join(experiment, 'checkpoints', 'step-3');
     expect(readdirSync(checkpoint).sort()).toEqual(['backend.json', 'manifest.json', 'state.json']);
     const backend = JSON.parse(readFileSync(join(checkpoint, 'backend.json'), 'utf8')) as Record<string, string>;
     const state = JSON.parse(readFileSync(join(checkpoint, 'state.json'), 'utf8')) as { runId: string };
     expect(backend).toEqual({
       store: 'server',
       server: first.address,
-      name: `run/${state.runId}/step-2`,
-      path: join(stateRoot, 'run', state.runId, 'step-2'),
+      name: `run/${state.runId}/step-3`,
+      path: join(stateRoot, 'run', state.runId, 'step-3'),
     });
-    // The weights are on the server's disk only; pruning (max_checkpoints 1) left one checkpoint on each side.
-    expect(existsSync(join(backend.path as string, 'recording-backbone.json'))).toBe(true);
-    expect(readdirSync(join(experiment, 'checkpoints'))).toEqual(['step-2']);
-    expect(readdirSync(join(stateRoot, 'run', state.runId))).toEqual(['step-2']);
+    // The weights are on the server's disk only; pruning (max_checkpoints 2) left two checkpoints on each side.
+    const weights = join(backend.path as string, 'recording-backbone.json');
+    expect(existsSync(weights)).toBe(true);
+    expect(readdirSync(join(experiment, 'checkpoints')).sort()).toEqual(['step-2', 'step-3']);
+    expect(readdirSync(join(stateRoot, 'run', state.runId)).sort()).toEqual(['step-2', 'step-3']);
     expect(first.log()).toContain(`checkpoints (SaveState) go under ${stateRoot}`);
 
-    // A new server process over the same state root; the trainer resumes and trains two more steps.
+    // The GPU machine lost power mid-write: step-3's weights there are cut short. A new server process over the
+    // same state root refuses that state; the trainer says so, resumes from step-2 and trains to step 5.
+    truncateSync(weights, 3);
     const second = await serve({ hidden: trainerSide, stateRoot });
     const resumed = await train({
       hidden: serverSide,
@@ -146,19 +150,22 @@ describe.skipIf(!canUnshare)('checkpoints with the backend on another file syste
         `backbones.grpc.address=${second.address}`,
         '--resume',
         '--set',
-        'trainer_common.total_training_steps=4',
+        'trainer_common.total_training_steps=5',
       ],
     });
     expect(resumed.code, `${resumed.stderr}\n--- server ---\n${second.log()}`).toBe(0);
+    expect(resumed.stderr).toMatch(
+      /checkpoint step-3's state on the backend is damaged \(.*recording-backbone\.json has 3 bytes.*\): resuming from step-2, the newest whole checkpoint/,
+    );
     expect(resumed.stderr).toMatch(/resuming after step 2/);
     const metrics = readJsonl<MetricsRecord>(join(experiment, 'metrics.jsonl')).filter(
       (record) => record.phase === 'train',
     );
-    expect(metrics.map((record) => record.step)).toEqual([1, 2, 3, 4]);
+    expect(metrics.map((record) => record.step)).toEqual([1, 2, 3, 4, 5]);
     // LoadState restored step 2's policy version on the fresh server (which starts at 0): step 3 went on from it.
     const version = (step: number) => metrics[step - 1]?.metrics['train/policy_version'] ?? Number.NaN;
     expect(version(2)).toBeGreaterThan(0);
     expect(version(3)).toBe(version(2) + 1);
-    expect(existsSync(join(stateRoot, 'run', state.runId, 'step-4', 'recording-backbone.json'))).toBe(true);
+    expect(readdirSync(join(stateRoot, 'run', state.runId)).sort()).toEqual(['step-4', 'step-5']);
   }, 180_000);
 });

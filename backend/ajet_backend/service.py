@@ -14,7 +14,7 @@ from ajet_backend.errors import BackendError
 from ajet_backend.losses import KlPenalty, LossSpec
 from ajet_backend.policy import OptimizerParams, Policy, SamplingParams, TrainingSample
 from ajet_backend.rendering import ChatRenderer, Prefix
-from ajet_backend.state_root import state_folder
+from ajet_backend.state_root import seal_state, state_damage, state_folder
 
 
 def encode_int32(values: list[int]) -> bytes:
@@ -188,6 +188,7 @@ class BackboneService:
         # Checked before saving, so a bad name to remove fails the call before anything is written.
         removed = [self._state_folder(name) for name in request.get("remove", [])]
         self.policy.save_state(path=path, include_optimizer=bool(request.get("includeOptimizer", True)))
+        seal_state(path)
         for folder in removed:
             if folder != path:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -195,5 +196,8 @@ class BackboneService:
 
     def load_state(self, request: dict[str, Any]) -> dict[str, Any]:
         path = self._state_folder(request["name"])
+        damage = state_damage(path)
+        if damage is not None:
+            raise BackendError("state_damaged", f"LoadState: state {request['name']} is damaged: {damage}; load an older state (the trainer's --resume does so by itself)")
         self.policy.load_state(path=path, include_optimizer=bool(request.get("includeOptimizer", True)))
         return {"path": path}

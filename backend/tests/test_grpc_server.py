@@ -59,6 +59,14 @@ def test_a_training_round_over_grpc(tmp_path) -> None:
                 assert saved.path == str(tmp_path / "states" / "exp" / "run-1" / "ckpt")
                 assert (tmp_path / "states" / "exp" / "run-1" / "ckpt" / "trainer_state.pt").is_file()
                 await stub.LoadState(pb.StateRequest(name="exp/run-1/ckpt", include_optimizer=True), metadata=auth)
+                # Saved states are flushed and listed with sizes and hashes; a truncated one is refused by name.
+                state = tmp_path / "states" / "exp" / "run-1" / "ckpt"
+                assert (state / "ajet-state-manifest.json").is_file()
+                with open(state / "trainer_state.pt", "r+b") as handle:
+                    handle.truncate(3)
+                with pytest.raises(grpc.aio.AioRpcError) as damaged:
+                    await stub.LoadState(pb.StateRequest(name="exp/run-1/ckpt"), metadata=auth)
+                assert "state_damaged" in damaged.value.details() and "trainer_state.pt has 3 bytes" in damaged.value.details()
                 # A later save removes the earlier one the trainer pruned.
                 await stub.SaveState(pb.StateRequest(name="exp/run-1/ckpt2", remove=["exp/run-1/ckpt"]), metadata=auth)
                 assert sorted(path.name for path in (tmp_path / "states" / "exp" / "run-1").iterdir()) == ["ckpt2"]

@@ -25,6 +25,7 @@ import {
   sampleFromWire,
 } from './internal/convert.ts';
 import { sampleChatInParts } from './internal/sample-chat-in-parts.ts';
+import { sealState, stateDamage } from './internal/state-manifest.ts';
 import { stateFolder } from './internal/state-root.ts';
 
 export interface ServeBackboneOptions {
@@ -207,11 +208,19 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
       // Checked before saving, so a bad name to remove fails the call before anything is written.
       const removed = await Promise.all((request.remove ?? []).map((name) => stateFolder({ root, name })));
       await backbone.saveState({ path, includeOptimizer: request.includeOptimizer });
+      await sealState(path);
       for (const folder of removed) if (folder !== path) await rm(folder, { recursive: true, force: true });
       return { path };
     }),
     LoadState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
       const path = await stateFolder({ root: requireStateRoot(), name: request.name });
+      const damage = await stateDamage(path);
+      if (damage) {
+        throw new BackboneError(`state ${request.name} is damaged: ${damage}`, {
+          code: 'GRPC_STATE_DAMAGED',
+          hint: 'Load an older state; the trainer’s --resume does so by itself.',
+        });
+      }
       await backbone.loadState({ path, includeOptimizer: request.includeOptimizer });
       return { path };
     }),

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackboneError } from '@ajet/spec';
@@ -39,6 +39,13 @@ describe('SaveState and LoadState stay under the server’s state root', () => {
     expect(saved).toEqual({ path: join(root, 'exp/run-1/step-3'), server: server.address });
     expect(existsSync(join(root, 'exp/run-1/step-3', 'recording-backbone.json'))).toBe(true);
     await client.loadState({ path: 'exp/run-1/step-3', includeOptimizer: true });
+    // Saved states are flushed and listed with sizes and hashes; a truncated one is refused by name.
+    const params = join(root, 'exp/run-1/step-3', 'recording-backbone.json');
+    expect(existsSync(join(root, 'exp/run-1/step-3', 'ajet-state-manifest.json'))).toBe(true);
+    truncateSync(params, 2);
+    const damaged = await caught(client.loadState({ path: 'exp/run-1/step-3', includeOptimizer: true }));
+    expect(damaged.code).toBe('GRPC_STATE_DAMAGED');
+    expect(damaged.message).toContain('state exp/run-1/step-3 is damaged: recording-backbone.json has 2 bytes');
     // A later save deletes the earlier states the trainer pruned.
     await client.saveState({ path: 'exp/run-1/step-4', includeOptimizer: true, remove: ['exp/run-1/step-3'] });
     expect(readdirSync(join(root, 'exp/run-1'))).toEqual(['step-4']);

@@ -172,4 +172,46 @@ describe('Checkpoints', () => {
     expect(error.message).toContain(`(state ${name}, saved at /srv/${name} on gpu:1)`);
     expect(error.hint).toContain('--state-root');
   });
+
+  it('with --resume, a state the server finds damaged gives way to the newest older checkpoint, saying so', async () => {
+    const { experimentDir, config } = setup();
+    const loaded: string[] = [];
+    class ServerBackbone extends RecordingBackbone {
+      readonly stateStore = 'server' as const;
+      override async saveState(request: Parameters<RecordingBackbone['saveState']>[0]) {
+        return { path: `/srv/${request.path}`, server: 'gpu:1' };
+      }
+      override async loadState(request: Parameters<RecordingBackbone['loadState']>[0]): Promise<void> {
+        if (request.path.endsWith('step-2')) {
+          throw new BackboneError('state x is damaged: params.bin has 3 bytes, 900 were written', {
+            code: 'GRPC_STATE_DAMAGED',
+          });
+        }
+        loaded.push(request.path);
+      }
+    }
+    const writer = new Checkpoints({ experimentDir, config, backbone: new ServerBackbone(), warn: () => {} });
+    for (const step of [1, 2]) await writer.save({ step, epoch: 0 });
+    const warnings: string[] = [];
+    const resumer = new Checkpoints({
+      experimentDir,
+      config,
+      backbone: new ServerBackbone(),
+      warn: (line) => warnings.push(line),
+    });
+    const point = (await resumer.locate('latest')) as NonNullable<Awaited<ReturnType<Checkpoints['locate']>>>;
+    expect(point.state.step).toBe(2);
+    expect((await resumer.restore(point)).state.step).toBe(1);
+    expect(loaded).toEqual([`${basename(experimentDir)}/${writer.run}/step-1`]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^checkpoint step-2's state on the backend is damaged \(.*params\.bin has 3 bytes.*\): resuming from step-1, the newest whole checkpoint$/,
+    );
+
+    // --resume-from names one checkpoint: its damage is an error, not a reason to load another.
+    const named = new Checkpoints({ experimentDir, config, backbone: new ServerBackbone(), warn: () => {} });
+    const given = await named.locate(join(experimentDir, 'checkpoints', 'step-2'));
+    const error = await rejection(named.restore(given as NonNullable<typeof given>));
+    expect(error.code).toBe('CHECKPOINT_LOAD_FAILED');
+  });
 });

@@ -30,6 +30,13 @@ export interface CheckpointsOptions {
   warn: (message: string) => void;
 }
 
+/** A server's answer that a saved state failed its manifest check (ajet serve's code, the Python backend's). */
+function isStateDamage(error: unknown): boolean {
+  const cause = error instanceof AjetError && error.cause ? error.cause : error;
+  if (cause instanceof AjetError && cause.code === 'GRPC_STATE_DAMAGED') return true;
+  return cause instanceof Error && /\bstate_damaged\b/.test(cause.message);
+}
+
 /** A new run's identity: sortable by start time, unique enough for one experiment folder. */
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -60,6 +67,8 @@ function namePart(text: string): string {
 export class Checkpoints {
   private readonly options: CheckpointsOptions;
   private runId: string = newRunId();
+  /** `--resume` (not `--resume-from`): a checkpoint whose state the backend finds damaged gives way to an older one. */
+  private resumingLatest = false;
 
   constructor(options: CheckpointsOptions) {
     this.options = options;
@@ -156,6 +165,7 @@ export class Checkpoints {
    */
   async locate(resumeFrom: string | undefined): Promise<ResumePoint | undefined> {
     if (!resumeFrom) return undefined;
+    this.resumingLatest = resumeFrom === 'latest';
     const checkpointDir = resumeFrom === 'latest' ? await this.newestWhole() : resumeFrom;
     if (resumeFrom !== 'latest') {
       const damage = await checkpointDamage(checkpointDir);
@@ -172,9 +182,11 @@ export class Checkpoints {
     return { checkpointDir, state };
   }
 
-  private async newestWhole(): Promise<string> {
-    const damaged: string[] = [];
-    const steps = existsSync(this.folder) ? stepNumbers(await readdir(this.folder)) : [];
+  /** The newest whole checkpoint below step `below` (all when absent); `damaged` starts the warning. */
+  private async newestWhole(options: { below?: number; damaged?: string[] } = {}): Promise<string> {
+    const damaged = [...(options.damaged ?? [])];
+    const below = options.below ?? Number.POSITIVE_INFINITY;
+    const steps = existsSync(this.folder) ? stepNumbers(await readdir(this.folder)).filter((step) => step < below) : [];
     for (const step of steps) {
       const candidate = join(this.folder, `step-${step}`);
       const damage = await checkpointDamage(candidate);
@@ -195,8 +207,29 @@ export class Checkpoints {
     );
   }
 
-  /** Loads the checkpoint's weights and optimizer into the backbone, from wherever backend.json says they are. */
-  async restore(point: ResumePoint): Promise<void> {
+  /**
+   * Loads the checkpoint's weights and optimizer into the backbone, from wherever backend.json says they are, and
+   * returns the checkpoint loaded: with `--resume`, when the server finds a state damaged, the newest older one.
+   */
+  async restore(point: ResumePoint): Promise<ResumePoint> {
+    let current = point;
+    for (;;) {
+      try {
+        await this.load(current);
+        return current;
+      } catch (error) {
+        if (!this.resumingLatest || !isStateDamage(error)) throw error;
+        const why = `checkpoint step-${current.state.step}'s state on the backend is damaged (${(error as Error).message})`;
+        const older = await this.newestWhole({ below: current.state.step, damaged: [why] });
+        current = {
+          checkpointDir: older,
+          state: await readCheckpointState({ checkpointDir: older, config: this.options.config }),
+        };
+      }
+    }
+  }
+
+  private async load(point: ResumePoint): Promise<void> {
     const { backbone } = this.options;
     if (!backbone) return;
     const record = await this.backendRecord(point.checkpointDir);

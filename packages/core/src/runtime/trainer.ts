@@ -548,10 +548,10 @@ export class Trainer {
 
   private async resume(checkpoint: ResumePoint | undefined): Promise<number> {
     if (!checkpoint) return 0;
-    await this.checkpoints.restore(checkpoint);
-    await keepMetricsUpTo({ experimentDir: this.options.experimentDir, step: checkpoint.state.step });
-    this.options.observer?.onWarning?.(`resuming after step ${checkpoint.state.step} from ${checkpoint.checkpointDir}`);
-    return checkpoint.state.step;
+    const loaded = await this.checkpoints.restore(checkpoint);
+    await keepMetricsUpTo({ experimentDir: this.options.experimentDir, step: loaded.state.step });
+    this.options.observer?.onWarning?.(`resuming after step ${loaded.state.step} from ${loaded.checkpointDir}`);
+    return loaded.state.step;
   }
 
   async train(): Promise<TrainSummary> {
