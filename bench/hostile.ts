@@ -152,4 +152,49 @@ const expectedDollars = expectedEpisodes / OPENERS.length;
 console.log(`  tool replies with "$& $' $\` $$" verbatim: ${dollarsVerbatim}/${expectedDollars}`);
 const survived = run.code === 0 && episodes === expectedEpisodes && dollarsVerbatim === expectedDollars;
 console.log(`hostile run survived with every episode recorded: ${survived ? 'yes' : 'NO'}`);
-process.exit(contained === names.length && survived ? 0 : 1);
+
+console.log('\n3. training on tinylm with every third model turn replaced by a hostile one');
+const trainingDir = join(folder, 'training');
+const training = await runChild(
+  ['--import', 'tsx', fileURLToPath(new URL('./internal/hostile-training.ts', import.meta.url)), trainingDir],
+  600_000,
+);
+console.log(
+  `  exit ${training.code}${training.signal ? ` (${training.signal})` : ''} after ${(training.ms / 1000).toFixed(1)} s`,
+);
+let trained = false;
+if (training.code === 0) {
+  const outcome = JSON.parse(lastLine(training.stdout)) as {
+    summary: { steps: number; lastMetrics?: { metrics: Record<string, number> } };
+    checkpoints: string[];
+    newest?: string;
+    finite: boolean;
+  };
+  let verbatim = 0;
+  let injected = 0;
+  for (const step of [1, 2, 3]) {
+    const lines = readFileSync(join(trainingDir, 'trajectories', `step-${step}.jsonl`), 'utf8')
+      .trim()
+      .split('\n');
+    for (const line of lines) {
+      const episode = JSON.parse(line) as { messages?: { role: string; content: string | null }[] };
+      if (episode.messages?.some((message) => message.role === 'assistant' && message.content?.includes('$&'))) {
+        injected += 1;
+        if (episode.messages.some((message) => message.content?.includes('<output>Error: unexpected "$" in $& $\''))) {
+          verbatim += 1;
+        }
+      }
+    }
+  }
+  const metrics = outcome.summary.lastMetrics?.metrics ?? {};
+  console.log(
+    `  steps ${outcome.summary.steps}, last step: ${metrics['episodes/total']} episodes, ${metrics['episodes/failed']} failed, reward mean ${metrics['reward/mean']?.toFixed(3)}`,
+  );
+  console.log(`  checkpoints: ${outcome.checkpoints.join(', ')}; newest loads with finite weights: ${outcome.finite}`);
+  console.log(`  episodes with a "$&" calculator call: ${injected}, tool output verbatim in ${verbatim}`);
+  trained = outcome.summary.steps === 3 && outcome.finite && outcome.checkpoints.length > 0 && verbatim === injected;
+} else {
+  console.log(`  stderr: ${lastLine(training.stderr)}`);
+}
+console.log(`hostile training run kept its checkpoints: ${trained ? 'yes' : 'NO'}`);
+process.exit(contained === names.length && survived && trained ? 0 : 1);
