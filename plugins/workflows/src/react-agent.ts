@@ -142,9 +142,7 @@ export class ReactAgent implements Workflow {
       return await this.run(task, tuner, tools);
     } finally {
       // Tools that hold processes (the Python sandbox's workers) end with the episode.
-      await Promise.allSettled(
-        [...tools.values()].map((tool) => (tool as Tool & { close?: () => Promise<void> }).close?.()),
-      );
+      await Promise.allSettled([...tools.values()].map((tool) => tool.close?.()));
     }
   }
 
