@@ -71,7 +71,7 @@ describe('tutorial READMEs run as written', () => {
       async () => {
         const tmp = folders.get(entry.readme) ?? mkdtempSync(join(tmpdir(), 'ajet-readme-data-'));
         folders.set(entry.readme, tmp);
-        const fill = (arg: string) => arg.replaceAll('{endpoint}', model.baseUrl).replaceAll('{tmp}', tmp);
+        const fill = (arg: string) => arg.replaceAll('{endpoint}', () => model.baseUrl).replaceAll('{tmp}', () => tmp);
         const args = entry.command
           .replace(/^pnpm ajet /, '')
           .split(/\s+/)
