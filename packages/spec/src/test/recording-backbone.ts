@@ -104,7 +104,12 @@ export class RecordingBackbone implements Backbone {
       model: 'recording',
       tokenizer: 'bytes+chatml',
       policyVersion: this.policyVersion,
-      capabilities: { trainable: this.trainable, lora: false, maxModelLen: this.maxModelLen },
+      capabilities: {
+        trainable: this.trainable,
+        lora: false,
+        maxModelLen: this.maxModelLen,
+        vocabSize: END_OF_TEXT + 1,
+      },
     };
   }
 
