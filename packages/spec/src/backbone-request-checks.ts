@@ -40,7 +40,7 @@ export class BackboneRequestError extends BackboneError {
   readonly field: string;
 
   constructor(field: string, problem: string) {
-    super(`${field}${problem}`, {
+    super(`${field}${problem}.`, {
       code: 'BACKBONE_INVALID_REQUEST',
       hint: 'The request was refused before it reached the model; fix the caller.',
     });
@@ -216,7 +216,7 @@ export function checkForwardBackwardRequest(request: ForwardBackwardRequest, lim
 }
 
 export function checkOptimStepRequest(request: OptimStepRequest): void {
-  checkFinite('learningRate', request.learningRate, { above: 0 });
+  checkFinite('learningRate', request.learningRate, { min: 0 });
   checkFinite('beta1', request.beta1, { min: 0, below: 1 });
   checkFinite('beta2', request.beta2, { min: 0, below: 1 });
   checkFinite('eps', request.eps, { above: 0 });
