@@ -120,3 +120,24 @@ def test_the_server_answers_invalid_argument_and_the_weights_stay_finite(served)
     asyncio.run(scenario())
     for old, new in zip(before, service.policy.model.parameters()):
         assert torch.equal(old, new)
+
+
+def test_a_token_of_the_right_length_but_wrong_is_refused(served) -> None:
+    service, _ = served
+    pb, pb_grpc = load_stubs()
+
+    async def scenario() -> None:
+        server, port = await start_server(service=service, address="127.0.0.1:0", token="secret")
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                stub = pb_grpc.BackendStub(channel)
+                for wrong in ("Bearer secreT", "Bearer secret2", "secret"):
+                    with pytest.raises(grpc.aio.AioRpcError) as refused:
+                        await stub.GetInfo(pb.GetInfoRequest(), metadata=(("authorization", wrong),))
+                    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+                info = await stub.GetInfo(pb.GetInfoRequest(), metadata=(("authorization", "Bearer secret"),))
+                assert info.model == "tiny-qwen2"
+        finally:
+            await server.stop(None)
+
+    asyncio.run(scenario())
