@@ -101,10 +101,11 @@ def _check_whole(field: str, value: Any, *, minimum: int, maximum: int | None = 
         raise RequestError(field, f"={_number(value)}: expected a whole number from {minimum}{upper}")
 
 
-def _check_sampling(sampling: dict[str, Any], limits: RequestLimits) -> None:
+def _check_sampling(sampling: dict[str, Any]) -> None:
     _check_finite("sampling.temperature", sampling.get("temperature"), minimum=0)
     _check_finite("sampling.topP", sampling.get("topP"), above=0, maximum=1)
-    _check_whole("sampling.maxTokens", sampling.get("maxTokens"), minimum=0, maximum=limits.max_model_len)
+    # No upper bound: the service clamps maxTokens to the room left in max_model_len.
+    _check_whole("sampling.maxTokens", sampling.get("maxTokens"), minimum=0)
     seed = sampling.get("seed")
     if seed is not None and (not isinstance(seed, int) or abs(seed) > 2**53 - 1):
         raise RequestError("sampling.seed", f"={_number(seed)}: expected a whole number")
@@ -162,7 +163,7 @@ def check_render_chat(request: dict[str, Any], limits: RequestLimits) -> None:
 def check_sample_chat(request: dict[str, Any], limits: RequestLimits) -> None:
     _check_chat(request, limits)
     _check_completions(request.get("n"), limits)
-    _check_sampling(request.get("sampling") or {}, limits)
+    _check_sampling(request.get("sampling") or {})
 
 
 def check_sample(request: dict[str, Any], limits: RequestLimits) -> None:
@@ -171,7 +172,7 @@ def check_sample(request: dict[str, Any], limits: RequestLimits) -> None:
         raise RequestError("promptIds", f" has {len(prompt)} tokens; the model reads at most {limits.max_model_len}")
     _check_token_ids("promptIds", prompt, limits)
     _check_completions(request.get("n"), limits)
-    _check_sampling(request.get("sampling") or {}, limits)
+    _check_sampling(request.get("sampling") or {})
 
 
 def check_detokenize(request: dict[str, Any], limits: RequestLimits) -> None:

@@ -69,6 +69,7 @@ def test_good_requests_pass() -> None:
     check_optim_step(OPTIM)
     check_optim_step({**OPTIM, "learningRate": 0.0})
     check_sample_chat(chat(), LIMITS)
+    check_sample_chat(chat(sampling={"maxTokens": 10**6}), LIMITS)  # clamped to the room left, never refused
     check_sample({"promptIds": [0, 449], "n": 64, "sampling": {"temperature": 0.0, "topP": 1.0, "seed": 7}}, LIMITS)
 
 

@@ -197,6 +197,8 @@ describe('serveBackbone refuses bad requests with INVALID_ARGUMENT naming the fi
     expect(await call('ForwardBackward', { samples: [sample()], loss: ppo })).toBeUndefined();
     expect(await call('OptimStep', optim)).toBeUndefined();
     expect(await call('SampleChat', chat())).toBeUndefined();
+    // maxTokens past max_model_len is clamped to the room left, not refused.
+    expect(await call('SampleChat', chat({ sampling: { maxTokens: 1_000_000 } }))).toBeUndefined();
     expect(
       await call('Sample', { promptIds: int32ToBytes([1, 258]), n: 2, sampling: { maxTokens: 2 } }),
     ).toBeUndefined();

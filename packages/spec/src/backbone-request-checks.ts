@@ -103,10 +103,11 @@ function checkWholeNumber(field: string, value: number | undefined, rule: { min:
     );
 }
 
-function checkSampling(sampling: SamplingParams, limits: BackboneRequestLimits): void {
+function checkSampling(sampling: SamplingParams): void {
   checkFinite('sampling.temperature', sampling.temperature, { min: 0 });
   checkFinite('sampling.topP', sampling.topP, { above: 0, max: 1 });
-  checkWholeNumber('sampling.maxTokens', sampling.maxTokens, { min: 0, max: limits.maxModelLen });
+  // No upper bound: a backbone clamps maxTokens to the room left in maxModelLen.
+  checkWholeNumber('sampling.maxTokens', sampling.maxTokens, { min: 0 });
   if (sampling.seed !== undefined && !Number.isSafeInteger(sampling.seed))
     fail('sampling.seed', `=${sampling.seed}: expected a whole number`);
   const stop = sampling.stop ?? [];
@@ -165,7 +166,7 @@ export function checkRenderChatRequest(request: RenderChatRequest, limits: Backb
 export function checkSampleChatRequest(request: SampleChatRequest, limits: BackboneRequestLimits): void {
   checkChat(request, limits);
   checkCompletions(request.n, limits);
-  checkSampling(request.sampling, limits);
+  checkSampling(request.sampling);
 }
 
 export function checkSampleRequest(request: SampleRequest, limits: BackboneRequestLimits): void {
@@ -173,7 +174,7 @@ export function checkSampleRequest(request: SampleRequest, limits: BackboneReque
     fail('promptIds', ` has ${request.promptIds.length} tokens; the model reads at most ${limits.maxModelLen}`);
   checkTokenIds('promptIds', request.promptIds, limits);
   checkCompletions(request.n, limits);
-  checkSampling(request.sampling, limits);
+  checkSampling(request.sampling);
 }
 
 export function checkDetokenizeRequest(request: DetokenizeRequest, limits: BackboneRequestLimits): void {
