@@ -20,8 +20,10 @@ INVALID_REQUEST = "BACKBONE_INVALID_REQUEST"
 
 
 def default_max_render_chars(max_model_len: int) -> int:
-    """No tokenizer turns more than 64 characters into one token, so a longer chat cannot fit the model."""
-    return max(65_536, max_model_len * 64)
+    """No tokenizer turns more than 64 characters into one token, so a longer chat cannot fit the model. At least
+    4 Mi characters: a chat only somewhat past the context still renders, and the runtime ends that episode with
+    finish reason `length` rather than an error."""
+    return max(4 * 1024 * 1024, max_model_len * 64)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ CASES = [
     ("chat", chat(sampling={"topP": 0.0}), "sampling.topP=0"),
     ("chat", chat(n=1_000_000), "n=1000000"),
     ("chat", chat(prefix={"tokenIds": [1], "messageCount": 5}), "prefix.messageCount=5: expected a whole number from 0 to 1"),
-    ("render", {"messages": [{"role": "user", "content": "x" * 300_000}], "tools": []}, "messages[0]: the chat passes 262144 characters"),
+    ("render", {"messages": [{"role": "user", "content": "x" * 300_000}, {"role": "user", "content": "x" * 4_000_000}], "tools": []}, "messages[1]: the chat passes 4194304 characters"),
     ("render", {"messages": [{"role": "wizard", "content": "hi"}], "tools": []}, 'messages[0].role="wizard"'),
     ("render", {"messages": [{"role": "user", "content": "hi"}], "prefix": {"tokenIds": [1, 9000], "messageCount": 1}}, "prefix.tokenIds[1]=9000"),
 ]
@@ -102,7 +102,7 @@ def test_the_server_answers_invalid_argument_and_the_weights_stay_finite(served)
                     (stub.ForwardBackward(pb.ForwardBackwardRequest(samples=[bad], loss=loss)), f"samples[0].tokenIds[2]={vocab + 7} is outside the vocabulary (0..{vocab - 1})"),
                     (stub.SampleChat(pb.SampleChatRequest(messages=[pb.ChatMessage(role="user", content="hi")], n=100_000)), "n=100000"),
                     (stub.SampleChat(pb.SampleChatRequest(messages=[pb.ChatMessage(role="user", content="hi")], n=1, sampling=pb.SamplingParams(temperature=float("nan")))), "sampling.temperature=NaN"),
-                    (stub.RenderChat(pb.RenderChatRequest(messages=[pb.ChatMessage(role="user", content="y" * 70_000)])), "messages[0]: the chat passes 65536 characters"),
+                    (stub.RenderChat(pb.RenderChatRequest(messages=[pb.ChatMessage(role="user", content="y" * 5_000_000)])), "messages[0]: the chat passes 4194304 characters"),
                     (stub.RenderChat(pb.RenderChatRequest(messages=[pb.ChatMessage(role="user", content="hi")], tools=[pb.ToolSpec(name="calc", parameters_json="{oops")])), "tools[0].parametersJson"),
                     (stub.OptimStep(pb.OptimStepRequest(learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=-1.0)), "eps=-1"),
                 ]

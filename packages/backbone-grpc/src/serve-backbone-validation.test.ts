@@ -104,7 +104,7 @@ const badRequests: Record<string, Call> = {
   'a million completions of a chat': { method: 'SampleChat', request: chat({ n: 1_000_000 }), field: 'n' },
   'a huge chat': {
     method: 'RenderChat',
-    request: { messages: [{ role: 'user', content: 'x'.repeat(300_000) }], tools: [] },
+    request: { messages: [{ role: 'user', content: 'x'.repeat(5_000_000) }], tools: [] },
     field: 'messages[0]',
   },
   'an unknown role': {
@@ -197,6 +197,10 @@ describe('serveBackbone refuses bad requests with INVALID_ARGUMENT naming the fi
     expect(await call('ForwardBackward', { samples: [sample()], loss: ppo })).toBeUndefined();
     expect(await call('OptimStep', optim)).toBeUndefined();
     expect(await call('SampleChat', chat())).toBeUndefined();
+    // A chat past the context but under the character cap renders; the reply has no completion (finish: length).
+    expect(
+      await call('SampleChat', chat({ messages: [{ role: 'user', content: 'x'.repeat(20_000) }] })),
+    ).toBeUndefined();
     // maxTokens past max_model_len is clamped to the room left, not refused.
     expect(await call('SampleChat', chat({ sampling: { maxTokens: 1_000_000 } }))).toBeUndefined();
     expect(

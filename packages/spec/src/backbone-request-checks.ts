@@ -30,9 +30,13 @@ export const defaultMaxCompletions = 64;
 export const maxStopStrings = 32;
 export const maxStopStringChars = 1000;
 
-/** No tokenizer turns more than 64 characters into one token, so a longer chat cannot fit the model. */
+/**
+ * No tokenizer turns more than 64 characters into one token, so a longer chat cannot fit the model. At least
+ * 4 Mi characters: a chat only somewhat past the context still renders, and the runtime ends that episode with
+ * finish reason `length` rather than an error.
+ */
 export function defaultMaxRenderChars(maxModelLen: number): number {
-  return Math.max(65_536, maxModelLen * 64);
+  return Math.max(4 * 1024 * 1024, maxModelLen * 64);
 }
 
 /** A request that breaks a rule of the backend protocol; `field` is the path to the bad value. */
