@@ -49,24 +49,30 @@ describe('TinyLmBackbone never applies a bad update', () => {
     );
   });
 
-  it('skips a step whose gradients overflow: weights unchanged, version unchanged, gradients zeroed', async () => {
-    const backbone = tinyBackbone();
-    const before = new Float32Array(backbone.params);
-    // Finite in a double, past float32's range in the gradient buffer.
-    const result = await backbone.forwardBackward({ samples: [sample({ advantage: 1e300 })], loss });
-    const skipped = await backbone.optimStep(optim);
-    expect(Number.isFinite(result.loss) && Number.isFinite(skipped.gradNorm)).toBe(false);
-    expect(skipped.policyVersion).toBe(0);
-    expect(backbone.params).toEqual(before);
-    expect(backbone.grads.every((value) => value === 0)).toBe(true);
-    // The next good batch trains as if the bad one never came.
-    await backbone.forwardBackward({ samples: [sample()], loss });
-    const applied = await backbone.optimStep(optim);
-    expect(applied.policyVersion).toBe(1);
-    expect(Number.isFinite(applied.gradNorm)).toBe(true);
-    expect(allFinite(backbone.params)).toBe(true);
-    expect(backbone.params).not.toEqual(before);
-  });
+  it.each([1, 2])(
+    'skips a step whose gradients overflow (%i threads): weights, version kept, gradients zeroed',
+    async (trainThreads) => {
+      const backbone = tinyBackbone({ trainThreads });
+      const before = new Float32Array(backbone.params);
+      // Finite in a double, past float32's range in the gradient buffer; with 2 threads the second sample's gradient
+      // comes from the worker thread.
+      const samples = [sample({ tokenIds: [7, 6, 5, 4, 3] }), sample({ advantage: 1e300 })];
+      const result = await backbone.forwardBackward({ samples, loss });
+      const skipped = await backbone.optimStep(optim);
+      expect(Number.isFinite(result.loss) && Number.isFinite(skipped.gradNorm)).toBe(false);
+      expect(skipped.policyVersion).toBe(0);
+      expect(backbone.params).toEqual(before);
+      expect(backbone.grads.every((value) => value === 0)).toBe(true);
+      // The next good batch trains as if the bad one never came.
+      await backbone.forwardBackward({ samples: [sample()], loss });
+      const applied = await backbone.optimStep(optim);
+      expect(applied.policyVersion).toBe(1);
+      expect(Number.isFinite(applied.gradNorm)).toBe(true);
+      expect(allFinite(backbone.params)).toBe(true);
+      expect(backbone.params).not.toEqual(before);
+      await backbone.close();
+    },
+  );
 
   it('skips a step after a non-finite loss even when the gradients are finite', async () => {
     const backbone = tinyBackbone();
