@@ -25,6 +25,18 @@ export type {
 } from './backbone.ts';
 export type { BackboneErrorOptions } from './backbone-error.ts';
 export { BackboneError } from './backbone-error.ts';
+export type { BackboneRequestLimits } from './backbone-request-checks.ts';
+export {
+  BackboneRequestError,
+  checkDetokenizeRequest,
+  checkForwardBackwardRequest,
+  checkOptimStepRequest,
+  checkRenderChatRequest,
+  checkSampleChatRequest,
+  checkSampleRequest,
+  defaultMaxCompletions,
+  defaultMaxRenderChars,
+} from './backbone-request-checks.ts';
 export type { ChatMessage, ChatRole, MalformedToolCall, ToolCall, ToolSpec } from './chat-message.ts';
 export type { ConfigErrorOptions } from './config-error.ts';
 export { ConfigError } from './config-error.ts';

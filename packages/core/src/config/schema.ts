@@ -113,6 +113,7 @@ const trainerCommon = section({
   save_on_interrupt: z.boolean(),
   logger: z.array(z.string().min(1)),
   trajectories_per_step: nonNegativeInt,
+  max_nonfinite_steps_in_row: positiveInt,
   swanlab,
   optim,
 });

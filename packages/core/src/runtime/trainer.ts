@@ -22,6 +22,7 @@ import type { ChatPolicy } from './chat-policy.ts';
 import { configFingerprint, findLatestCheckpoint, readCheckpointState } from './checkpoint-state.ts';
 import { mapWithLimit } from './concurrency-limit.ts';
 import { keepMetricsUpTo, removeFolder, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
+import { isSkippedUpdate, NonFiniteUpdateGuard } from './non-finite-updates.ts';
 import { type EpisodeResult, type RunEpisodeOptions, runEpisode } from './run-episode.ts';
 import type { RunObserver, RunPhase } from './run-observer.ts';
 import { deriveSeed, seededShuffle } from './seeded-random.ts';
@@ -93,6 +94,7 @@ export class Trainer {
   private trainTasks: Task[] = [];
   private validationTasks: Task[] = [];
   private trainable = false;
+  private nonFiniteGuard: NonFiniteUpdateGuard | undefined;
 
   constructor(options: TrainerOptions) {
     this.options = options;
@@ -418,8 +420,10 @@ export class Trainer {
       const loss = this.lossSpec();
       const { optim } = trainerCommon;
       const miniBatches = miniBatchesOf(samples, groupEnds, algorithm.ppoMiniBatchSize);
+      trainMetrics['train/skipped_nonfinite_updates'] = 0;
       for (let epoch = 0; epoch < algorithm.ppoEpochs; epoch++) {
         const sums: Record<string, number> = {};
+        let applied = 0;
         for (const miniBatch of miniBatches) {
           const result = await backbone.forwardBackward({
             samples: miniBatch,
@@ -434,16 +438,21 @@ export class Trainer {
             weightDecay: optim.weightDecay,
             maxGradNorm: optim.maxGradNorm,
           });
+          trainMetrics['train/policy_version'] = update.policyVersion;
+          if (isSkippedUpdate({ loss: result.loss, gradNorm: update.gradNorm })) {
+            trainMetrics['train/skipped_nonfinite_updates'] += 1;
+            continue;
+          }
+          applied += 1;
           for (const [name, value] of Object.entries({
             loss: result.loss,
             grad_norm: update.gradNorm,
             ...result.metrics,
           }))
             sums[name] = (sums[name] ?? 0) + value;
-          trainMetrics['train/policy_version'] = update.policyVersion;
         }
-        // The last pass's mean over its mini-batches.
-        for (const [name, sum] of Object.entries(sums)) trainMetrics[`train/${name}`] = sum / miniBatches.length;
+        // The last pass's mean over its applied mini-batches.
+        for (const [name, sum] of Object.entries(sums)) trainMetrics[`train/${name}`] = sum / applied;
         if (miniBatches.length > 1) trainMetrics['train/mini_batches'] = miniBatches.length;
       }
     }
@@ -481,6 +490,13 @@ export class Trainer {
     for (const [name, values] of workflowMetrics) metrics[`workflow/${name}`] = mean(values);
     const record: MetricsRecord = { step, phase: 'train', metrics, time: Date.now() };
     await this.writeMetrics(record);
+    const skipped = trainMetrics['train/skipped_nonfinite_updates'];
+    if (skipped !== undefined) {
+      this.nonFiniteGuard ??= new NonFiniteUpdateGuard(trainerCommon.maxNonfiniteStepsInRow);
+      const updates = (trainMetrics['train/mini_batches'] ?? 1) * algorithm.ppoEpochs;
+      const warning = this.nonFiniteGuard.endStep({ step, skipped, updates });
+      if (warning) this.options.observer?.onWarning?.(warning);
+    }
     return record;
   }
 
