@@ -80,6 +80,25 @@ const fatalCases: Case[] = [
     firstLine: /--set rollout\.num_repeat=many: ajet\.rollout\.num_repeat: expected number, got "many"/,
   },
   {
+    name: '__proto__ from a --set flag',
+    yaml: () => baseYaml(),
+    args: ['--set', '__proto__.polluted=1'],
+    exitCode: 2,
+    firstLine: /--set __proto__\.polluted=1: ajet\.__proto__: the key `__proto__` is not allowed/,
+  },
+  {
+    name: 'a YAML alias bomb',
+    yaml: () =>
+      `${baseYaml()}  bomb:\n${['a', 'b', 'c', 'd', 'e', 'f']
+        .map((name, index, names) => {
+          const items = index === 0 ? 'x' : `*${names[index - 1]}`;
+          return `    ${name}: &${name} [${Array(9).fill(items).join(', ')}]`;
+        })
+        .join('\n')}\n`,
+    exitCode: 2,
+    firstLine: /conf\.yaml:\d+: YAML aliases expand to too many nodes/,
+  },
+  {
     name: 'missing config file',
     yaml: () => '',
     args: ['--conf', '/nonexistent/ajet.yaml'],
