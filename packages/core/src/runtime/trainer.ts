@@ -194,6 +194,7 @@ export class Trainer {
           timeoutMs: this.config.rollout.episodeTimeoutS * 1000,
           runSignal: this.options.signal,
           tunerServices: this.options.tunerServices,
+          pluginNames: { workflow: this.config.rollout.userWorkflow, judge: this.config.taskJudge.judgeProtocol },
         });
         done += 1;
         if (result.error) this.options.observer?.onRolloutError?.(result.error);
