@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { NoSuchPluginError, type PluginClass, type PluginContext, PluginError, type PluginKind } from '@ajet/spec';
 import { resolve as resolveModule } from 'import-meta-resolve';
 import type { z } from 'zod';
+import { userFrame } from '../runtime/error-location.ts';
 import { parsePluginReference } from './plugin-reference.ts';
 
 /** A built-in plugin: a bare name in YAML mapped to a module the CLI can import. */
@@ -139,7 +140,7 @@ export class PluginLoader {
       try {
         instance = new pluginClass(structuredClone(settings), context);
       } catch (error) {
-        throw new PluginError(`Constructing ${kind} "${reference}" failed: ${(error as Error).message}`, {
+        throw new PluginError(`Constructing ${kind} "${reference}" failed: ${this.describeThrown(error)}`, {
           code: 'PLUGIN_CONSTRUCTOR_FAILED',
           kind,
           reference,
@@ -183,6 +184,13 @@ export class PluginLoader {
     );
   }
 
+  /** A plugin's own error: its message and the line in the user's file that threw it. */
+  private describeThrown(error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    const location = userFrame(error, { cwd: this.cwd });
+    return location ? `${message} (at ${location})` : message;
+  }
+
   private checkMethods(options: { instance: unknown; kind: PluginKind; reference: string }): void {
     const { instance, kind, reference } = options;
     const target = instance as Record<string, unknown>;
@@ -207,7 +215,7 @@ export class PluginLoader {
       try {
         return (await import(url)) as Record<string, unknown>;
       } catch (error) {
-        throw new PluginError(`Importing ${where} for ${kind} "${reference}" failed: ${(error as Error).message}`, {
+        throw new PluginError(`Importing ${where} for ${kind} "${reference}" failed: ${this.describeThrown(error)}`, {
           code: 'PLUGIN_IMPORT_FAILED',
           kind,
           reference,

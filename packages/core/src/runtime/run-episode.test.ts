@@ -123,4 +123,28 @@ describe('runEpisode', () => {
       expect(judged.error).toBeUndefined();
     });
   });
+
+  it("a plugin error carries the first frame in the user's file, and its stack", async () => {
+    const error = new Error('judge broke on purpose');
+    error.stack = [
+      'Error: judge broke on purpose',
+      '    at MyJudge.computeReward (/home/me/project/my_judge.ts:12:11)',
+      '    at runEpisode (/somewhere/else.ts:1:1)',
+    ].join('\n');
+    const result = await runEpisode({
+      workflowTask: task(1),
+      createWorkflow: () => ({ execute: async () => ({ metadata: {} }) }),
+      judge: {
+        computeReward: async () => {
+          throw error;
+        },
+      },
+      policy: unusedPolicy,
+      sampling: {},
+      seedParts: [0],
+      timeoutMs: 10_000,
+    });
+    expect(result.error?.message).toBe('judge broke on purpose (at /home/me/project/my_judge.ts:12:11)');
+    expect(result.error?.stack).toBe(error.stack);
+  });
 });

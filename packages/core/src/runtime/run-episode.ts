@@ -13,6 +13,7 @@ import {
 import type { ChatPolicy } from './chat-policy.ts';
 import { checkResultObject, checkReward, type RewardSource } from './check-reward.ts';
 import { EpisodeTuner, type EpisodeTunerOptions } from './episode-tuner.ts';
+import { userFrame } from './error-location.ts';
 import { TrajectoryTracker } from './trajectory-tracker.ts';
 
 export interface EpisodeResult {
@@ -44,17 +45,23 @@ export interface RunEpisodeOptions {
 
 class EpisodeTimeout extends Error {}
 
+/** A stack kept with a failed episode: enough frames to find the bug, not a model's whole reply repeated. */
+const MAX_STACK_CHARS = 8000;
+
 function toRolloutError(options: { kind: RolloutErrorKind; error: unknown; workflowTask: WorkflowTask }): RolloutError {
   const { error, workflowTask } = options;
   const isBackbone = isAjetError(error) && error.blame === 'system';
   const kind: RolloutErrorKind = error instanceof EpisodeTimeout ? 'timeout' : isBackbone ? 'backbone' : options.kind;
-  const message = error instanceof Error ? error.message : String(error);
+  const thrown = error instanceof Error ? error.message : String(error);
+  const location = userFrame(error);
+  const stack = error instanceof Error && kind !== 'timeout' ? error.stack?.slice(0, MAX_STACK_CHARS) : undefined;
   return {
     kind,
-    message,
+    message: location ? `${thrown} (at ${location})` : thrown,
     taskTag: workflowTask.taskTag,
     episodeId: workflowTask.episodeId,
     code: isAjetError(error) ? error.code : error instanceof Error ? error.name : undefined,
+    ...(stack ? { stack } : {}),
   };
 }
 
