@@ -113,6 +113,7 @@ const trainerCommon = section({
   save_on_interrupt: z.boolean(),
   logger: z.array(z.string().min(1)),
   trajectories_per_step: nonNegativeInt,
+  fail_if_nothing_trained: z.boolean(),
   swanlab,
   optim,
 });

@@ -22,6 +22,7 @@ import type { ChatPolicy } from './chat-policy.ts';
 import { configFingerprint, findLatestCheckpoint, readCheckpointState } from './checkpoint-state.ts';
 import { mapWithLimit } from './concurrency-limit.ts';
 import { keepMetricsUpTo, removeFolder, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
+import { NothingTrainedWatch } from './nothing-trained.ts';
 import { type EpisodeResult, type RunEpisodeOptions, runEpisode } from './run-episode.ts';
 import type { RunObserver, RunPhase } from './run-observer.ts';
 import { deriveSeed, seededShuffle } from './seeded-random.ts';
@@ -93,6 +94,7 @@ export class Trainer {
   private trainTasks: Task[] = [];
   private validationTasks: Task[] = [];
   private trainable = false;
+  private nothingTrained?: NothingTrainedWatch;
 
   constructor(options: TrainerOptions) {
     this.options = options;
@@ -198,6 +200,7 @@ export class Trainer {
         });
         done += 1;
         if (result.error) this.options.observer?.onRolloutError?.(result.error);
+        if (result.error && phase === 'rollout') this.nothingTrained?.noteError(result.error);
         this.options.observer?.onEpisodeEnd?.({ phase, step, done, total: episodes.length });
         return result;
       },
@@ -597,6 +600,11 @@ export class Trainer {
     const signal = this.options.signal;
     const validations: EvalSummary[] = [];
     const resumedFromStep = await this.resume(checkpoint);
+    this.nothingTrained = new NothingTrainedWatch({
+      trainable: this.trainable,
+      failIfNothingTrained: trainerCommon.failIfNothingTrained,
+      warn: (message) => this.options.observer?.onWarning?.(message),
+    });
     if (trainerCommon.valBeforeTrain && resumedFromStep === 0) {
       const summary = await this.validate(0);
       if (summary) validations.push(summary);
@@ -616,6 +624,7 @@ export class Trainer {
         signal?.throwIfAborted();
         const batch = order.slice(index * data.trainBatchSize, (index + 1) * data.trainBatchSize);
         lastMetrics = await this.trainStep({ step: step + 1, batch });
+        this.nothingTrained.afterStep(lastMetrics);
         step += 1;
         if (trainerCommon.testFreq > 0 && step % trainerCommon.testFreq === 0) {
           const summary = await this.validate(step);
@@ -644,6 +653,7 @@ export class Trainer {
       );
     }
     if (step !== lastSavedStep) await this.saveCheckpoint(step, Math.floor(Math.max(0, step - 1) / perEpoch));
+    this.nothingTrained.finish();
     this.options.observer?.onRunEnd?.({ steps: step, experimentDir: this.options.experimentDir });
     return { steps: step, resumedFromStep, lastMetrics, validations };
   }
