@@ -85,6 +85,21 @@ describe('NothingTrainedWatch', () => {
     expect(warnings.at(-1)).toMatch(/^The run trained nothing: no step of 1 trained a sample; 4 of 4 episodes failed/);
   });
 
+  it('only warns about a resumed run, whose steps before the resume may have trained', () => {
+    const warnings: string[] = [];
+    const nothingTrained = new NothingTrainedWatch({
+      trainable: true,
+      failIfNothingTrained: true,
+      resumedFromStep: 3,
+      warn: (message) => warnings.push(message),
+    });
+    nothingTrained.afterStep(step(4, { 'groups/skipped': 2, 'tokens/trained': 0 }));
+    expect(() => nothingTrained.finish()).not.toThrow();
+    expect(warnings.at(-1)).toMatch(
+      /^The run trained nothing: no step of 1 since the resume after step 3 trained a sample; 2 of 2 groups had equal rewards/,
+    );
+  });
+
   it('never judges a policy that cannot train, or a run that ran no step', () => {
     const endpoint = watch({ trainable: false });
     endpoint.nothingTrained.afterStep(step(1, { 'episodes/failed': 4, 'tokens/trained': 0 }));

@@ -5,6 +5,8 @@ export interface NothingTrainedWatchOptions {
   trainable: boolean;
   /** `trainer_common.fail_if_nothing_trained`: end such a run with an error rather than "done". */
   failIfNothingTrained: boolean;
+  /** The step a resumed run continued after: the steps before it may have trained, so this run only warns. */
+  resumedFromStep?: number;
   warn(message: string): void;
 }
 
@@ -92,8 +94,13 @@ export class NothingTrainedWatch {
   /** At the end of a training run: throws (or warns, when so configured) when no step trained a sample. */
   finish(): void {
     if (!this.options.trainable || this.run.steps === 0 || this.stepsTrained > 0) return;
-    const message = `The run trained nothing: no step of ${this.run.steps} trained a sample; ${why(this.run, 'first failure')}`;
-    if (!this.options.failIfNothingTrained) {
+    const resumed = this.options.resumedFromStep ?? 0;
+    const which =
+      resumed > 0
+        ? `no step of ${this.run.steps} since the resume after step ${resumed}`
+        : `no step of ${this.run.steps}`;
+    const message = `The run trained nothing: ${which} trained a sample; ${why(this.run, 'first failure')}`;
+    if (!this.options.failIfNothingTrained || (this.options.resumedFromStep ?? 0) > 0) {
       this.options.warn(message);
       return;
     }

@@ -603,6 +603,7 @@ export class Trainer {
     this.nothingTrained = new NothingTrainedWatch({
       trainable: this.trainable,
       failIfNothingTrained: trainerCommon.failIfNothingTrained,
+      resumedFromStep,
       warn: (message) => this.options.observer?.onWarning?.(message),
     });
     if (trainerCommon.valBeforeTrain && resumedFromStep === 0) {
