@@ -87,6 +87,19 @@ describe('a run tells the truth about plugin failures', () => {
     );
   });
 
+  it('a .ts judge in a folder of its own (no package.json) loads and names its line', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-user-project-'));
+    const source = readFileSync(join(FIXTURES, 'my_judge.ts'), 'utf8');
+    writeFileSync(join(folder, 'my_judge.ts'), source);
+    const throwLine = source.split('\n').findIndex((line) => line.includes('// THROW LINE')) + 1;
+    const conf = judgeConfig('MyJudge');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(join(FIXTURES, 'my_judge.ts'), join(folder, 'my_judge.ts')));
+    const run = await runAjet(['--conf', conf, '--experiment-dir', experimentDir()]);
+    expect(run.stderr).toMatch(
+      new RegExp(`failed \\(judge\\): my judge cannot read string \\(at \\S*my_judge\\.ts:${throwLine}:\\d+\\)`),
+    );
+  });
+
   it('a judge that returns its reward as text fails the episode with a message naming it', async () => {
     const run = await runAjet(['--conf', judgeConfig('StringRewardJudge'), '--experiment-dir', experimentDir()]);
     expect(run.stderr).toMatch(

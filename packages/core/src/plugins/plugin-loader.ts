@@ -76,6 +76,18 @@ function isZodSchema(value: unknown): value is z.ZodType {
   return typeof value === 'object' && value !== null && 'safeParse' in value && typeof value.safeParse === 'function';
 }
 
+/**
+ * A `.ts` file outside a `"type": "module"` package loads as CommonJS: its exports arrive as `default` (and
+ * `module.exports`). Its namespace is then that object, so `file.ts->Export` names the same class either way.
+ */
+function namespaceOf(module: Record<string, unknown>): Record<string, unknown> {
+  const commonJs = Object.keys(module).every((name) => name === 'default' || name === 'module.exports');
+  const exports = module.default;
+  return commonJs && typeof exports === 'object' && exports !== null
+    ? { default: exports, ...(exports as Record<string, unknown>) }
+    : module;
+}
+
 function exportList(module: Record<string, unknown>): string {
   const names = Object.keys(module).filter((name) => name !== 'default' || typeof module.default === 'function');
   return names.length > 0 ? names.join(', ') : 'nothing';
@@ -213,7 +225,7 @@ export class PluginLoader {
     const hint = keyPath ? `Check ${keyPath}.` : undefined;
     const importUrl = async (url: string, where: string) => {
       try {
-        return (await import(url)) as Record<string, unknown>;
+        return namespaceOf((await import(url)) as Record<string, unknown>);
       } catch (error) {
         throw new PluginError(`Importing ${where} for ${kind} "${reference}" failed: ${this.describeThrown(error)}`, {
           code: 'PLUGIN_IMPORT_FAILED',
