@@ -114,6 +114,7 @@ const trainerCommon = section({
   logger: z.array(z.string().min(1)),
   trajectories_per_step: nonNegativeInt,
   max_nonfinite_steps_in_row: positiveInt,
+  fail_if_nothing_trained: z.boolean(),
   swanlab,
   optim,
 });

@@ -23,6 +23,7 @@ import { configFingerprint, findLatestCheckpoint, readCheckpointState } from './
 import { mapWithLimit } from './concurrency-limit.ts';
 import { keepMetricsUpTo, removeFolder, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
 import { isSkippedUpdate, NonFiniteUpdateGuard } from './non-finite-updates.ts';
+import { NothingTrainedWatch } from './nothing-trained.ts';
 import { type EpisodeResult, type RunEpisodeOptions, runEpisode } from './run-episode.ts';
 import type { RunObserver, RunPhase } from './run-observer.ts';
 import { deriveSeed, seededShuffle } from './seeded-random.ts';
@@ -95,6 +96,7 @@ export class Trainer {
   private validationTasks: Task[] = [];
   private trainable = false;
   private nonFiniteGuard: NonFiniteUpdateGuard | undefined;
+  private nothingTrained?: NothingTrainedWatch;
 
   constructor(options: TrainerOptions) {
     this.options = options;
@@ -196,9 +198,11 @@ export class Trainer {
           timeoutMs: this.config.rollout.episodeTimeoutS * 1000,
           runSignal: this.options.signal,
           tunerServices: this.options.tunerServices,
+          pluginNames: { workflow: this.config.rollout.userWorkflow, judge: this.config.taskJudge.judgeProtocol },
         });
         done += 1;
         if (result.error) this.options.observer?.onRolloutError?.(result.error);
+        if (result.error && phase === 'rollout') this.nothingTrained?.noteError(result.error);
         this.options.observer?.onEpisodeEnd?.({ phase, step, done, total: episodes.length });
         return result;
       },
@@ -612,6 +616,12 @@ export class Trainer {
     const signal = this.options.signal;
     const validations: EvalSummary[] = [];
     const resumedFromStep = await this.resume(checkpoint);
+    this.nothingTrained = new NothingTrainedWatch({
+      trainable: this.trainable,
+      failIfNothingTrained: trainerCommon.failIfNothingTrained,
+      resumedFromStep,
+      warn: (message) => this.options.observer?.onWarning?.(message),
+    });
     if (trainerCommon.valBeforeTrain && resumedFromStep === 0) {
       const summary = await this.validate(0);
       if (summary) validations.push(summary);
@@ -631,6 +641,7 @@ export class Trainer {
         signal?.throwIfAborted();
         const batch = order.slice(index * data.trainBatchSize, (index + 1) * data.trainBatchSize);
         lastMetrics = await this.trainStep({ step: step + 1, batch });
+        this.nothingTrained.afterStep(lastMetrics);
         step += 1;
         if (trainerCommon.testFreq > 0 && step % trainerCommon.testFreq === 0) {
           const summary = await this.validate(step);
@@ -659,6 +670,7 @@ export class Trainer {
       );
     }
     if (step !== lastSavedStep) await this.saveCheckpoint(step, Math.floor(Math.max(0, step - 1) / perEpoch));
+    this.nothingTrained.finish();
     this.options.observer?.onRunEnd?.({ steps: step, experimentDir: this.options.experimentDir });
     return { steps: step, resumedFromStep, lastMetrics, validations };
   }
