@@ -4,11 +4,14 @@ export interface SandboxCommandOptions {
   pythonPath: string;
   bwrapPath: string;
   script: string;
+  /** Size of the worker's /tmp (a tmpfs, emptied after every call). */
+  tmpBytes: number;
 }
 
 /**
- * The argv that starts one worker: bubblewrap with every namespace unshared, read-only /usr, tmpfs /tmp and no
- * other host path. As root, `setpriv` first drops to nobody, because the kernel exempts uid 0 from RLIMIT_NPROC.
+ * The argv that starts one worker: bubblewrap with every namespace unshared (nested user namespaces refused), the
+ * worker itself as PID 1, read-only /usr, a read-only minimal /dev, a size-capped tmpfs /tmp and no other host
+ * path. As root, `setpriv` first drops to nobody, because the kernel exempts uid 0 from RLIMIT_NPROC.
  */
 export function sandboxCommand(options: SandboxCommandOptions): string[] {
   const mounts = ['--ro-bind', '/usr', '/usr'];
@@ -18,13 +21,22 @@ export function sandboxCommand(options: SandboxCommandOptions): string[] {
   const bwrap = [
     options.bwrapPath,
     '--unshare-all',
+    '--unshare-user',
+    '--disable-userns',
+    '--as-pid-1',
     '--die-with-parent',
     '--new-session',
     ...mounts,
     '--proc',
     '/proc',
+    // bwrap's /dev holds only null, zero, full, random, urandom, tty, pts and symlinks; read-only, nothing can
+    // be stored there (its tmpfs would otherwise take up to half of RAM, uncounted).
     '--dev',
     '/dev',
+    '--remount-ro',
+    '/dev',
+    '--size',
+    String(options.tmpBytes),
     '--tmpfs',
     '/tmp',
     '--remount-ro',
