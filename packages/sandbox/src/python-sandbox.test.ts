@@ -309,6 +309,20 @@ describe.skipIf(!hasBwrap)('PythonSandbox against a snippet that attacks its san
     await own.close();
   });
 
+  it('a snippet that renices its worker or lowers its rlimits does not change the next call', async () => {
+    const own = new PythonSandbox({ workers: 1, limits: { memoryBytes: 256 << 20 } });
+    const probe =
+      'import os\nx = bytearray(100 << 20)\nprint(os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0), sorted(os.sched_getaffinity(0)))';
+    const baseline = await own.run(probe);
+    expect(baseline).toMatchObject({ stdout: expect.stringMatching(/^0 0 \[/), errorKind: null });
+    const tamper = await own.run(
+      'import os, resource\nos.setpriority(os.PRIO_PROCESS, 1, 19)\nresource.prlimit(1, resource.RLIMIT_AS, (64 << 20, 64 << 20))\nos.sched_setaffinity(1, {0})\nos.sched_setscheduler(1, os.SCHED_IDLE, os.sched_param(0))\nprint("done")',
+    );
+    expect(tamper.stdout).toBe('done\n');
+    expect(await own.run(probe)).toEqual(baseline);
+    await own.close();
+  });
+
   it('SysV shared memory a call leaves behind does not reach the next call', async () => {
     const own = new PythonSandbox({ workers: 1 });
     const left = await own.run(

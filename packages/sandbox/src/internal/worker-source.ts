@@ -12,6 +12,10 @@ if os.getpid() != 1:
     sys.stderr.write('ajet sandbox worker refuses to run outside its own PID namespace (bwrap --as-pid-1)\n')
     sys.exit(70)
 
+if not hasattr(os, 'pidfd_open'):
+    sys.stderr.write('ajet sandbox worker needs Python 3.9 or newer on Linux 5.3 or newer (os.pidfd_open)\n')
+    sys.exit(72)
+
 # Undumpable, before any child exists (children inherit it): a snippet running as the same uid can then neither
 # ptrace this process, nor open its /proc/1/mem or /proc/1/fd, nor take its reply pipe with pidfd_getfd.
 PR_SET_DUMPABLE, PR_GET_DUMPABLE = 4, 3
@@ -31,6 +35,15 @@ exec(compile(WARM_UP, '<warm-up>', 'exec'), {'__name__': '__warm_up__'})
 TMP_MAX_ENTRIES = 2048
 TMP_MODE = os.stat('/tmp').st_mode & 0o7777
 MAX_FD = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+RLIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith('RLIMIT_')]
+
+def process_state():
+    # What a snippet of the same uid may change in this process without ptrace (setpriority, sched_setscheduler,
+    # sched_setaffinity, prlimit) and every later child would inherit: a change means a fresh worker.
+    return (os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0), os.sched_getaffinity(0),
+            [resource.getrlimit(limit) for limit in RLIMITS])
+
+STATE = process_state()
 
 def kill_strays():
     # One kill(-1) reaches every process in the namespace but this one, atomically with respect to fork().
@@ -210,7 +223,7 @@ def run(request, spare):
     if kind is None and memory_error[0]:
         kind = 'memory_limit'
     memory_error.close()
-    recycle = not reaped or not clean_tmp() or ipc_left()
+    recycle = not reaped or not clean_tmp() or ipc_left() or process_state() != STATE
     return {'id': request['id'], 'stdout': buffers[out_r].decode('utf-8', 'replace'),
             'stderr': buffers[err_r].decode('utf-8', 'replace'), 'returncode': returncode, 'error_kind': kind,
             'recycle': recycle}
