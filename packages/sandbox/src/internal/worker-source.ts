@@ -46,6 +46,11 @@ def process_state():
 STATE = process_state()
 
 def kill_strays():
+    # Every process of the namespace descends from this one: with no child left, there is nothing to kill.
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
     # One kill(-1) reaches every process in the namespace but this one, atomically with respect to fork().
     try:
         os.kill(-1, signal.SIGKILL)
@@ -65,11 +70,14 @@ def kill_strays():
 def clean_tmp():
     # True when /tmp is empty again; False when this worker should be replaced instead.
     try:
-        stats = os.statvfs('/tmp')
-        if stats.f_files - stats.f_ffree > TMP_MAX_ENTRIES:
-            return False
         if os.stat('/tmp').st_mode & 0o7777 != TMP_MODE:
             os.chmod('/tmp', TMP_MODE)
+        stats = os.statvfs('/tmp')
+        used = stats.f_files - stats.f_ffree  # inodes in use: 1 is /tmp itself
+        if used <= 1:
+            return True
+        if used > TMP_MAX_ENTRIES:
+            return False
         with os.scandir('/tmp') as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
@@ -90,10 +98,13 @@ def unlock(function, path, _):
 
 def ipc_left():
     # SysV shared memory and message queues outlive their processes and count against no rlimit.
-    for name in ('shm', 'msg', 'sem'):
-        with open('/proc/sysvipc/' + name) as table:
-            if len(table.readlines()) > 1:
+    for name in ('/proc/sysvipc/shm', '/proc/sysvipc/msg', '/proc/sysvipc/sem'):
+        table = os.open(name, os.O_RDONLY)
+        try:
+            if os.read(table, 4096).count(b'\n') > 1:  # a header line, then one line an object
                 return True
+        finally:
+            os.close(table)
     return False
 
 def prepare(keep_fd, out_w, err_w):
@@ -138,9 +149,13 @@ def child(request, memory_error):
     finally:
         os._exit(code & 0xFF)
 
+# Shared with every child, no fd: set when a snippet ended in MemoryError; reset before each spare is forked.
+MEMORY_ERROR = mmap.mmap(-1, 1)
+
 def spawn_spare():
     # Forked ahead of the next request, so the fork is off the call's critical path.
-    memory_error = mmap.mmap(-1, 1)  # shared with the child, no fd: set when the snippet ended in MemoryError
+    memory_error = MEMORY_ERROR
+    memory_error[0] = 0
     req_r, req_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -222,7 +237,6 @@ def run(request, spare):
         returncode = os.WEXITSTATUS(status)
     if kind is None and memory_error[0]:
         kind = 'memory_limit'
-    memory_error.close()
     recycle = not reaped or not clean_tmp() or ipc_left() or process_state() != STATE
     return {'id': request['id'], 'stdout': buffers[out_r].decode('utf-8', 'replace'),
             'stderr': buffers[err_r].decode('utf-8', 'replace'), 'returncode': returncode, 'error_kind': kind,
