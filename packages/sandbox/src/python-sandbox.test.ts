@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKER_SOURCE } from './internal/worker-source.ts';
 import { PythonSandbox } from './python-sandbox.ts';
@@ -61,6 +63,42 @@ describe('PythonSandbox without bubblewrap', () => {
     await sandbox.close();
   });
 });
+
+describe.skipIf(!existsSync('/usr/bin/python3'))('PythonSandbox with a worker that breaks the protocol', () => {
+  it('a reply line past the cap is an errorKind, the run goes on, and the worker is replaced', async () => {
+    // A stand-in for bwrap that runs a "worker" answering 64 MB with no newline (what a snippet holding the
+    // reply pipe did to crash the whole run).
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-fake-bwrap-'));
+    chmodSync(folder, 0o755);
+    const fakeBwrap = join(folder, 'bwrap');
+    writeFileSync(
+      fakeBwrap,
+      '#!/usr/bin/python3\nimport sys, time\nout = sys.stdout.buffer\nout.write(b\'{"ready": true}\\n\'); out.flush()\nfor line in sys.stdin:\n    out.write(b"x" * (64 << 20)); out.flush()\n',
+    );
+    chmodSync(fakeBwrap, 0o755);
+    const own = new PythonSandbox({ workers: 1, bwrapPath: fakeBwrap, limits: { outputBytes: 4096 } });
+    const started = workerCount(fakeBwrap);
+    for (let call = 0; call < 2; call += 1) {
+      const result = await own.run('print(1)');
+      expect(result.errorKind).toBe('protocol_violation');
+      expect(result.stderr).toMatch(/reply line past \d+ bytes.*replaced/);
+    }
+    await own.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(workerCount(fakeBwrap)).toBe(started);
+  });
+});
+
+/** Processes running `path` (the fake bwrap's command line names it). */
+function workerCount(path: string): number {
+  return readdirSync('/proc').filter((name) => {
+    try {
+      return /^\d+$/.test(name) && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(path);
+    } catch {
+      return false;
+    }
+  }).length;
+}
 
 describe.skipIf(!hasBwrap)('PythonSandbox hostile snippets', () => {
   const sandbox = new PythonSandbox({
