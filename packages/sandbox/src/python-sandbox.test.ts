@@ -336,8 +336,9 @@ describe.skipIf(!hasBwrap)('PythonSandbox against a snippet that attacks its san
     await own.run(
       'import os\nopen("/tmp/left", "w").write("x")\nos.makedirs("/tmp/d/e")\nopen("/tmp/d/e/f", "w").write("x")\nos.chmod("/tmp/d/e", 0o500)\nos.chmod("/tmp/d", 0o500)\nos.mkfifo("/tmp/fifo")',
     );
-    const next = await own.run('import os\nprint(sorted(os.listdir("/tmp")))');
-    expect(next.stdout).toBe('[]\n');
+    await own.run('open("/dev/shm/left", "w").write("x")');
+    const next = await own.run('import os\nprint(sorted(os.listdir("/tmp")), os.listdir("/dev/shm"))');
+    expect(next.stdout).toBe('[] []\n');
     const locked = await own.run('import os\nopen("/tmp/x", "w").write("x")\nos.chmod("/tmp", 0)');
     expect(locked.errorKind).toBeNull();
     expect((await own.run('import os\nprint(sorted(os.listdir("/tmp")))')).stdout).toBe('[]\n');
@@ -361,7 +362,7 @@ describe.skipIf(!hasBwrap)('PythonSandbox against a snippet that attacks its san
     await own.close();
   });
 
-  it('SysV shared memory a call leaves behind does not reach the next call', async () => {
+  it('SysV shared memory a call leaves behind does not reach the next call, and no message queue is made', async () => {
     const own = new PythonSandbox({ workers: 1 });
     const left = await own.run(
       'import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nprint(libc.shmget(0, 1 << 20, 0o1600) >= 0)',
@@ -369,16 +370,26 @@ describe.skipIf(!hasBwrap)('PythonSandbox against a snippet that attacks its san
     expect(left.stdout).toBe('True\n');
     const next = await own.run('print(len(open("/proc/sysvipc/shm").readlines()))');
     expect(next.stdout).toBe('1\n');
+    // POSIX message queues also outlive their processes; a call may not create one.
+    const queue = await own.run(
+      'import ctypes, os\nrt = ctypes.CDLL("librt.so.1", use_errno=True)\nprint(rt.mq_open(b"/q", os.O_CREAT | os.O_RDWR, 0o600, None))',
+    );
+    expect(queue.stdout).toBe('-1\n');
     await own.close();
   });
 
-  it('/dev is minimal and read-only, and nested user namespaces are refused', async () => {
-    const own = new PythonSandbox({ workers: 1 });
+  it('/dev is minimal and read-only but for a capped /dev/shm, and nested user namespaces are refused', async () => {
+    const own = new PythonSandbox({ workers: 1, tmpBytes: 16 << 20 });
     const dev = await own.run(
-      'import os\nfor path in ("/dev/x", "/dev/shm/x"):\n    try:\n        open(path, "w").write("x")\n        print("wrote", path)\n    except OSError as error:\n        print(type(error).__name__)\nprint(sorted(os.listdir("/dev")))',
+      'import os\ntry:\n    open("/dev/x", "w").write("x")\n    print("wrote /dev/x")\nexcept OSError as error:\n    print(type(error).__name__)\ntry:\n    open("/dev/shm/x", "wb").write(b"x" * (8 << 20))\nexcept OSError as error:\n    print(error.errno)\nprint(sorted(os.listdir("/dev")))',
     );
     const [first, second, listing] = dev.stdout.trim().split('\n');
-    expect([first, second]).toEqual(['OSError', 'OSError']);
+    expect([first, second]).toEqual(['OSError', '28']);
+    // What /dev/shm is there for: multiprocessing's semaphores.
+    const pool = await own.run(
+      'import multiprocessing\nwith multiprocessing.Pool(2) as pool:\n    print(pool.map(abs, [-1, -2]))',
+    );
+    expect(pool.stdout).toBe('[1, 2]\n');
     const allowed = ['core', 'fd', 'full', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty'];
     for (const name of JSON.parse((listing ?? '[]').replaceAll("'", '"')) as string[]) {
       expect([...allowed, 'urandom', 'zero']).toContain(name);

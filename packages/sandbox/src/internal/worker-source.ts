@@ -31,9 +31,10 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 WARM_UP = 'for i in range(2):\n    x = [i * 2.5, str(i), {"k": (i,)}]\n'
 exec(compile(WARM_UP, '<warm-up>', 'exec'), {'__name__': '__warm_up__'})
 
-# Past this many files and folders, emptying /tmp costs more than a fresh worker (whose tmpfs the kernel frees).
+# The writable size-capped tmpfs mounts, emptied after every call, with the mode each started with. Past
+# TMP_MAX_ENTRIES files and folders, emptying costs more than a fresh worker (whose tmpfs the kernel frees).
 TMP_MAX_ENTRIES = 2048
-TMP_MODE = os.stat('/tmp').st_mode & 0o7777
+SCRATCH = [(path, os.stat(path).st_mode & 0o7777) for path in ('/tmp', '/dev/shm')]
 MAX_FD = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
 RLIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith('RLIMIT_')]
 
@@ -67,25 +68,28 @@ def kill_strays():
         except ChildProcessError:
             return True
 
-def clean_tmp():
-    # True when /tmp is empty again; False when this worker should be replaced instead.
+def clean_scratch():
+    # True when /tmp and /dev/shm are empty again; False when this worker should be replaced instead.
+    return all(empty(path, mode) for path, mode in SCRATCH)
+
+def empty(path, mode):
     try:
-        if os.stat('/tmp').st_mode & 0o7777 != TMP_MODE:
-            os.chmod('/tmp', TMP_MODE)
-        stats = os.statvfs('/tmp')
-        used = stats.f_files - stats.f_ffree  # inodes in use: 1 is /tmp itself
+        if os.stat(path).st_mode & 0o7777 != mode:
+            os.chmod(path, mode)
+        stats = os.statvfs(path)
+        used = stats.f_files - stats.f_ffree  # inodes in use: 1 is the mount's own folder
         if used <= 1:
             return True
         if used > TMP_MAX_ENTRIES:
             return False
-        with os.scandir('/tmp') as entries:
+        with os.scandir(path) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     os.chmod(entry.path, 0o700)
                     shutil.rmtree(entry.path, onerror=unlock)
                 else:
                     os.unlink(entry.path)
-        return not os.listdir('/tmp')
+        return not os.listdir(path)
     except OSError:
         return False
 
@@ -128,6 +132,8 @@ def child(request, memory_error):
     resource.setrlimit(resource.RLIMIT_AS, (limits['memory_bytes'], limits['memory_bytes']))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits['file_size_bytes'], limits['file_size_bytes']))
     resource.setrlimit(resource.RLIMIT_NPROC, (limits['processes'], limits['processes']))
+    # POSIX message queues outlive their processes, where no per-call cleanup reaches them: none at all.
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
     code = 0
     try:
         exec(compile(request['code'], '<code>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})
@@ -237,7 +243,7 @@ def run(request, spare):
         returncode = os.WEXITSTATUS(status)
     if kind is None and memory_error[0]:
         kind = 'memory_limit'
-    recycle = not reaped or not clean_tmp() or ipc_left() or process_state() != STATE
+    recycle = not reaped or not clean_scratch() or ipc_left() or process_state() != STATE
     return {'id': request['id'], 'stdout': buffers[out_r].decode('utf-8', 'replace'),
             'stderr': buffers[err_r].decode('utf-8', 'replace'), 'returncode': returncode, 'error_kind': kind,
             'recycle': recycle}
