@@ -232,7 +232,7 @@ describe.skipIf(!hasBwrap)('PythonSandbox hostile snippets', () => {
     const started = [...workerPids()].filter((pid) => !before.has(pid));
     expect(started).toHaveLength(1);
     const result = await own.run(
-      'import os, signal\nfor target in {os.getppid(), 1}:\n    os.kill(target, signal.SIGKILL)\nprint("still here")',
+      'import os, signal\nfor target in {os.getppid(), 1}:\n    for sig in (signal.SIGSTOP, signal.SIGINT, signal.SIGTERM, signal.SIGKILL):\n        os.kill(target, sig)\nprint("still here")',
     );
     expect(result.stdout).toBe('still here\n');
     for (const pid of started) process.kill(pid, 'SIGKILL');

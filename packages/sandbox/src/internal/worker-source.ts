@@ -1,8 +1,8 @@
 /**
  * The Python program each sandboxed worker runs, as PID 1 of its own PID namespace (`bwrap --as-pid-1`). It reads
  * one JSON request a line on stdin, runs the code in a forked child with fresh rlimits, and answers one JSON line
- * on stdout. After every call it kills everything else in its PID namespace and empties /tmp, so nothing a
- * snippet spawned or wrote outlives the call.
+ * on stdout. After every call it kills everything else in its PID namespace and empties /tmp and /dev/shm, so
+ * nothing a snippet spawned or wrote outlives the call.
  */
 export const WORKER_SOURCE = String.raw`
 import ctypes, json, mmap, os, resource, select, shutil, signal, sys, time, traceback
