@@ -80,12 +80,13 @@ export class PythonSandbox {
       deadlineMs: limits.wallMs + WORKER_GRACE_MS,
       signal: options.signal,
     });
-    if (outcome.type === 'reply' && !outcome.recycle && worker.alive) {
-      this.release(worker);
+    if (outcome.type === 'reply') {
+      // The worker cleans up after its reply; it takes the next call only once it says it is clean.
+      void outcome.reusable.then((reusable) => (reusable ? this.release(worker) : this.retire(worker)));
       return outcome.result;
     }
     this.retire(worker);
-    return this.closed && outcome.type !== 'reply' ? failed('aborted', 'The sandbox was closed.') : result(outcome);
+    return this.closed ? failed('aborted', 'The sandbox was closed.') : result(outcome);
   }
 
   /** Kills every worker; calls waiting for one reject, and so does every later `run()`. */
@@ -141,10 +142,8 @@ export class PythonSandbox {
   }
 }
 
-function result(outcome: WorkerOutcome): PythonResult {
+function result(outcome: Exclude<WorkerOutcome, { type: 'reply' }>): PythonResult {
   switch (outcome.type) {
-    case 'reply':
-      return outcome.result;
     case 'aborted':
       return failed('aborted', 'The call was aborted.');
     case 'died':

@@ -21,21 +21,33 @@ function fakeWorker(answer: string): string[] {
 
 const limits = { ...DEFAULT_LIMITS, outputBytes: 4096 };
 
+/** Python for the bytes of a reply line with `id` (a Python expression), and of the done line after it. */
+const reply = (id: string) =>
+  `json.dumps({"id": ${id}, "stdout": "ok", "stderr": "", "returncode": 0, "error_kind": None}).encode() + b"\\n"`;
+const done = (recycle: string) =>
+  `json.dumps({"id": request["id"], "done": True, "recycle": ${recycle}}).encode() + b"\\n"`;
+
 describe('SandboxWorker reply protocol', () => {
-  it('answers a well-formed reply that echoes the request id', async () => {
-    const worker = await SandboxWorker.start(
-      fakeWorker(
-        'json.dumps({"id": request["id"], "stdout": "ok", "stderr": "", "returncode": 0, "error_kind": None, "recycle": False}).encode() + b"\\n"',
-      ),
-      5000,
-    );
-    const outcome = await worker.run({ code: 'pass', limits, deadlineMs: 5000 });
-    expect(outcome).toEqual({
-      type: 'reply',
-      result: { stdout: 'ok', stderr: '', returncode: 0, errorKind: null },
-      recycle: false,
-    });
+  it('answers a well-formed reply that echoes the request id, then takes the next call once done', async () => {
+    const worker = await SandboxWorker.start(fakeWorker(`${reply('request["id"]')} + ${done('False')}`), 5000);
+    for (let call = 0; call < 2; call += 1) {
+      const outcome = await worker.run({ code: 'pass', limits, deadlineMs: 5000 });
+      expect(outcome.type === 'reply' && outcome.result).toEqual({
+        stdout: 'ok',
+        stderr: '',
+        returncode: 0,
+        errorKind: null,
+      });
+      expect(outcome.type === 'reply' && (await outcome.reusable)).toBe(true);
+    }
     worker.kill();
+  });
+
+  it('kills a worker that asks to be recycled after its reply', async () => {
+    const worker = await SandboxWorker.start(fakeWorker(`${reply('request["id"]')} + ${done('True')}`), 5000);
+    const outcome = await worker.run({ code: 'pass', limits, deadlineMs: 5000 });
+    expect(outcome.type === 'reply' && (await outcome.reusable)).toBe(false);
+    expect(worker.alive).toBe(false);
   });
 
   it('kills a worker whose reply line runs past the cap instead of buffering it', async () => {
@@ -49,12 +61,18 @@ describe('SandboxWorker reply protocol', () => {
     expect(worker.alive).toBe(false);
   });
 
-  it('treats a second line, or a reply with another id, as a protocol violation', async () => {
-    const reply = (id: string) =>
-      `json.dumps({"id": ${id}, "stdout": "ok", "stderr": "", "returncode": 0, "error_kind": None, "recycle": False}).encode() + b"\\n"`;
+  it('treats a second reply, a third line, or a reply with another id as a protocol violation', async () => {
     const twice = await SandboxWorker.start(fakeWorker(`${reply('request["id"]')} * 2`), 5000);
-    expect((await twice.run({ code: 'pass', limits, deadlineMs: 5000 })).type).toBe('violation');
+    const outcome = await twice.run({ code: 'pass', limits, deadlineMs: 5000 });
+    expect(outcome.type === 'reply' && (await outcome.reusable)).toBe(false);
     expect(twice.alive).toBe(false);
+    const third = await SandboxWorker.start(
+      fakeWorker(`${reply('request["id"]')} + ${done('False')} + ${done('False')}`),
+      5000,
+    );
+    const thirdOutcome = await third.run({ code: 'pass', limits, deadlineMs: 5000 });
+    expect(thirdOutcome.type === 'reply' && (await thirdOutcome.reusable)).toBe(false);
+    expect(third.alive).toBe(false);
     const forged = await SandboxWorker.start(fakeWorker(reply('"forged"')), 5000);
     expect((await forged.run({ code: 'pass', limits, deadlineMs: 5000 })).type).toBe('violation');
     expect(forged.alive).toBe(false);

@@ -4,18 +4,23 @@ import { z } from 'zod';
 import { INSTALL_HINT, SandboxError } from '../sandbox-error.ts';
 import type { PythonResult, SandboxLimits } from '../sandbox-limits.ts';
 
-const replySchema = z.object({
+const replySchema = z.strictObject({
   id: z.string(),
   stdout: z.string(),
   stderr: z.string(),
   returncode: z.number().int(),
   error_kind: z.enum(['timeout', 'cpu_limit', 'memory_limit', 'output_limit', 'crashed']).nullable(),
-  recycle: z.boolean(),
 });
 
-/** How one call on a worker ended. Anything but a `reply` without `recycle` leaves the worker unusable. */
+/** The line after the reply: the worker has cleaned up, and says whether it can take another call. */
+const doneSchema = z.strictObject({ id: z.string(), done: z.literal(true), recycle: z.boolean() });
+
+/**
+ * How one call on a worker ended. After a `reply`, `reusable` resolves once the worker has cleaned up: true when
+ * it may take the next call; false when it was killed (it asked to be recycled or broke the protocol).
+ */
 export type WorkerOutcome =
-  | { type: 'reply'; result: PythonResult; recycle: boolean }
+  | { type: 'reply'; result: PythonResult; reusable: Promise<boolean> }
   | { type: 'died' }
   | { type: 'aborted' }
   | { type: 'violation'; reason: string };
@@ -27,8 +32,11 @@ interface Waiter {
   settle: (event: LineEvent) => void;
 }
 
-/** The ready line is `{"ready": true}`; anything longer is not a worker. */
-const READY_CAP_BYTES = 1024;
+/** The ready and done lines are short; anything longer is not a worker. */
+const SHORT_LINE_CAP_BYTES = 1024;
+
+/** Cleaning up after a call: reaping strays (at most 1 s) and emptying up to 2048 entries of /tmp. */
+const CLEANUP_TIMEOUT_MS = 5000;
 
 /**
  * The longest reply line a worker may send for a call with `limits`: stdout and stderr together hold at most
@@ -47,7 +55,8 @@ export class SandboxWorker {
   private readonly child: ChildProcessWithoutNullStreams;
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
-  private waiter: Waiter | null = null;
+  /** The lines this worker may send next, in order; output beyond them is a protocol violation. */
+  private expected: Waiter[] = [];
   private exited = false;
   private stopped = false;
   private stderrTail = '';
@@ -61,13 +70,14 @@ export class SandboxWorker {
     });
     this.child.stdin.on('error', () => {});
     this.child.on('error', () => this.markExited());
-    this.child.on('exit', () => this.markExited());
+    // 'close', not 'exit': a worker that exits after its last lines has them read first.
+    this.child.on('close', () => this.markExited());
   }
 
   static async start(argv: string[], startTimeoutMs: number): Promise<SandboxWorker> {
     const worker = new SandboxWorker(argv);
     const spawnError = new Promise<Error>((resolve) => worker.child.once('error', resolve));
-    const event = await Promise.race([worker.nextLine(READY_CAP_BYTES, startTimeoutMs), spawnError]);
+    const event = await Promise.race([worker.expectLine(SHORT_LINE_CAP_BYTES, startTimeoutMs), spawnError]);
     if (event instanceof Error || event.type !== 'line' || !event.line.includes('"ready"')) {
       worker.kill();
       const reason = event instanceof Error ? event.message : worker.stderrTail.trim() || 'no ready line';
@@ -118,7 +128,10 @@ export class SandboxWorker {
       },
     };
     this.child.stdin.write(`${JSON.stringify(request)}\n`);
-    const event = await this.nextLine(replyCapBytes(limits), deadlineMs);
+    // Both lines are expected from now on, so a done line arriving in the reply's chunk finds its waiter.
+    const replyLine = this.expectLine(replyCapBytes(limits), deadlineMs);
+    const doneLine = this.expectLine(SHORT_LINE_CAP_BYTES, deadlineMs + CLEANUP_TIMEOUT_MS);
+    const event = await replyLine;
     if (event.type !== 'line') {
       this.kill();
       return event;
@@ -130,76 +143,93 @@ export class SandboxWorker {
     return {
       type: 'reply',
       result: { stdout: reply.stdout, stderr: reply.stderr, returncode: reply.returncode, errorKind: reply.error_kind },
-      recycle: reply.recycle,
+      reusable: doneLine.then((done) => this.reusableAfter(done, id)),
     };
+  }
+
+  private reusableAfter(event: LineEvent, id: string): boolean {
+    if (event.type !== 'line') {
+      this.kill();
+      return false;
+    }
+    const parsed = doneSchema.safeParse(safeJson(event.line));
+    if (!parsed.success || parsed.data.id !== id) {
+      this.violate('a second line that is not the done JSON of its request');
+      return false;
+    }
+    if (parsed.data.recycle) this.kill();
+    return this.alive;
   }
 
   kill(): void {
     this.stopped = true;
     if (!this.exited) this.child.kill('SIGKILL');
-    this.settle({ type: 'died' });
+    this.settleAll({ type: 'died' });
   }
 
-  /** Resolves with the next line, or `died` when the worker exits or `timeoutMs` passes first. */
-  private nextLine(capBytes: number, timeoutMs: number): Promise<LineEvent> {
+  /**
+   * Queues a waiter for the next line not yet expected; it resolves with that line, or `died` when the worker
+   * exits or `timeoutMs` passes first (which kills the worker).
+   */
+  private expectLine(capBytes: number, timeoutMs: number): Promise<LineEvent> {
     if (!this.alive) return Promise.resolve({ type: 'died' });
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settle({ type: 'died' }), timeoutMs);
-      this.waiter = {
+      const timer = setTimeout(() => this.kill(), timeoutMs);
+      this.expected.push({
         capBytes,
         settle: (event) => {
           clearTimeout(timer);
           resolve(event);
         },
-      };
+      });
     });
   }
 
   private receive(chunk: Buffer): void {
-    if (!this.alive) return;
-    const waiter = this.waiter;
-    if (waiter === null) {
-      this.violate('output while no call was running');
-      return;
+    let start = 0;
+    while (this.alive && start < chunk.length) {
+      const waiter = this.expected[0];
+      if (waiter === undefined) {
+        this.violate('output while no call was running');
+        return;
+      }
+      const newline = chunk.indexOf(0x0a, start);
+      if (this.chunkBytes + (newline < 0 ? chunk.length : newline) - start > waiter.capBytes) {
+        this.violate(`a reply line past ${waiter.capBytes} bytes`);
+        return;
+      }
+      if (newline < 0) {
+        this.chunks.push(chunk.subarray(start));
+        this.chunkBytes += chunk.length - start;
+        return;
+      }
+      const line = Buffer.concat([...this.chunks, chunk.subarray(start, newline)]).toString('utf8');
+      this.chunks = [];
+      this.chunkBytes = 0;
+      this.expected.shift();
+      waiter.settle({ type: 'line', line });
+      start = newline + 1;
     }
-    const newline = chunk.indexOf(0x0a);
-    if (this.chunkBytes + (newline < 0 ? chunk.length : newline) > waiter.capBytes) {
-      this.violate(`a reply line past ${waiter.capBytes} bytes`);
-      return;
-    }
-    if (newline < 0) {
-      this.chunks.push(chunk);
-      this.chunkBytes += chunk.length;
-      return;
-    }
-    if (newline !== chunk.length - 1) {
-      this.violate('more output after its reply line');
-      return;
-    }
-    const line = Buffer.concat([...this.chunks, chunk.subarray(0, newline)]).toString('utf8');
-    this.chunks = [];
-    this.chunkBytes = 0;
-    this.settle({ type: 'line', line });
   }
 
   private violate(reason: string): { type: 'violation'; reason: string } {
     const event = { type: 'violation' as const, reason };
-    this.settle(event);
+    this.settleAll(event);
     this.kill();
     return event;
   }
 
-  private settle(event: LineEvent): void {
-    const waiter = this.waiter;
-    this.waiter = null;
+  private settleAll(event: LineEvent): void {
+    const waiters = this.expected;
+    this.expected = [];
     this.chunks = [];
     this.chunkBytes = 0;
-    waiter?.settle(event);
+    for (const waiter of waiters) waiter.settle(event);
   }
 
   private markExited(): void {
     this.exited = true;
-    this.settle({ type: 'died' });
+    this.settleAll({ type: 'died' });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The Python program each sandboxed worker runs, as PID 1 of its own PID namespace (`bwrap --as-pid-1`). It reads
  * one JSON request a line on stdin, runs the code in a forked child with fresh rlimits, and answers one JSON line
- * on stdout. After every call it kills everything else in its PID namespace and empties /tmp and /dev/shm, so
+ * on stdout, then a second (`done`) once it has cleaned up and knows whether it can take another call. After every call it kills everything else in its PID namespace and empties /tmp and /dev/shm, so
  * nothing a snippet spawned or wrote outlives the call.
  */
 export const WORKER_SOURCE = String.raw`
@@ -243,10 +243,9 @@ def run(request, spare):
         returncode = os.WEXITSTATUS(status)
     if kind is None and memory_error[0]:
         kind = 'memory_limit'
-    recycle = not reaped or not clean_scratch() or ipc_left() or process_state() != STATE
-    return {'id': request['id'], 'stdout': buffers[out_r].decode('utf-8', 'replace'),
-            'stderr': buffers[err_r].decode('utf-8', 'replace'), 'returncode': returncode, 'error_kind': kind,
-            'recycle': recycle}
+    reply = {'id': request['id'], 'stdout': buffers[out_r].decode('utf-8', 'replace'),
+             'stderr': buffers[err_r].decode('utf-8', 'replace'), 'returncode': returncode, 'error_kind': kind}
+    return reply, reaped
 
 out = os.fdopen(os.dup(1), 'w')
 os.dup2(os.open('/dev/null', os.O_WRONLY), 1)
@@ -254,10 +253,15 @@ out.write(json.dumps({'ready': True}) + '\n')
 out.flush()
 spare = spawn_spare()
 for line in sys.stdin:
-    reply = run(json.loads(line), spare)
+    reply, reaped = run(json.loads(line), spare)
     out.write(json.dumps(reply) + '\n')
     out.flush()
-    if reply['recycle']:
+    # The housekeeping runs after the reply, so the call does not wait for it; the pool sends the next request
+    # only after this second line says whether the worker is clean.
+    recycle = not reaped or not clean_scratch() or ipc_left() or process_state() != STATE
+    out.write(json.dumps({'id': reply['id'], 'done': True, 'recycle': recycle}) + '\n')
+    out.flush()
+    if recycle:
         # Exiting as the namespace init takes everything left with it; the pool starts a fresh worker.
         sys.exit(0)
     spare = spawn_spare()
