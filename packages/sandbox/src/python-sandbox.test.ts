@@ -64,6 +64,22 @@ describe('PythonSandbox without bubblewrap', () => {
   });
 });
 
+describe('PythonSandbox with a bubblewrap older than 0.8', () => {
+  it('refuses to start and says which version it needs', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-old-bwrap-'));
+    chmodSync(folder, 0o755);
+    const oldBwrap = join(folder, 'bwrap');
+    writeFileSync(oldBwrap, '#!/bin/sh\necho "bwrap: Unknown option --disable-userns" >&2\nexit 1\n');
+    chmodSync(oldBwrap, 0o755);
+    const sandbox = new PythonSandbox({ workers: 1, bwrapPath: oldBwrap });
+    const error = await sandbox.start().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SandboxError);
+    expect((error as SandboxError).code).toBe('SANDBOX_UNAVAILABLE');
+    expect((error as SandboxError).message).toMatch(/Unknown option --disable-userns.*bubblewrap 0\.8 or newer/);
+    await sandbox.close();
+  });
+});
+
 describe.skipIf(!existsSync('/usr/bin/python3'))('PythonSandbox with a worker that breaks the protocol', () => {
   it('a reply line past the cap is an errorKind, the run goes on, and the worker is replaced', async () => {
     // A stand-in for bwrap that runs a "worker" answering 64 MB with no newline (what a snippet holding the

@@ -32,6 +32,9 @@ interface Waiter {
   settle: (event: LineEvent) => void;
 }
 
+const VERSION_HINT =
+  'The sandbox needs bubblewrap 0.8 or newer (for --disable-userns, which keeps snippets out of new user namespaces); upgrade it, e.g. from your distribution backports.';
+
 /** The ready and done lines are short; anything longer is not a worker. */
 const SHORT_LINE_CAP_BYTES = 1024;
 
@@ -83,7 +86,7 @@ export class SandboxWorker {
       const reason = event instanceof Error ? event.message : worker.stderrTail.trim() || 'no ready line';
       throw new SandboxError(`Python sandbox could not start (${argv[0]}: ${reason.split('\n')[0]}).`, {
         code: 'SANDBOX_UNAVAILABLE',
-        hint: INSTALL_HINT,
+        hint: reason.includes('--disable-userns') ? VERSION_HINT : INSTALL_HINT,
         cause: event instanceof Error ? event : undefined,
       });
     }
