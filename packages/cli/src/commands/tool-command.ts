@@ -88,7 +88,12 @@ export async function toolCommand(argv: string[]): Promise<number> {
       'ajet tool',
     );
   }
-  const output = await tool.execute(checked.data, { episodeId: 'cli' });
-  process.stdout.write(`${output}\n`);
-  return 0;
+  try {
+    const output = await tool.execute(checked.data, { episodeId: 'cli' });
+    process.stdout.write(`${output}\n`);
+    return 0;
+  } finally {
+    // A tool may hold processes (execute_python_code's sandbox workers): without this the command never exits.
+    await (tool as Tool & { close?: () => Promise<void> }).close?.();
+  }
 }
