@@ -1,3 +1,5 @@
+import { tagContents } from './internal/tag-contents.ts';
+
 export type ExtractionMethod = 'boxed' | 'answer_tag' | 'hashes' | 'answer_is' | 'last_number' | 'whole_text';
 
 export interface ExtractedAnswer {
@@ -44,21 +46,6 @@ function lastMatch(text: string, pattern: RegExp): string | undefined {
   return last?.trim();
 }
 
-/** The last `<answer>…</answer>` (case-insensitive), in one pass: a lazy regex is quadratic on `<answer>` repeated. */
-function lastAnswerTag(text: string): string | undefined {
-  const opener = /<answer>/gi;
-  const closer = /<\/answer>/gi;
-  let last: string | undefined;
-  for (let open = opener.exec(text); open !== null; open = opener.exec(text)) {
-    closer.lastIndex = opener.lastIndex;
-    const close = closer.exec(text);
-    if (close === null) break;
-    last = text.slice(opener.lastIndex, close.index);
-    opener.lastIndex = closer.lastIndex;
-  }
-  return last?.trim();
-}
-
 /**
  * Finds the answer in a model's text: `\boxed{}`, then `<answer>…</answer>`, then `#### N`, then
  * "the answer is N", then the last number (or the whole text with `wholeTextFallback`).
@@ -67,7 +54,7 @@ export function extractAnswer(text: string, options: ExtractAnswerOptions = {}):
   const boxes = extractBoxed(text);
   const box = options.box === 'first' ? boxes[0] : boxes.at(-1);
   if (box !== undefined && box.trim() !== '') return { text: box.trim(), method: 'boxed' };
-  const tagged = lastAnswerTag(text);
+  const tagged = tagContents({ text, tag: 'answer', ignoreCase: true }).at(-1)?.trim();
   if (tagged) return { text: tagged, method: 'answer_tag' };
   const hashes = lastMatch(text, /####\s*([^\n]*)/g);
   if (hashes) return { text: hashes, method: 'hashes' };
