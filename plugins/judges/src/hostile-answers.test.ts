@@ -58,6 +58,24 @@ describe('math_answer on hostile answers', () => {
     expect(parseNumeric('1.5e300')?.value).toBe(1.5e300);
   });
 
+  it('gives an episode with a 200 KB answer reward 0 (too_long), quickly, as data', async () => {
+    const answer = `\\boxed{${'9'.repeat(200_000)}}`;
+    const started = performance.now();
+    const result = await judge.computeReward(
+      {
+        task: { taskId: '1', mainQuery: 'q', metadata: { answer: '9' } },
+        episodeId: 'e',
+        taskTag: 'T1#R0',
+        split: 'train',
+        repeatIndex: 0,
+      },
+      { metadata: {} },
+      { messages: [{ role: 'assistant', content: answer }], calls: [], sequences: [] },
+    );
+    expect(performance.now() - started).toBeLessThan(boundMs);
+    expect(result).toMatchObject({ rawReward: 0, isSuccess: false, details: { reason: 'too_long' } });
+  });
+
   it('extracts from a long hostile reply in linear time', () => {
     for (const text of [
       '<answer>'.repeat(100_000),
