@@ -13,10 +13,10 @@ Runs one call of a tool and prints its result: a built-in (${Object.entries(buil
   .map(([name]) => name)
   .join(', ')}) or "module->Export".
 
-Examples:
-  ajet tool calculator --input '<calculator>operation: add\\noperands: [1, 2]</calculator>'
+Examples (bash or zsh; $'…' turns \\n into newlines):
+  ajet tool calculator --input $'<calculator>\\noperation: add\\noperands: [1, 2]\\n</calculator>'
   ajet tool calculator --input '(79 * 3)'
-  ajet tool my_tools.ts->WeatherTool --args '{"city": "Paris"}'
+  ajet tool './my_tools.ts->WeatherTool' --args '{"city": "Paris"}'
 `;
 
 function readText(file: string): string {
