@@ -9,12 +9,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopbackSwanlab } from '@ajet/sinks/test';
-import type { MetricsRecord, MetricsSink } from '@ajet/spec';
+import type { MetricsRecord, MetricsSink, SinkFactory } from '@ajet/spec';
 import { builtins } from '../packages/cli/src/builtins.ts';
 import { consoleObserver } from '../packages/cli/src/console-observer.ts';
 import { createBackbone } from '../packages/cli/src/create-backbone.ts';
 import { combineObservers } from '../packages/cli/src/progress-line.ts';
-import { loadConfig, type RunObserver, runJob, type SinkFactory } from '../packages/core/src/index.ts';
+import { loadConfig, type RunObserver, runJob } from '../packages/core/src/index.ts';
 import { metricsSinks } from '../packages/sinks/src/index.ts';
 
 const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';

@@ -80,6 +80,25 @@ const fatalCases: Case[] = [
     firstLine: /--set rollout\.num_repeat=many: ajet\.rollout\.num_repeat: expected number, got "many"/,
   },
   {
+    name: '__proto__ from a --set flag',
+    yaml: () => baseYaml(),
+    args: ['--set', '__proto__.polluted=1'],
+    exitCode: 2,
+    firstLine: /--set __proto__\.polluted=1: ajet\.__proto__: the key `__proto__` is not allowed/,
+  },
+  {
+    name: 'a YAML alias bomb',
+    yaml: () =>
+      `${baseYaml()}  bomb:\n${['a', 'b', 'c', 'd', 'e', 'f']
+        .map((name, index, names) => {
+          const items = index === 0 ? 'x' : `*${names[index - 1]}`;
+          return `    ${name}: &${name} [${Array(9).fill(items).join(', ')}]`;
+        })
+        .join('\n')}\n`,
+    exitCode: 2,
+    firstLine: /conf\.yaml:\d+: YAML aliases expand to too many nodes/,
+  },
+  {
     name: 'missing config file',
     yaml: () => '',
     args: ['--conf', '/nonexistent/ajet.yaml'],
@@ -131,19 +150,28 @@ describe('bad inputs give one clear line', () => {
   });
 
   it('a workflow that throws is a counted episode failure, and the run finishes', async () => {
-    const file = writeConfig(baseYaml({ workflow: `${PLUGINS}->SometimesThrowingWorkflow` }));
+    // Task 2's group has rewards that differ, so the run trains past task 0's failures.
+    const file = writeConfig(
+      baseYaml({ workflow: `${PLUGINS}->SometimesThrowingWorkflow` })
+        .replace('count: 2', 'count: 3')
+        .replace('train_batch_size: 2', 'train_batch_size: 3'),
+    );
     const run = await runAjet(['--conf', file, '--experiment-dir', mkdtempSync(join(tmpdir(), 'ajet-wf-'))]);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/episode Ttrain-0#R0 failed \(workflow\): workflow exploded on purpose/);
-    expect(run.stderr).toMatch(/failed 2\/4/);
+    expect(run.stderr).toMatch(/failed 2\/6/);
+    expect(run.stderr).not.toMatch(/trained nothing/);
   });
 
-  it('a judge that throws is a counted episode failure, and the run finishes', async () => {
+  it('a judge that throws is a counted episode failure; when it fails every episode the run ends with exit 1', async () => {
     const file = writeConfig(baseYaml({ judge: `${PLUGINS}->ThrowingJudge` }));
     const run = await runAjet(['--conf', file, '--experiment-dir', mkdtempSync(join(tmpdir(), 'ajet-judge-'))]);
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/failed \(judge\): judge exploded on purpose/);
     expect(run.stderr).toMatch(/failed 4\/4/);
+    expect(run.stderr).toMatch(
+      /ajet: error: The run trained nothing: no step of 1 trained a sample; 4 of 4 episodes failed \(judge 4\)/,
+    );
   });
 
   it('rollout.on_error: fail stops the run with a line naming the episode', async () => {

@@ -32,7 +32,7 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     serve = commands.add_parser("serve", help="serve ajet.v1.Backend over gRPC")
     serve.add_argument("--model", required=True, help="hub id or folder")
     serve.add_argument("--port", type=int, default=50051, help="0 picks a free port (printed when serving)")
-    serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (127.0.0.1: this machine only)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default this machine only; 0.0.0.0: every interface, with --token)")
     serve.add_argument("--lora-rank", type=int, default=0, help="0 trains all weights")
     serve.add_argument("--dtype", default="bf16", choices=sorted(DTYPES))
     serve.add_argument("--max-model-len", type=int, default=4096)
@@ -61,9 +61,21 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     )
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def bind_warnings(*, host: str, token: str | None) -> list[str]:
+    """What to tell the user before serving: off loopback without a token, anyone who reaches the port trains."""
+    if token or host in LOOPBACK_HOSTS:
+        return []
+    return [f"serving on {host} without a token: anyone who can reach the port can sample, train and save; pass --token (clients send it as a bearer token)"]
+
+
 def serve(settings: ServeSettings) -> None:
     from ajet_backend.grpc_server import run_server
 
+    for warning in bind_warnings(host=settings.host, token=settings.token):
+        print(f"ajet_backend: warning: {warning}", file=sys.stderr, flush=True)
     run_server(settings)
 
 

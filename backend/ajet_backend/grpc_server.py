@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -12,6 +13,7 @@ import grpc
 
 from ajet_backend.errors import BackendError
 from ajet_backend.proto_stubs import load_stubs
+from ajet_backend.request_checks import RequestError
 from ajet_backend.service import BackboneService, decode_float32, decode_int32, encode_float32, encode_int32
 
 AGGREGATIONS = {0: "token-mean", 1: "token-mean", 2: "seq-mean"}
@@ -31,11 +33,11 @@ def _message(message: Any) -> dict[str, Any]:
     return converted
 
 
-def _tool(tool: Any) -> dict[str, Any]:
+def _tool(index: int, tool: Any) -> dict[str, Any]:
     try:
         parameters = json.loads(tool.parameters_json) if tool.parameters_json else {}
     except json.JSONDecodeError as error:
-        raise BackendError("render_tool_parameters", f"RenderChat: tools[{tool.name}].parameters_json is not JSON ({error.msg}); send the JSON Schema as JSON text") from error
+        raise RequestError(f"tools[{index}].parametersJson", f' of tool "{tool.name[:80]}" is not JSON ({error.msg})') from error
     return {"name": tool.name, "description": tool.description, "parameters": parameters}
 
 
@@ -67,10 +69,12 @@ def build_servicer(service: BackboneService, token: str | None) -> Any:
     # One model, one optimizer: calls run one at a time on a worker thread so the event loop stays free.
     lock = threading.Lock()
 
+    expected = f"Bearer {token}".encode() if token is not None else None
+
     async def run(context: grpc.aio.ServicerContext, work: Callable[[], Any]) -> Any:
-        if token is not None:
-            metadata = dict(context.invocation_metadata() or ())
-            if metadata.get("authorization") != f"Bearer {token}":
+        if expected is not None:
+            given = str(dict(context.invocation_metadata() or ()).get("authorization", "")).encode()
+            if not hmac.compare_digest(given, expected):
                 await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token: set the client's token to the server's --token")
 
         def locked() -> Any:
@@ -79,11 +83,14 @@ def build_servicer(service: BackboneService, token: str | None) -> Any:
 
         try:
             return await asyncio.to_thread(locked)
+        except RequestError as error:
+            # The same code and message a TypeScript server gives (packages/backbone-grpc/src/serve-backbone.ts).
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error), trailing_metadata=(("ajet-error-code", error.code), ("ajet-error-retryable", "false")))
         except BackendError as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{error.code}: {error}")
 
     def _render_body(request: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {"messages": [_message(m) for m in request.messages], "tools": [_tool(t) for t in request.tools]}
+        body: dict[str, Any] = {"messages": [_message(m) for m in request.messages], "tools": [_tool(index, t) for index, t in enumerate(request.tools)]}
         if request.HasField("prefix"):
             body["prefix"] = {"tokenIds": decode_int32(request.prefix.token_ids), "messageCount": request.prefix.message_count}
         return body
@@ -106,7 +113,7 @@ def build_servicer(service: BackboneService, token: str | None) -> Any:
                 model=info["model"],
                 tokenizer=info["tokenizer"],
                 policy_version=info["policyVersion"],
-                capabilities=pb.Capabilities(trainable=capabilities["trainable"], lora=capabilities["lora"], max_model_len=capabilities["maxModelLen"]),
+                capabilities=pb.Capabilities(trainable=capabilities["trainable"], lora=capabilities["lora"], max_model_len=capabilities["maxModelLen"], vocab_size=capabilities.get("vocabSize", 0)),
             )
 
         async def RenderChat(self, request: Any, context: Any) -> Any:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -107,6 +108,18 @@ class Policy:
         self.reference = self._frozen_copy(model) if self.settings.keep_reference and not self.is_lora else None
         self.optimizer: torch.optim.AdamW | None = None
         self.policy_version = 0
+        # A forward_backward since the last optim_step gave a non-finite loss: that step is skipped.
+        self._non_finite_loss = False
+
+    @property
+    def vocab_size(self) -> int | None:
+        """Rows of the input embedding: the token ids the model can read (None when the model does not say)."""
+        embeddings = getattr(self.model, "get_input_embeddings", None)
+        table = embeddings() if embeddings is not None else None
+        rows = getattr(table, "num_embeddings", None)
+        if rows is None:
+            rows = getattr(getattr(self.model, "config", None), "vocab_size", None)
+        return int(rows) if rows is not None else None
 
     @staticmethod
     def _frozen_copy(model: torch.nn.Module) -> torch.nn.Module:
@@ -193,23 +206,29 @@ class Policy:
                 if key != "tokens":
                     weighted[key] = weighted.get(key, 0.0) + value * group_mask / max(total_mask, 1)
         totals.metrics.update(weighted)
+        if not math.isfinite(totals.loss):
+            self._non_finite_loss = True
         return totals
 
     def optim_step(self, params: OptimizerParams) -> tuple[int, float]:
-        if params.learning_rate <= 0:
-            raise ConfigError("optim_learning_rate", f"learningRate is {params.learning_rate}: it must be > 0")
+        """One AdamW step; (policy version, gradient norm before clipping). After a non-finite loss or gradient
+        norm nothing is applied: the gradients are zeroed, the version stays, and the norm comes back non-finite."""
+        if params.learning_rate < 0:
+            raise ConfigError("optim_learning_rate", f"learningRate is {params.learning_rate}: it must be >= 0")
         trainable = self._trainable()
+        gradients = [parameter.grad for parameter in trainable if parameter.grad is not None]
+        grad_norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in gradients])).item()) if gradients else 0.0
+        non_finite_loss, self._non_finite_loss = self._non_finite_loss, False
+        if non_finite_loss or not math.isfinite(grad_norm):
+            for parameter in trainable:
+                parameter.grad = None
+            return self.policy_version, grad_norm if not math.isfinite(grad_norm) else math.nan
         if self.optimizer is None:
             self.optimizer = torch.optim.AdamW(trainable, lr=params.learning_rate)
         for group in self.optimizer.param_groups:
             group.update(lr=params.learning_rate, betas=(params.beta1, params.beta2), eps=params.eps, weight_decay=params.weight_decay)
-        gradients = [parameter.grad for parameter in trainable if parameter.grad is not None]
-        if not gradients:
-            grad_norm = 0.0
-        elif params.max_grad_norm > 0:
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(trainable, params.max_grad_norm).item())
-        else:
-            grad_norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in gradients])).item())
+        if gradients and params.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(trainable, params.max_grad_norm)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.policy_version += 1
@@ -345,6 +364,7 @@ class Policy:
             self.model.load_state_dict(self._read_weights(path), strict=False)
         state = torch.load(state_file, weights_only=True)
         self.policy_version = int(state["policy_version"])
+        self._non_finite_loss = False
         self._sync_engine()
         if include_optimizer:
             # A state saved before any step has no optimizer: the restored policy starts with a fresh one.

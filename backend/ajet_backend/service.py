@@ -14,6 +14,7 @@ from ajet_backend.errors import BackendError
 from ajet_backend.losses import KlPenalty, LossSpec
 from ajet_backend.policy import OptimizerParams, Policy, SamplingParams, TrainingSample
 from ajet_backend.rendering import ChatRenderer, Prefix
+from ajet_backend.request_checks import RequestLimits, check_detokenize, check_forward_backward, check_optim_step, check_render_chat, check_sample, check_sample_chat
 from ajet_backend.state_root import seal_state, state_damage, state_folder
 
 
@@ -83,15 +84,18 @@ class BackboneService:
         # SaveState/LoadState names live under this folder; without it both are refused.
         self.state_root = state_root
 
+    @property
+    def limits(self) -> RequestLimits:
+        return RequestLimits(max_model_len=self.info.max_model_len, vocab_size=self.policy.vocab_size)
+
     def get_info(self) -> dict[str, Any]:
-        return {
-            "model": self.info.model,
-            "tokenizer": self.info.tokenizer,
-            "policyVersion": self.policy.policy_version,
-            "capabilities": {"trainable": True, "lora": self.policy.is_lora, "maxModelLen": self.info.max_model_len},
-        }
+        capabilities: dict[str, Any] = {"trainable": True, "lora": self.policy.is_lora, "maxModelLen": self.info.max_model_len}
+        if self.policy.vocab_size is not None:
+            capabilities["vocabSize"] = self.policy.vocab_size
+        return {"model": self.info.model, "tokenizer": self.info.tokenizer, "policyVersion": self.policy.policy_version, "capabilities": capabilities}
 
     def render_chat(self, request: dict[str, Any]) -> dict[str, Any]:
+        check_render_chat(request, self.limits)
         prefix = request.get("prefix")
         token_ids = self.renderer.render(
             messages=[to_template_message(message) for message in request["messages"]],
@@ -102,9 +106,11 @@ class BackboneService:
         return {"tokenIds": token_ids}
 
     def detokenize(self, request: dict[str, Any]) -> dict[str, Any]:
+        check_detokenize(request, self.limits)
         return {"pieces": self.renderer.detokenize(list(request["tokenIds"]))}
 
     def sample(self, request: dict[str, Any]) -> dict[str, Any]:
+        check_sample(request, self.limits)
         sampling = request.get("sampling") or {}
         prompt = list(request["promptIds"])
         room = self.info.max_model_len - len(prompt)
@@ -143,6 +149,7 @@ class BackboneService:
     def sample_chat(self, request: dict[str, Any]) -> dict[str, Any]:
         """render_chat (with the generation prompt) then sample on prefix + rendered tokens, maxTokens clamped to
         the room left; no completions when there is none."""
+        check_sample_chat(request, self.limits)
         prefix = request.get("prefix")
         rendered = self.render_chat({key: request[key] for key in ("messages", "tools", "prefix") if key in request})["tokenIds"]
         prompt = [*(prefix["tokenIds"] if prefix else []), *rendered]
@@ -152,6 +159,7 @@ class BackboneService:
         return {"renderedIds": rendered, **sampled}
 
     def forward_backward(self, request: dict[str, Any]) -> dict[str, Any]:
+        check_forward_backward(request, self.limits)
         samples = [
             TrainingSample(
                 token_ids=list(sample["tokenIds"]),
@@ -165,6 +173,8 @@ class BackboneService:
         return {"loss": totals.loss, "metrics": totals.metrics}
 
     def optim_step(self, request: dict[str, Any]) -> dict[str, Any]:
+        """After a non-finite loss or gradient norm nothing is applied: gradNorm comes back NaN, policyVersion unchanged."""
+        check_optim_step(request)
         version, grad_norm = self.policy.optim_step(
             OptimizerParams(
                 learning_rate=float(request["learningRate"]),

@@ -66,4 +66,7 @@ def test_stop_strings_end_a_completion(service: BackboneService) -> None:
 def test_prompt_longer_than_the_model_is_refused(service: BackboneService) -> None:
     with pytest.raises(BackendError) as caught:
         service.sample({"promptIds": [1] * 600, "sampling": {}})
-    assert caught.value.code == "sample_prompt_too_long"
+    assert caught.value.code == "BACKBONE_INVALID_REQUEST" and "promptIds has 600 tokens; the model reads at most 512" in str(caught.value)
+    with pytest.raises(BackendError) as full:
+        service.sample({"promptIds": [1] * 512, "sampling": {}})
+    assert full.value.code == "sample_prompt_too_long"

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Backbone, ChatMessage, ForwardBackwardRequest } from '../../packages/spec/src/index.ts';
+import type { Backbone, ChatMessage, ForwardBackwardRequest, TrainingSample } from '../../packages/spec/src/index.ts';
 
 export interface BackboneUnderTest {
   backbone: Backbone;
@@ -162,6 +162,29 @@ export function defineBackboneConformance(target: ConformanceTarget): void {
       const { tokenIds } = await backbone.renderChat({ messages: conversation });
       const sampled = await backbone.sample({ promptIds: tokenIds, sampling: { seed: 3 } });
       expect(sampled.policyVersion).toBe(step.policyVersion);
+    });
+
+    it('refuses a token id outside the vocabulary and a NaN advantage with BACKBONE_INVALID_REQUEST naming the field', async (context) => {
+      const { vocabSize } = (await backbone.getInfo()).capabilities;
+      if (vocabSize === undefined) return context.skip();
+      const [first, second] = trainingRequest.samples as [TrainingSample, TrainingSample];
+      const outside = { ...second, tokenIds: [5, vocabSize + 5, 7] };
+      await expect(backbone.forwardBackward({ ...trainingRequest, samples: [first, outside] })).rejects.toMatchObject({
+        code: 'BACKBONE_INVALID_REQUEST',
+        message: expect.stringContaining(
+          `samples[1].tokenIds[1]=${vocabSize + 5} is outside the vocabulary (0..${vocabSize - 1}).`,
+        ),
+      });
+      const nan = { ...first, advantage: Number.NaN };
+      await expect(backbone.forwardBackward({ ...trainingRequest, samples: [nan] })).rejects.toMatchObject({
+        code: 'BACKBONE_INVALID_REQUEST',
+        message: expect.stringContaining('samples[0].advantage=NaN: expected a finite number.'),
+      });
+      await expect(backbone.sample({ promptIds: [1, -1], sampling: { maxTokens: 1 } })).rejects.toMatchObject({
+        code: 'BACKBONE_INVALID_REQUEST',
+        message: expect.stringContaining(`promptIds[1]=-1 is outside the vocabulary (0..${vocabSize - 1}).`),
+      });
+      expect(Number.isFinite((await backbone.forwardBackward(trainingRequest)).loss)).toBe(true);
     });
 
     it('saveState then loadState restores the policy version', async () => {

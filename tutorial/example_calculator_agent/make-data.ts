@@ -5,7 +5,7 @@
 //   data/validation.jsonl      more of the same, other numbers
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createRandom } from '@ajet/core';
+import { createRandom } from '@ajet/spec';
 
 type Random = () => number;
 

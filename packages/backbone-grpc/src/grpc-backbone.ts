@@ -110,6 +110,7 @@ export class GrpcBackbone implements Backbone {
 
   async getInfo(): Promise<BackboneInfo> {
     const info = (await this.unary({ method: 'GetInfo', request: {}, idempotent: true })) as WireGetInfoResponse;
+    const vocabSize = info.capabilities?.vocabSize ?? 0;
     return {
       model: info.model,
       tokenizer: info.tokenizer,
@@ -118,6 +119,7 @@ export class GrpcBackbone implements Backbone {
         trainable: info.capabilities?.trainable ?? false,
         lora: info.capabilities?.lora ?? false,
         maxModelLen: info.capabilities?.maxModelLen ?? 0,
+        ...(vocabSize > 0 ? { vocabSize } : {}),
       },
     };
   }

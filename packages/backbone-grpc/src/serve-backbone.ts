@@ -13,7 +13,19 @@ import {
   type WireStateResponse,
   type WireTokens,
 } from '@ajet/proto';
-import { type Backbone, BackboneError, isAjetError } from '@ajet/spec';
+import {
+  type Backbone,
+  BackboneError,
+  BackboneRequestError,
+  type BackboneRequestLimits,
+  checkDetokenizeRequest,
+  checkForwardBackwardRequest,
+  checkOptimStepRequest,
+  checkRenderChatRequest,
+  checkSampleChatRequest,
+  checkSampleRequest,
+  isAjetError,
+} from '@ajet/spec';
 import * as grpc from '@grpc/grpc-js';
 import {
   completionToWire,
@@ -77,6 +89,11 @@ function tokenMatches(metadata: grpc.Metadata, token: string): boolean {
 
 function toServiceError(error: unknown): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
+  if (error instanceof BackboneRequestError) {
+    metadata.set(errorCodeMetadataKey, error.code);
+    metadata.set(errorRetryableMetadataKey, 'false');
+    return { code: grpc.status.INVALID_ARGUMENT, details: error.message, metadata };
+  }
   if (isAjetError(error)) {
     metadata.set(errorCodeMetadataKey, error.code);
     const retryable = error instanceof BackboneError && error.retryable;
@@ -129,15 +146,21 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
       call.emit('error', unauthenticated);
       return;
     }
-    backbone.sample(sampleFromWire(call.request)).then(
-      (response) => {
-        response.completions.forEach((completion, index) => {
-          call.write(completionToWire({ completion, index, policyVersion: response.policyVersion }));
-        });
-        call.end();
-      },
-      (error: unknown) => call.emit('error', toServiceError(error)),
-    );
+    const request = sampleFromWire(call.request);
+    requestLimits()
+      .then((limits) => {
+        checkSampleRequest(request, limits);
+        return backbone.sample(request);
+      })
+      .then(
+        (response) => {
+          response.completions.forEach((completion, index) => {
+            call.write(completionToWire({ completion, index, policyVersion: response.policyVersion }));
+          });
+          call.end();
+        },
+        (error: unknown) => call.emit('error', toServiceError(error)),
+      );
   };
 
   const parseParameters = (badTools: string[]) => (json: string, tool: string) => {
@@ -148,25 +171,34 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
       return {};
     }
   };
-  const checkTools = (badTools: string[]) => {
-    if (badTools.length > 0)
-      throw new BackboneError(`tool ${badTools[0]}: parameters_json is not JSON`, { code: 'GRPC_BAD_REQUEST' });
+  const checkTools = (tools: readonly { name: string }[], badTools: string[]) => {
+    const [bad] = badTools;
+    if (bad !== undefined)
+      throw new BackboneRequestError(
+        `tools[${tools.findIndex((tool) => tool.name === bad)}].parametersJson`,
+        ` of tool "${bad.slice(0, 80)}" is not JSON`,
+      );
   };
   // Capabilities do not change while serving; a failed getInfo is asked again next time.
-  let maxModelLen: Promise<number> | undefined;
-  const sampleChat = async (request: WireSampleChatRequest) => {
-    const badTools: string[] = [];
-    const parsed = sampleChatFromWire(request, parseParameters(badTools));
-    checkTools(badTools);
-    if (backbone.sampleChat) return sampleChatResponseToWire(await backbone.sampleChat(parsed));
-    maxModelLen ??= backbone.getInfo().then(
-      (info) => info.capabilities.maxModelLen,
+  let limits: Promise<BackboneRequestLimits> | undefined;
+  const requestLimits = (): Promise<BackboneRequestLimits> => {
+    limits ??= backbone.getInfo().then(
+      ({ capabilities }) => ({ maxModelLen: capabilities.maxModelLen, vocabSize: capabilities.vocabSize }),
       (error: unknown) => {
-        maxModelLen = undefined;
+        limits = undefined;
         throw error;
       },
     );
-    const response = await sampleChatInParts({ backbone, request: parsed, maxModelLen: await maxModelLen });
+    return limits;
+  };
+  const sampleChat = async (request: WireSampleChatRequest) => {
+    const badTools: string[] = [];
+    const parsed = sampleChatFromWire(request, parseParameters(badTools));
+    checkTools(request.tools, badTools);
+    const { maxModelLen, ...rest } = await requestLimits();
+    checkSampleChatRequest(parsed, { maxModelLen, ...rest });
+    if (backbone.sampleChat) return sampleChatResponseToWire(await backbone.sampleChat(parsed));
+    const response = await sampleChatInParts({ backbone, request: parsed, maxModelLen });
     return sampleChatResponseToWire(response);
   };
 
@@ -183,25 +215,34 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
     RenderChat: unary(async (request: WireRenderChatRequest) => {
       const badTools: string[] = [];
       const parsed = renderChatFromWire(request, parseParameters(badTools));
-      checkTools(badTools);
+      checkTools(request.tools, badTools);
+      checkRenderChatRequest(parsed, await requestLimits());
       const response = await backbone.renderChat(parsed);
       return { tokenIds: int32ToBytes(response.tokenIds) };
     }),
-    Detokenize: unary((request: WireTokens) => backbone.detokenize({ tokenIds: bytesToInt32(request.tokenIds) })),
+    Detokenize: unary(async (request: WireTokens) => {
+      const parsed = { tokenIds: bytesToInt32(request.tokenIds) };
+      checkDetokenizeRequest(parsed, await requestLimits());
+      return backbone.detokenize(parsed);
+    }),
     Sample: sample,
     SampleChat: unary(sampleChat),
     ForwardBackward: unary(async (request: WireForwardBackwardRequest) => {
       const loss = lossFromWire(request.loss ?? {});
-      if (!loss) throw new BackboneError('ForwardBackward request has no loss set', { code: 'GRPC_BAD_REQUEST' });
+      if (!loss) throw new BackboneRequestError('loss', ' is not set: send cross_entropy, ppo or importance_sampling');
       const forward = {
         samples: forwardBackwardSamplesFromWire(request),
         loss,
         lossScale: request.lossScale,
         temperature: request.temperature,
       };
+      checkForwardBackwardRequest(forward, await requestLimits());
       return backbone.forwardBackward(forward);
     }),
-    OptimStep: unary((request: WireOptimStepRequest) => backbone.optimStep(request)),
+    OptimStep: unary(async (request: WireOptimStepRequest) => {
+      checkOptimStepRequest(request);
+      return backbone.optimStep(request);
+    }),
     SaveState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
       const root = requireStateRoot();
       const path = await stateFolder({ root, name: request.name });

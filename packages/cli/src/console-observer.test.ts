@@ -40,4 +40,29 @@ describe('consoleObserver', () => {
     expect(lines[1]?.trim().split(/\s+/)).toEqual(['step', 'pass@1', 'pass@4', 'reward', 'tasks', 'failed']);
     expect(lines[2]?.trim().split(/\s+/)).toEqual(['0', '0.250', '0.750', '0.250', '20', '0']);
   });
+
+  describe('rollout errors', () => {
+    const error = {
+      kind: 'judge' as const,
+      message: 'judge broke (at my_judge.ts:10:30)',
+      taskTag: 'T1#R0',
+      episodeId: 'e1',
+      stack: 'Error: judge broke\n    at MyJudge.computeReward (/home/me/my_judge.ts:10:30)',
+    };
+
+    it('prints one line per failed episode, without the stack', () => {
+      const lines: string[] = [];
+      consoleObserver({ write: (line) => lines.push(line) }).onRolloutError?.(error);
+      expect(lines).toEqual(['ajet: episode T1#R0 failed (judge): judge broke (at my_judge.ts:10:30)']);
+    });
+
+    it('prints the stack under the line with --verbose', () => {
+      const lines: string[] = [];
+      consoleObserver({ write: (line) => lines.push(line), verbose: true }).onRolloutError?.(error);
+      expect(lines).toEqual([
+        'ajet: episode T1#R0 failed (judge): judge broke (at my_judge.ts:10:30)',
+        '    at MyJudge.computeReward (/home/me/my_judge.ts:10:30)',
+      ]);
+    });
+  });
 });

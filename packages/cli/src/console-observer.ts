@@ -7,6 +7,8 @@ export interface ConsoleObserverOptions {
   maxErrorLines?: number;
   /** The line per step and the validation table (`console` in trainer_common.logger); on by default. */
   metricLines?: boolean;
+  /** `--verbose`: the stack frames of each printed rollout error under its line. */
+  verbose?: boolean;
 }
 
 /** Validation results so far, one row per validation, newest last (the last 10). */
@@ -89,8 +91,12 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
     },
     onRolloutError(error) {
       errorLines += 1;
-      if (errorLines <= maxErrorLines) write(`ajet: episode ${error.taskTag} failed (${error.kind}): ${error.message}`);
-      else if (errorLines === maxErrorLines + 1) write('ajet: more episode failures are counted in the step lines');
+      if (errorLines <= maxErrorLines) {
+        write(`ajet: episode ${error.taskTag} failed (${error.kind}): ${error.message}`);
+        if (options.verbose && error.stack) {
+          for (const frame of error.stack.split('\n').filter((line) => /^\s+at /.test(line))) write(frame);
+        }
+      } else if (errorLines === maxErrorLines + 1) write('ajet: more episode failures are counted in the step lines');
     },
     onMetrics(record) {
       if (options.metricLines === false) return;

@@ -15,7 +15,7 @@ export type {
 export { PluginLoader } from './plugins/plugin-loader.ts';
 export type { PluginReference } from './plugins/plugin-reference.ts';
 export { parsePluginReference } from './plugins/plugin-reference.ts';
-export type { CreatedBackbone, JobOptions, JobResult, SinkFactory } from './run-job.ts';
+export type { CreatedBackbone, JobOptions, JobResult } from './run-job.ts';
 export { runJob } from './run-job.ts';
 export type { AdvantageEstimator, GroupAdvantages } from './runtime/advantages.ts';
 export { groupAdvantages } from './runtime/advantages.ts';

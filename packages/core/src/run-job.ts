@@ -5,6 +5,8 @@ import {
   ConfigError,
   type Judge,
   type MetricsSink,
+  type SinkContext,
+  type SinkFactory,
   type TaskReader,
   type ToolCallParser,
   type Workflow,
@@ -49,12 +51,6 @@ export interface JobOptions {
   /** Parses tool calls in OpenAI-style requests with `tools` (through `tuner.openai()` / `tuner.endpoint()`). */
   toolCallParser?: ToolCallParser;
 }
-
-/** Builds one metrics sink for a run; called at its first write. */
-export type SinkFactory = (context: {
-  experimentDir: string;
-  config: AjetConfig;
-}) => MetricsSink | Promise<MetricsSink>;
 
 const BUILTIN_LOGGERS = ['console', 'jsonl'];
 
@@ -152,11 +148,21 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
   const warn =
     options.observer?.onWarning?.bind(options.observer) ??
     ((message: string) => process.stderr.write(`ajet: warning: ${message}\n`));
+  const sinkContext = (name: string): SinkContext => {
+    const block = (config.trainerCommon as Record<string, unknown>)[name];
+    return {
+      experimentDir,
+      projectName: config.projectName,
+      experimentName: config.experimentName,
+      description: `ajet ${config.rollout.userWorkflow} on ${config.model.path}`,
+      settings: typeof block === 'object' && block !== null ? (block as Record<string, unknown>) : {},
+    };
+  };
   const sinks: MetricsSink[] = [];
   for (const name of new Set(config.trainerCommon.logger)) {
     const factory: SinkFactory | undefined =
       name === 'jsonl' ? () => new JsonlMetricsSink(experimentDir) : factories[name];
-    if (factory) sinks.push(new GuardedSink({ name, create: () => factory({ experimentDir, config }), warn }));
+    if (factory) sinks.push(new GuardedSink({ name, create: () => factory(sinkContext(name)), warn }));
   }
   const model = (await policy.info()).model;
   let endpointServer: EpisodeEndpointServer | undefined;

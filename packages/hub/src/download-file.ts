@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AjetError } from '@ajet/spec';
 import type { DatasetRef, HubClient } from './hub-client.ts';
 import type { HubFile } from './list-dataset-files.ts';
+import { makeFoldersUnder, openPart, regularFileSize, targetUnder } from './safe-destination.ts';
 
 export interface FileProgress {
   path: string;
@@ -27,12 +27,15 @@ export interface FileResult {
   attempts: number;
 }
 
-async function fileSize(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
+/** Passes bytes through until more arrive than `limit`; then fails, so a server cannot fill the disk. */
+function capAt(limit: number, tooLarge: () => Error): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      callback(seen > limit ? tooLarge() : null, seen > limit ? undefined : chunk);
+    },
+  });
 }
 
 /** The digest the hub gives for the file, computed over the bytes on disk. */
@@ -70,24 +73,24 @@ export async function downloadFile(options: {
   retryDelayMs?: number;
 }): Promise<FileResult> {
   const { client, ref, file, onProgress, signal } = options;
-  const target = join(options.destination, ...file.path.split('/'));
+  const target = targetUnder(options.destination, file.path);
   const part = `${target}.part`;
   const maxAttempts = options.maxAttempts ?? 4;
   const retryDelayMs = options.retryDelayMs ?? 1000;
 
-  if ((await fileSize(target)) === file.size) {
+  if ((await regularFileSize(target)) === file.size) {
     const digest = await digestOf(target, file);
     if (digest.actual === expectedDigest(file)) {
       onProgress?.({ path: file.path, bytesDone: file.size, bytesTotal: file.size });
       return { path: file.path, status: 'present', resumedFrom: file.size, verified: digest.kind, attempts: 0 };
     }
   }
-  await mkdir(dirname(target), { recursive: true });
+  await makeFoldersUnder(options.destination, target);
 
   let resumedFrom: number | undefined;
   let attempts = 0;
   for (;;) {
-    let offset = (await fileSize(part)) ?? 0;
+    let offset = (await regularFileSize(part)) ?? 0;
     if (offset > file.size) {
       await rm(part, { force: true });
       offset = 0;
@@ -104,8 +107,21 @@ export async function downloadFile(options: {
       });
       // A server that ignores Range sends the whole file: start the part again.
       if (offset > 0 && response.status !== 206) offset = 0;
+      const partFile = await openPart(part, offset > 0).catch(async (error: unknown) => {
+        await response.body?.cancel();
+        throw error;
+      });
       let bytesDone = offset;
       onProgress?.({ path: file.path, bytesDone, bytesTotal: file.size });
+      const tooLarge = () =>
+        new AjetError(
+          `${file.path} from ${ref.repo}: the server sent more than the ${file.size} bytes the hub lists.`,
+          {
+            code: 'HUB_SIZE_MISMATCH',
+            blame: 'system',
+            hint: 'The partial file was removed. If it persists, check HF_ENDPOINT and --revision.',
+          },
+        );
       const body = response.body
         ? Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>)
         : Readable.from([]);
@@ -113,10 +129,11 @@ export async function downloadFile(options: {
         bytesDone += chunk.length;
         onProgress?.({ path: file.path, bytesDone, bytesTotal: file.size });
       });
-      await pipeline(body, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }), { signal });
+      await pipeline(body, capAt(file.size - offset, tooLarge), partFile.createWriteStream(), { signal });
       break;
     } catch (error) {
       if (signal?.aborted) throw error;
+      if (error instanceof AjetError && error.code === 'HUB_SIZE_MISMATCH') await rm(part, { force: true });
       if (attempts >= maxAttempts || !retryable(error)) {
         if (error instanceof AjetError) throw error;
         throw new AjetError(
@@ -133,7 +150,7 @@ export async function downloadFile(options: {
     }
   }
 
-  const size = (await fileSize(part)) ?? 0;
+  const size = (await regularFileSize(part)) ?? 0;
   if (size !== file.size) {
     await rm(part, { force: true });
     throw new AjetError(`${file.path} from ${ref.repo} has ${size} bytes; the hub lists ${file.size}.`, {

@@ -62,4 +62,11 @@ describe('nextPageUrl', () => {
     expect(nextPageUrl('</api/x?cursor=2>; rel="prev"', base)).toBeUndefined();
     expect(nextPageUrl(null, base)).toBeUndefined();
   });
+
+  it('answers a next link that is not a URL with a hub error, not a TypeError', () => {
+    const base = 'https://huggingface.co/api/datasets/a/b/tree/main?recursive=true';
+    expect(() => nextPageUrl('<http://[oops>; rel="next"', base)).toThrow(
+      expect.objectContaining({ code: 'HUB_BAD_RESPONSE' }),
+    );
+  });
 });

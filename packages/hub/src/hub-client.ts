@@ -30,6 +30,31 @@ export function checkRepoName(repo: string): void {
   }
 }
 
+/** Statuses after which `location` names where to ask again. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+
+/**
+ * The body's first `maxBytes` bytes as text, and whether there was more (the rest is not read: a server cannot
+ * make a listing or an error message exhaust memory).
+ */
+export async function readCapped(response: Response, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: '', truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+    chunks.push(value);
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return { text: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'), truncated: true };
+    }
+  }
+}
+
 function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
@@ -38,12 +63,21 @@ function encodePath(path: string): string {
 export class HubClient {
   readonly endpoint: string;
   private readonly token: string | undefined;
+  private readonly origin: string;
   private readonly fetchImpl: typeof fetch;
 
   constructor(options: HubClientOptions = {}) {
     this.endpoint = (options.endpoint || process.env.HF_ENDPOINT || DEFAULT_ENDPOINT).replace(/\/+$/, '');
     this.token = options.token ?? (process.env.HF_TOKEN || undefined);
     this.fetchImpl = options.fetch ?? fetch;
+    this.origin = new URL(this.endpoint).origin;
+  }
+
+  /** The token goes only to the endpoint's own origin, never to a host a `Link` header or a redirect names. */
+  private headersFor(url: string, extra: Record<string, string> | undefined): Record<string, string> {
+    const headers: Record<string, string> = { ...extra };
+    if (this.token && new URL(url).origin === this.origin) headers.authorization = `Bearer ${this.token}`;
+    return headers;
   }
 
   /** `GET /api/datasets/{repo}/tree/{revision}?recursive=true`: the first page of the listing. */
@@ -62,20 +96,37 @@ export class HubClient {
     headers?: Record<string, string>;
     signal?: AbortSignal;
   }): Promise<Response> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
-    try {
-      response = await this.fetchImpl(options.url, { headers, signal: options.signal, redirect: 'follow' });
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-      throw new AjetError(`Cannot reach the hub at ${this.endpoint}: ${reason}.`, {
-        code: 'HUB_UNREACHABLE',
-        blame: 'system',
-        hint: 'Check the network, or set HF_ENDPOINT to a mirror you can reach.',
-        cause: error,
-      });
+    let url = options.url;
+    for (let redirects = 0; ; redirects++) {
+      try {
+        response = await this.fetchImpl(url, {
+          headers: this.headersFor(url, options.headers),
+          signal: options.signal,
+          redirect: 'manual',
+        });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+        const where = new URL(url).origin === this.origin ? this.endpoint : new URL(url).origin;
+        throw new AjetError(`Cannot reach the hub at ${where}: ${reason}.`, {
+          code: 'HUB_UNREACHABLE',
+          blame: 'system',
+          hint: 'Check the network, or set HF_ENDPOINT to a mirror you can reach.',
+          cause: error,
+        });
+      }
+      const location = response.headers.get('location');
+      if (!REDIRECTS.has(response.status) || location === null) break;
+      await response.body?.cancel();
+      if (redirects >= MAX_REDIRECTS) {
+        throw new AjetError(`The hub redirected ${options.url} more than ${MAX_REDIRECTS} times.`, {
+          code: 'HUB_HTTP_ERROR',
+          blame: 'system',
+          hint: 'Check HF_ENDPOINT: a redirect loop is a server misconfiguration.',
+        });
+      }
+      url = new URL(location, url).toString();
     }
     if (!response.ok) throw await this.httpError(response, options.ref);
     return response;
@@ -83,7 +134,10 @@ export class HubClient {
 
   private async httpError(response: Response, ref: DatasetRef): Promise<AjetError> {
     const errorCode = response.headers.get('x-error-code') ?? '';
-    const body = (await response.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
+    const body = (await readCapped(response, 4096).catch(() => ({ text: '' }))).text
+      .slice(0, 200)
+      .replace(/\s+/g, ' ')
+      .trim();
     const tokenHint = this.token
       ? 'HF_TOKEN is set, but that token cannot read it: check the token and accept the dataset’s terms on its page.'
       : 'If it is private or gated, set HF_TOKEN to a token that can read it.';

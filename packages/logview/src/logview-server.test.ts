@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,7 +45,50 @@ describe('renderReportHtml', () => {
   });
 });
 
+/** A GET with a Host header of our choosing (fetch cannot set one), as a DNS-rebound page would send it. */
+function getWithHost(url: string, path: string, host: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ hostname, port, path, headers: { host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 describe('startLogviewServer', () => {
+  it('answers only requests whose Host names this server (no DNS rebinding), with its port', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'metrics.jsonl'), row(1));
+    writeFileSync(join(dir, 'trajectories', 'step-1.jsonl'), episode('secret-episode'));
+    server = await startLogviewServer({ experimentDir: dir, port: 0 });
+    const url = server.url;
+    const port = new URL(url).port;
+    for (const path of ['/', '/api/experiment', '/api/trajectories/step-1']) {
+      const rebound = await getWithHost(url, path, `attacker.example:${port}`);
+      expect(rebound.status, path).toBe(421);
+      expect(rebound.body).not.toContain('secret-episode');
+      expect(rebound.body).toMatch(/Host "attacker\.example:\d+" does not name this server/);
+    }
+    expect((await getWithHost(url, '/api/experiment', `localhost:${Number(port) + 1}`)).status).toBe(421);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      expect((await getWithHost(url, '/api/trajectories/step-1', host)).body).toContain('secret-episode');
+    }
+  });
+
+  it('answers a bad %-escape with 400, not 500', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'metrics.jsonl'), row(1));
+    server = await startLogviewServer({ experimentDir: dir, port: 0 });
+    const response = await fetch(new URL('/api/trajectories/step-%E0%A4%A', server.url));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/not a valid %-escaped path/);
+  });
+
   it('serves the page, the index as it grows, and one step’s episodes', async () => {
     const dir = folder();
     server = await startLogviewServer({ experimentDir: dir, port: 0, waitForRun: true });

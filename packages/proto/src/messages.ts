@@ -6,6 +6,8 @@ export interface WireCapabilities {
   trainable: boolean;
   lora: boolean;
   maxModelLen: number;
+  /** 0 when the server does not say. */
+  vocabSize: number;
 }
 
 export interface WireGetInfoResponse {

@@ -6,6 +6,8 @@ export interface BackboneCapabilities {
   trainable: boolean;
   lora: boolean;
   maxModelLen: number;
+  /** Token ids run 0..vocabSize-1; a server refuses others (backbone-request-checks.ts). Unchecked when absent. */
+  vocabSize?: number;
 }
 
 export interface BackboneInfo {
@@ -155,7 +157,10 @@ export interface OptimStepRequest {
 
 export interface OptimStepResponse {
   policyVersion: number;
-  /** Global gradient norm before clipping. */
+  /**
+   * Global gradient norm before clipping. Not finite when the accumulated gradients or a loss since the last step
+   * were not: then nothing was applied, the gradients are zeroed and `policyVersion` is unchanged.
+   */
   gradNorm: number;
 }
 

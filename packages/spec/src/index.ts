@@ -26,6 +26,18 @@ export type {
 } from './backbone.ts';
 export type { BackboneErrorOptions } from './backbone-error.ts';
 export { BackboneError } from './backbone-error.ts';
+export type { BackboneRequestLimits } from './backbone-request-checks.ts';
+export {
+  BackboneRequestError,
+  checkDetokenizeRequest,
+  checkForwardBackwardRequest,
+  checkOptimStepRequest,
+  checkRenderChatRequest,
+  checkSampleChatRequest,
+  checkSampleRequest,
+  defaultMaxCompletions,
+  defaultMaxRenderChars,
+} from './backbone-request-checks.ts';
 export type { ChatMessage, ChatRole, MalformedToolCall, ToolCall, ToolSpec } from './chat-message.ts';
 export type { ConfigErrorOptions } from './config-error.ts';
 export { ConfigError } from './config-error.ts';
@@ -33,10 +45,11 @@ export type { DatasetErrorOptions } from './dataset-error.ts';
 export { DatasetError } from './dataset-error.ts';
 export type { EpisodeRecord } from './episode-record.ts';
 export type { Judge, JudgeResult } from './judge.ts';
-export type { MetricsRecord, MetricsSink } from './metrics-sink.ts';
+export type { MetricsRecord, MetricsSink, SinkContext, SinkFactory } from './metrics-sink.ts';
 export type { PluginClass, PluginContext } from './plugin.ts';
 export type { PluginErrorOptions, PluginKind } from './plugin-error.ts';
 export { NoSuchPluginError, PluginError } from './plugin-error.ts';
+export { createRandom, deriveSeed, seededShuffle } from './seeded-random.ts';
 export type { Split, Task, TaskReader } from './task.ts';
 export type { Tool, ToolContext } from './tool.ts';
 export type { ParsedCompletion, ToolCallParser } from './tool-call-parser.ts';

@@ -12,4 +12,6 @@ export interface Tool<Parameters extends z.ZodType = z.ZodType> {
   description: string;
   parameters: Parameters;
   execute(args: z.output<Parameters>, context: ToolContext): Promise<string>;
+  /** Releases what the tool holds (processes, sockets); called once when its owner is done with it. */
+  close?(): Promise<void>;
 }

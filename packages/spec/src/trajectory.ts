@@ -41,4 +41,6 @@ export interface RolloutError {
   episodeId: string;
   /** Error class name and code when it was an AjetError. */
   code?: string;
+  /** The thrown error's stack (source-mapped), for `--verbose` and the trajectory file. */
+  stack?: string;
 }

@@ -11,11 +11,19 @@ export class AdamW {
     this.v = new Float32Array(size);
   }
 
-  apply(options: { params: Float32Array; grads: Float32Array; settings: OptimStepRequest }): { gradNorm: number } {
+  /** A non-finite gradient norm applies nothing (weights, moments and step count stay) and only zeroes `grads`. */
+  apply(options: { params: Float32Array; grads: Float32Array; settings: OptimStepRequest }): {
+    gradNorm: number;
+    applied: boolean;
+  } {
     const { params, grads, settings } = options;
     let sumSquares = 0;
     for (let index = 0; index < grads.length; index++) sumSquares += (grads[index] as number) ** 2;
     const gradNorm = Math.sqrt(sumSquares);
+    if (!Number.isFinite(gradNorm)) {
+      grads.fill(0);
+      return { gradNorm, applied: false };
+    }
     const clip =
       settings.maxGradNorm > 0 && gradNorm > settings.maxGradNorm ? settings.maxGradNorm / (gradNorm + 1e-6) : 1;
     this.step += 1;
@@ -32,6 +40,6 @@ export class AdamW {
       params[index] = (params[index] as number) - learningRate * (update + weightDecay * (params[index] as number));
     }
     grads.fill(0);
-    return { gradNorm };
+    return { gradNorm, applied: true };
   }
 }

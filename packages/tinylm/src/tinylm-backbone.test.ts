@@ -288,7 +288,7 @@ describe('TinyLmBackbone', () => {
     }
   });
 
-  it('rejects a batch that fails on every thread with the error, and trains the next batch', async () => {
+  it('rejects a batch too long for the model, naming the sample, and trains the next batch', async () => {
     const backbone = tinyBackbone({ trainThreads: 2, maxSeqLen: 24 });
     const unheard: unknown[] = [];
     const listen = (reason: unknown) => unheard.push(reason);
@@ -301,8 +301,15 @@ describe('TinyLmBackbone', () => {
         advantage: 1,
       };
       const loss: LossSpec = { type: 'importance_sampling', aggregation: 'token-mean' };
-      await expect(backbone.forwardBackward({ samples: [tooLong, tooLong], loss })).rejects.toThrow(/maxSeqLen 24/);
-      const fits = { ...tooLong, tokenIds: tooLong.tokenIds.slice(0, 20), lossMask: tooLong.lossMask.slice(6, 26) };
+      await expect(backbone.forwardBackward({ samples: [tooLong, tooLong], loss })).rejects.toThrow(
+        'samples[0].tokenIds has 30 tokens; the model reads at most 24',
+      );
+      const fits = {
+        ...tooLong,
+        tokenIds: tooLong.tokenIds.slice(0, 20),
+        lossMask: tooLong.lossMask.slice(6, 26),
+        samplerLogprobs: tooLong.samplerLogprobs.slice(0, 20),
+      };
       const { metrics } = await backbone.forwardBackward({ samples: [fits, fits], loss });
       expect(metrics.tokens).toBe(10);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -5,7 +5,13 @@ import {
   type Backbone,
   BackboneError,
   type BackboneInfo,
+  type BackboneRequestLimits,
   type Completion,
+  checkDetokenizeRequest,
+  checkForwardBackwardRequest,
+  checkOptimStepRequest,
+  checkRenderChatRequest,
+  checkSampleRequest,
   type DetokenizeRequest,
   type DetokenizeResponse,
   type ForwardBackwardRequest,
@@ -199,6 +205,8 @@ export class TinyLmBackbone implements Backbone {
   private sampleCount = 0;
   private readonly prefixes = new PrefixCache(64 * 1024 * 1024);
   private readonly pool: GradientPool | undefined;
+  /** A forwardBackward since the last optimStep gave a non-finite loss: that step is skipped. */
+  private nonFiniteLoss = false;
 
   constructor(options: TinyLmOptions) {
     this.name = options.name;
@@ -249,11 +257,21 @@ export class TinyLmBackbone implements Backbone {
       model: this.name,
       tokenizer: 'tinylm words+bytes+number-pointers',
       policyVersion: this.policyVersion,
-      capabilities: { trainable: true, lora: false, maxModelLen: this.model.config.maxSeqLen },
+      capabilities: {
+        trainable: true,
+        lora: false,
+        maxModelLen: this.model.config.maxSeqLen,
+        vocabSize: this.model.config.vocabSize,
+      },
     };
   }
 
+  private get limits(): BackboneRequestLimits {
+    return { maxModelLen: this.model.config.maxSeqLen, vocabSize: this.model.config.vocabSize };
+  }
+
   async renderChat(request: RenderChatRequest): Promise<RenderChatResponse> {
+    checkRenderChatRequest(request, this.limits);
     return {
       tokenIds: renderChat({
         tokenizer: this.tokenizer,
@@ -265,6 +283,7 @@ export class TinyLmBackbone implements Backbone {
   }
 
   async detokenize(request: DetokenizeRequest): Promise<DetokenizeResponse> {
+    checkDetokenizeRequest(request, this.limits);
     const decoder = this.tokenizer.decoder([]);
     return { pieces: request.tokenIds.map((id) => decoder.push(id)) };
   }
@@ -329,6 +348,7 @@ export class TinyLmBackbone implements Backbone {
   }
 
   async sample(request: SampleRequest): Promise<SampleResponse> {
+    checkSampleRequest(request, this.limits);
     const base = request.sampling.seed ?? this.seed + this.sampleCount;
     this.sampleCount += 1;
     const completions = Array.from({ length: request.n ?? 1 }, (_, index) =>
@@ -338,6 +358,7 @@ export class TinyLmBackbone implements Backbone {
   }
 
   async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
+    checkForwardBackwardRequest(request, this.limits);
     const { samples, loss: spec } = request;
     const counts = samples.map(trainedTokens);
     const totalTokens = counts.reduce((sum, count) => sum + count, 0);
@@ -362,6 +383,7 @@ export class TinyLmBackbone implements Backbone {
     }
     for (const other of await running) addSums(sums, other);
     this.pool?.addInto(this.grads);
+    if (!Number.isFinite(sums.loss)) this.nonFiniteLoss = true;
     const denominator = Math.max(1, totalTokens);
     return {
       loss: sums.loss,
@@ -408,8 +430,17 @@ export class TinyLmBackbone implements Backbone {
       });
   }
 
+  /** Applies nothing after a non-finite loss or gradient (OptimStepResponse.gradNorm says so), only zeroes them. */
   async optimStep(request: OptimStepRequest): Promise<OptimStepResponse> {
-    const { gradNorm } = this.optimizer.apply({ params: this.params, grads: this.grads, settings: request });
+    checkOptimStepRequest(request);
+    const nonFiniteLoss = this.nonFiniteLoss;
+    this.nonFiniteLoss = false;
+    if (nonFiniteLoss) {
+      this.grads.fill(0);
+      return { policyVersion: this.policyVersion, gradNorm: Number.NaN };
+    }
+    const { gradNorm, applied } = this.optimizer.apply({ params: this.params, grads: this.grads, settings: request });
+    if (!applied) return { policyVersion: this.policyVersion, gradNorm };
     this.paramsChanged();
     this.policyVersion += 1;
     return { policyVersion: this.policyVersion, gradNorm };
@@ -450,6 +481,7 @@ export class TinyLmBackbone implements Backbone {
     this.setParams(params);
     this.policyVersion = file.policyVersion;
     this.grads.fill(0);
+    this.nonFiniteLoss = false;
     if (request.includeOptimizer && optimizer) {
       this.optimizer = new AdamW(this.model.layout.size);
       this.optimizer.m.set(optimizer.m);

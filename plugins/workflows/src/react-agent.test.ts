@@ -1,6 +1,7 @@
 import type { ChatRequest, ChatResponse, PluginContext, Tuner, WorkflowTask } from '@ajet/spec';
 import { CalculatorTool } from '@ajet/tools';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ReactAgent } from './react-agent.ts';
 
 /** A tuner that answers with scripted texts, parsing them as the real runtime does. */
@@ -124,6 +125,26 @@ describe('ReactAgent', () => {
       toolCallId: 'call_0',
       name: 'calculator',
     });
+  });
+
+  it("puts tool output into the reply verbatim, even where it holds replacement patterns ($&, $', $`, $$)", async () => {
+    const hostile = "cost: $$5, $& and $' and $` and $1 and $<name>";
+    const echo = {
+      name: 'echo',
+      description: 'returns a fixed text',
+      parameters: z.object({}),
+      execute: async () => hostile,
+    };
+    const echoContext: PluginContext = { ...context, load: async <T>() => echo as unknown as T };
+    const settings = ReactAgent.settings.parse({
+      tools: ['echo'],
+      tool_call_format: 'hermes',
+      tool_reply_role: 'user',
+      tool_reply_template: '<output>{output}</output> and again {output}',
+    });
+    const tuner = scriptedTuner(['<tool_call>{"name": "echo", "arguments": {}}</tool_call>', 'done']);
+    await new ReactAgent(settings, echoContext).execute(task, tuner);
+    expect(tuner.requests[1]?.messages.at(-1)?.content).toBe(`<output>${hostile}</output> and again ${hostile}`);
   });
 
   it('rejects unknown settings', () => {

@@ -96,7 +96,8 @@ export class ReactAgent implements Workflow {
   }
 
   protected formatToolReply(options: { call: ToolCall | undefined; output: string }): ChatMessage {
-    const content = this.settings.tool_reply_template.replaceAll('{output}', options.output);
+    // A replacer function: a string replacement would read `$&`, `$'`, `$$` in the tool's output as patterns.
+    const content = this.settings.tool_reply_template.replaceAll('{output}', () => options.output);
     if (this.settings.tool_reply_role === 'user') return { role: 'user', content };
     return { role: 'tool', content, toolCallId: options.call?.id, name: options.call?.name };
   }
@@ -142,9 +143,7 @@ export class ReactAgent implements Workflow {
       return await this.run(task, tuner, tools);
     } finally {
       // Tools that hold processes (the Python sandbox's workers) end with the episode.
-      await Promise.allSettled(
-        [...tools.values()].map((tool) => (tool as Tool & { close?: () => Promise<void> }).close?.()),
-      );
+      await Promise.allSettled([...tools.values()].map((tool) => tool.close?.()));
     }
   }
 

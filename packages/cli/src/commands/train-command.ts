@@ -104,6 +104,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const lines = consoleObserver({
     write: printLine,
     metricLines: loaded.config.trainerCommon.logger.includes('console'),
+    verbose: values.verbose,
   });
   const logview = values['with-logview'] ? liveLogview({ host: '127.0.0.1', port: 0, log: printLine }) : undefined;
   const observer = combineObservers(

@@ -86,4 +86,50 @@ describe('loadConfig', () => {
       /expected key\.path=value/,
     );
   });
+
+  describe('keys that would reach Object.prototype', () => {
+    const polluted = () =>
+      (Object.prototype as Record<string, unknown>).polluted ?? (Object.prototype as Record<string, unknown>).x;
+
+    it('refuses __proto__ in a YAML file, naming file, line and key', () => {
+      const error = configError(() => loadConfig({ file: fixture('proto-key.yaml') }));
+      expect(error.code).toBe('CONFIG_FORBIDDEN_KEY');
+      expect(error.message).toMatch(
+        /^.*proto-key\.yaml:4: ajet\.rollout\.__proto__: the key `__proto__` is not allowed/,
+      );
+      expect(polluted()).toBeUndefined();
+    });
+
+    it('refuses constructor and prototype keys in a YAML file', () => {
+      const error = configError(() => loadConfig({ file: fixture('prototype-key.yaml') }));
+      expect(error.code).toBe('CONFIG_FORBIDDEN_KEY');
+      expect(error.message).toMatch(/prototype-key\.yaml:3: ajet\.model\.constructor: the key `constructor`/);
+    });
+
+    it.each(['__proto__.x=1', 'ajet.__proto__.x=1', 'rollout.__proto__.x=1', 'rollout.constructor.prototype.x=1'])(
+      'refuses --set %s',
+      (flag) => {
+        const error = configError(() => loadConfig({ file: fixture('child.yaml'), sets: [flag] }));
+        expect(error.code).toBe('CONFIG_FORBIDDEN_KEY');
+        expect(error.message).toMatch(
+          new RegExp(`^--set ${flag.replace(/[.]/g, '\\.')}: .*the key \`(__proto__|constructor)\` is not allowed`),
+        );
+        expect(polluted()).toBeUndefined();
+      },
+    );
+
+    it('merges into objects without a prototype', () => {
+      const loaded = loadConfig({ file: fixture('child.yaml') });
+      expect(Object.getPrototypeOf(loaded.resolved)).toBeNull();
+      expect(Object.getPrototypeOf(loaded.resolved.ajet)).toBeNull();
+    });
+  });
+
+  it('reports a YAML alias bomb as a config error naming file and line', () => {
+    const started = performance.now();
+    const error = configError(() => loadConfig({ file: fixture('alias-bomb.yaml') }));
+    expect(error.code).toBe('CONFIG_MALFORMED');
+    expect(error.message).toMatch(/alias-bomb\.yaml:5: YAML aliases expand to too many nodes/);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
 });

@@ -2,7 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@ajet/spec';
-import { type Document, isMap, isSeq, LineCounter, parseDocument, parse as parseYaml, stringify } from 'yaml';
+import {
+  type Document,
+  isCollection,
+  isMap,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  parse as parseYaml,
+  stringify,
+  visit,
+} from 'yaml';
 import type { z } from 'zod';
 import { didYouMean } from './did-you-mean.ts';
 import { type AjetConfig, configFileSchema } from './schema.ts';
@@ -44,6 +54,89 @@ function isTree(value: unknown): value is Tree {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Keys that reach `Object.prototype` through an assignment: never a config key. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** How many nodes YAML aliases may expand to in one file (the `yaml` package's default, stated). */
+const MAX_ALIAS_COUNT = 100;
+
+/** A mapping without a prototype: no key of user data can reach `Object.prototype` through it. */
+function emptyTree(): Tree {
+  return Object.create(null) as Tree;
+}
+
+function forbiddenKeyError(options: { key: string; keyPath: string; file: string | undefined }): ConfigError {
+  return new ConfigError(`the key \`${options.key}\` is not allowed`, {
+    code: 'CONFIG_FORBIDDEN_KEY',
+    file: options.file,
+    keyPath: options.keyPath,
+    hint: 'No ajet setting has that name; remove it.',
+  });
+}
+
+/** The path of the first forbidden key in `value`, depth first. */
+function findForbiddenKey(value: unknown, prefix: readonly (string | number)[]): (string | number)[] | undefined {
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findForbiddenKey(item, [...prefix, index]);
+      if (found) return found;
+    }
+  } else if (isTree(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return [...prefix, key];
+      const found = findForbiddenKey(item, [...prefix, key]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Line of the alias that made `toJS` give up: the first alias of an anchor that itself holds aliases. */
+function aliasBombLine(document: Document, lineCounter: LineCounter): number | undefined {
+  let first: number | undefined;
+  let nested: number | undefined;
+  visit(document, {
+    Alias(_key, alias) {
+      const offset = alias.range?.[0];
+      if (offset === undefined) return undefined;
+      first ??= offset;
+      const target = alias.resolve(document);
+      let holdsAliases = false;
+      if (isCollection(target)) {
+        visit(target, {
+          Alias() {
+            holdsAliases = true;
+            return visit.BREAK;
+          },
+        });
+      }
+      if (holdsAliases) {
+        nested = offset;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  const offset = nested ?? first;
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+
+function documentToTree(options: { document: Document; lineCounter: LineCounter; label: string }): unknown {
+  const { document, lineCounter, label } = options;
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    const line = aliasBombLine(document, lineCounter);
+    throw new ConfigError(`YAML aliases expand to too many nodes (more than ${MAX_ALIAS_COUNT})`, {
+      code: 'CONFIG_MALFORMED',
+      file: line === undefined ? label : `${label}:${line}`,
+      hint: 'Write the values out, or use fewer aliases of anchors that themselves hold aliases.',
+      cause: error,
+    });
+  }
+}
+
 function displayPath(file: string): string {
   const fromCwd = relative(process.cwd(), file);
   return fromCwd.startsWith('..') ? file : fromCwd;
@@ -73,11 +166,21 @@ function readYamlFile(file: string, referencedBy: string | undefined): { tree: T
       hint: 'Fix the YAML syntax at that line (indentation, a missing colon, an unclosed quote).',
     });
   }
-  const tree: unknown = document.toJS() ?? {};
+  const tree = documentToTree({ document, lineCounter, label });
   if (!isTree(tree)) {
     throw new ConfigError('expected a mapping with a root key `ajet:`', { code: 'CONFIG_INVALID', file: label });
   }
-  return { tree, source: { label, document, lineCounter } };
+  const source: Source = { label, document, lineCounter };
+  const forbidden = findForbiddenKey(tree, []);
+  if (forbidden) {
+    const offset = findKeyOffset(document, forbidden);
+    throw forbiddenKeyError({
+      key: String(forbidden.at(-1)),
+      keyPath: forbidden.join('.'),
+      file: offset === undefined ? label : `${label}:${lineCounter.linePos(offset).line}`,
+    });
+  }
+  return { tree, source };
 }
 
 /** Deep merge: mappings merge key by key; lists, scalars and plugin settings blocks replace. Records provenance. */
@@ -98,11 +201,12 @@ function mergeInto(options: {
     if (isTree(value) && isTree(existing) && !replaceWhole) {
       mergeInto({ target: existing, patch: value, source, prefix: path, provenance });
     } else {
-      target[key] = isTree(value) ? structuredClone(value) : value;
       if (isTree(value)) {
-        const nested: Tree = {};
+        const nested = emptyTree();
         mergeInto({ target: nested, patch: value, source, prefix: path, provenance });
         target[key] = nested;
+      } else {
+        target[key] = value;
       }
     }
   }
@@ -121,7 +225,7 @@ function setAt(tree: Tree, path: readonly string[], value: unknown): void {
   let node = tree;
   for (const segment of path.slice(0, -1)) {
     const next = node[segment];
-    if (!isTree(next)) node[segment] = {};
+    if (!isTree(next)) node[segment] = emptyTree();
     node = node[segment] as Tree;
   }
   node[path.at(-1) as string] = value;
@@ -187,6 +291,14 @@ function parseSetFlag(flag: string, defaults: Tree): { path: string[]; value: un
   const rawValue = flag.slice(equals + 1);
   const path = rawKey.split('.');
   if (path[0] !== 'ajet') path.unshift('ajet');
+  const forbidden = path.find((segment) => FORBIDDEN_KEYS.has(segment));
+  if (forbidden) {
+    throw forbiddenKeyError({
+      key: forbidden,
+      keyPath: path.slice(0, path.indexOf(forbidden) + 1).join('.'),
+      file: `--set ${flag}`,
+    });
+  }
   let value: unknown;
   try {
     value = rawValue === '' ? '' : parseYaml(rawValue);
@@ -298,7 +410,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const defaultsLoaded = readYamlFile(defaultsFile, undefined);
   const defaults = defaultsLoaded.tree;
   const provenance = new Map<string, Source>();
-  const merged: Tree = {};
+  const merged = emptyTree();
   mergeInto({ target: merged, patch: defaults, source: defaultsLoaded.source, prefix: [], provenance });
 
   const configFile = resolve(options.file);
@@ -323,6 +435,8 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   for (const [dotted, value] of Object.entries(options.overrides ?? {})) {
     if (value === undefined) continue;
     const path = ['ajet', ...dotted.split('.')];
+    const forbidden = path.find((segment) => FORBIDDEN_KEYS.has(segment));
+    if (forbidden) throw forbiddenKeyError({ key: forbidden, keyPath: path.join('.'), file: undefined });
     setAt(merged, path, value);
     provenance.set(path.join('.'), { label: `--${dotted.split('.').at(-1)?.replace(/_/g, '-')}` });
   }

@@ -113,6 +113,8 @@ const trainerCommon = section({
   save_on_interrupt: z.boolean(),
   logger: z.array(z.string().min(1)),
   trajectories_per_step: nonNegativeInt,
+  max_nonfinite_steps_in_row: positiveInt,
+  fail_if_nothing_trained: z.boolean(),
   swanlab,
   optim,
 });

@@ -114,6 +114,22 @@ describe('PluginLoader', () => {
     await expect(local.load({ reference: './sub/broken->X', kind: 'judge' })).rejects.toThrow(/failed: boom at import/);
   });
 
+  it("names the line in the user's file when a plugin throws at import or in its constructor", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-loader-'));
+    writeFileSync(join(folder, 'at-import.mjs'), '\n\nthrow new Error("boom at import");\nexport class X {}\n');
+    writeFileSync(
+      join(folder, 'in-constructor.mjs'),
+      'export class J {\n  constructor() {\n    throw new Error("boom in constructor");\n  }\n}\n',
+    );
+    const local = new PluginLoader({ configDir: folder, cwd: folder });
+    await expect(local.load({ reference: './at-import.mjs->X', kind: 'judge' })).rejects.toThrow(
+      /failed: boom at import \(at at-import\.mjs:3:7\)/,
+    );
+    await expect(local.load({ reference: './in-constructor.mjs->J', kind: 'judge' })).rejects.toThrow(
+      /failed: boom in constructor \(at in-constructor\.mjs:3:11\)/,
+    );
+  });
+
   it('hands plugins a context that loads other plugins', async () => {
     const context = loader.context();
     const judge = await context.load<{ weight: number }>('good', 'judge', { weight: 5 });

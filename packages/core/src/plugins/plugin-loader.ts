@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { NoSuchPluginError, type PluginClass, type PluginContext, PluginError, type PluginKind } from '@ajet/spec';
 import { resolve as resolveModule } from 'import-meta-resolve';
 import type { z } from 'zod';
+import { userFrame } from '../runtime/error-location.ts';
 import { parsePluginReference } from './plugin-reference.ts';
 
 /** A built-in plugin: a bare name in YAML mapped to a module the CLI can import. */
@@ -75,6 +76,18 @@ function isZodSchema(value: unknown): value is z.ZodType {
   return typeof value === 'object' && value !== null && 'safeParse' in value && typeof value.safeParse === 'function';
 }
 
+/**
+ * A `.ts` file outside a `"type": "module"` package loads as CommonJS: its exports arrive as `default` (and
+ * `module.exports`). Its namespace is then that object, so `file.ts->Export` names the same class either way.
+ */
+function namespaceOf(module: Record<string, unknown>): Record<string, unknown> {
+  const commonJs = Object.keys(module).every((name) => name === 'default' || name === 'module.exports');
+  const exports = module.default;
+  return commonJs && typeof exports === 'object' && exports !== null
+    ? { default: exports, ...(exports as Record<string, unknown>) }
+    : module;
+}
+
 function exportList(module: Record<string, unknown>): string {
   const names = Object.keys(module).filter((name) => name !== 'default' || typeof module.default === 'function');
   return names.length > 0 ? names.join(', ') : 'nothing';
@@ -139,7 +152,7 @@ export class PluginLoader {
       try {
         instance = new pluginClass(structuredClone(settings), context);
       } catch (error) {
-        throw new PluginError(`Constructing ${kind} "${reference}" failed: ${(error as Error).message}`, {
+        throw new PluginError(`Constructing ${kind} "${reference}" failed: ${this.describeThrown(error)}`, {
           code: 'PLUGIN_CONSTRUCTOR_FAILED',
           kind,
           reference,
@@ -183,6 +196,13 @@ export class PluginLoader {
     );
   }
 
+  /** A plugin's own error: its message and the line in the user's file that threw it. */
+  private describeThrown(error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    const location = userFrame(error, { cwd: this.cwd });
+    return location ? `${message} (at ${location})` : message;
+  }
+
   private checkMethods(options: { instance: unknown; kind: PluginKind; reference: string }): void {
     const { instance, kind, reference } = options;
     const target = instance as Record<string, unknown>;
@@ -205,9 +225,9 @@ export class PluginLoader {
     const hint = keyPath ? `Check ${keyPath}.` : undefined;
     const importUrl = async (url: string, where: string) => {
       try {
-        return (await import(url)) as Record<string, unknown>;
+        return namespaceOf((await import(url)) as Record<string, unknown>);
       } catch (error) {
-        throw new PluginError(`Importing ${where} for ${kind} "${reference}" failed: ${(error as Error).message}`, {
+        throw new PluginError(`Importing ${where} for ${kind} "${reference}" failed: ${this.describeThrown(error)}`, {
           code: 'PLUGIN_IMPORT_FAILED',
           kind,
           reference,

@@ -1,4 +1,4 @@
-import type { Judge, Tuner, Workflow, WorkflowTask } from '@ajet/spec';
+import type { Judge, JudgeResult, Tuner, Workflow, WorkflowOutput, WorkflowTask } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import type { ChatPolicy } from './chat-policy.ts';
 import { runEpisode } from './run-episode.ts';
@@ -61,5 +61,90 @@ describe('runEpisode', () => {
     expect(results).toHaveLength(64);
     expect(seen).toEqual(Array(64).fill(true));
     expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
+  describe('rewards are checked once, for the workflow and the judge alike', () => {
+    const run = (options: { output?: unknown; verdict?: unknown }) =>
+      runEpisode({
+        workflowTask: task(3),
+        createWorkflow: () => ({ execute: async () => options.output as WorkflowOutput }),
+        judge: { computeReward: async () => options.verdict as JudgeResult },
+        pluginNames: { workflow: '/home/me/agent.ts->Agent', judge: 'my_judge->J' },
+        policy: unusedPolicy,
+        sampling: {},
+        seedParts: [0],
+        timeoutMs: 10_000,
+      });
+
+    it.each([Number.NaN, Number.POSITIVE_INFINITY, '1', null])(
+      'a workflow reward of %s fails the episode, blaming the workflow',
+      async (reward) => {
+        const result = await run({ output: { reward, metadata: {} }, verdict: { rawReward: 1, isSuccess: true } });
+        expect(result.reward).toBe(0);
+        expect(result.isSuccess).toBe(false);
+        expect(result.error).toMatchObject({ kind: 'workflow', code: 'INVALID_REWARD', taskTag: 't3#0' });
+        expect(result.error?.message).toMatch(/^workflow "agent\.ts->Agent" returned reward .* for episode t3#0: /);
+      },
+    );
+
+    it.each([
+      ['1', `rawReward '1' (a string)`],
+      [Number.NaN, 'rawReward NaN'],
+      [undefined, 'rawReward undefined'],
+    ])('a judge rawReward of %s fails the episode, naming the judge', async (rawReward, described) => {
+      const result = await run({ output: { metadata: {} }, verdict: { rawReward, isSuccess: true } });
+      expect(result.reward).toBe(0);
+      expect(result.error).toMatchObject({ kind: 'judge', code: 'INVALID_REWARD' });
+      expect(result.error?.message).toBe(
+        `judge "my_judge->J" returned ${described} for episode t3#0: return a finite number`,
+      );
+    });
+
+    it('a judge that returns nothing is named, not a TypeError', async () => {
+      const result = await run({ output: { metadata: {} }, verdict: undefined });
+      expect(result.error).toMatchObject({ kind: 'judge', code: 'INVALID_REWARD' });
+      expect(result.error?.message).toBe(
+        'judge "my_judge->J" returned undefined instead of { rawReward, isSuccess } for episode t3#0',
+      );
+    });
+
+    it('a workflow that returns nothing is named, and the judge is not called with it', async () => {
+      const result = await run({ output: undefined, verdict: { rawReward: 1, isSuccess: true } });
+      expect(result.error).toMatchObject({ kind: 'workflow', code: 'INVALID_OUTPUT' });
+      expect(result.error?.message).toBe(
+        'workflow "agent.ts->Agent" returned undefined instead of a WorkflowOutput ({ reward?, metadata }) for episode t3#0',
+      );
+    });
+
+    it('a finite reward from either passes through', async () => {
+      expect((await run({ output: { reward: 0.5, metadata: {} } })).reward).toBe(0.5);
+      const judged = await run({ output: { metadata: {} }, verdict: { rawReward: -1, isSuccess: false } });
+      expect(judged).toMatchObject({ reward: -1, isSuccess: false });
+      expect(judged.error).toBeUndefined();
+    });
+  });
+
+  it("a plugin error carries the first frame in the user's file, and its stack", async () => {
+    const error = new Error('judge broke on purpose');
+    error.stack = [
+      'Error: judge broke on purpose',
+      '    at MyJudge.computeReward (/home/me/project/my_judge.ts:12:11)',
+      '    at runEpisode (/somewhere/else.ts:1:1)',
+    ].join('\n');
+    const result = await runEpisode({
+      workflowTask: task(1),
+      createWorkflow: () => ({ execute: async () => ({ metadata: {} }) }),
+      judge: {
+        computeReward: async () => {
+          throw error;
+        },
+      },
+      policy: unusedPolicy,
+      sampling: {},
+      seedParts: [0],
+      timeoutMs: 10_000,
+    });
+    expect(result.error?.message).toBe('judge broke on purpose (at /home/me/project/my_judge.ts:12:11)');
+    expect(result.error?.stack).toBe(error.stack);
   });
 });

@@ -1,6 +1,7 @@
 import {
   isAjetError,
   type Judge,
+  type JudgeResult,
   type RolloutError,
   type RolloutErrorKind,
   type SamplingParams,
@@ -10,7 +11,9 @@ import {
   type WorkflowTask,
 } from '@ajet/spec';
 import type { ChatPolicy } from './chat-policy.ts';
+import { checkResultObject, checkReward, type RewardSource } from './check-reward.ts';
 import { EpisodeTuner, type EpisodeTunerOptions } from './episode-tuner.ts';
+import { userFrame } from './error-location.ts';
 import { TrajectoryTracker } from './trajectory-tracker.ts';
 
 export interface EpisodeResult {
@@ -36,21 +39,29 @@ export interface RunEpisodeOptions {
   runSignal?: AbortSignal;
   /** Shared per run: `tuner.endpoint()`, `tuner.openai()` and their tool-call parsing. */
   tunerServices?: Pick<EpisodeTunerOptions, 'endpointServer' | 'model' | 'toolCallParser'>;
+  /** The `"module->Export"` strings of the workflow and judge, for messages that name them. */
+  pluginNames?: { workflow: string; judge: string };
 }
 
 class EpisodeTimeout extends Error {}
+
+/** A stack kept with a failed episode: enough frames to find the bug, not a model's whole reply repeated. */
+const MAX_STACK_CHARS = 8000;
 
 function toRolloutError(options: { kind: RolloutErrorKind; error: unknown; workflowTask: WorkflowTask }): RolloutError {
   const { error, workflowTask } = options;
   const isBackbone = isAjetError(error) && error.blame === 'system';
   const kind: RolloutErrorKind = error instanceof EpisodeTimeout ? 'timeout' : isBackbone ? 'backbone' : options.kind;
-  const message = error instanceof Error ? error.message : String(error);
+  const thrown = error instanceof Error ? error.message : String(error);
+  const location = userFrame(error);
+  const stack = error instanceof Error && kind !== 'timeout' ? error.stack?.slice(0, MAX_STACK_CHARS) : undefined;
   return {
     kind,
-    message,
+    message: location ? `${thrown} (at ${location})` : thrown,
     taskTag: workflowTask.taskTag,
     episodeId: workflowTask.episodeId,
     code: isAjetError(error) ? error.code : error instanceof Error ? error.name : undefined,
+    ...(stack ? { stack } : {}),
   };
 }
 
@@ -84,22 +95,33 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     durationMs: performance.now() - started,
     ...fields,
   });
+  const workflowSource: RewardSource = { kind: 'workflow', reference: options.pluginNames?.workflow ?? 'workflow' };
+  const judgeSource: RewardSource = { kind: 'judge', reference: options.pluginNames?.judge ?? 'judge' };
+  const { taskTag } = workflowTask;
   try {
-    let output: WorkflowOutput;
+    let output: WorkflowOutput | undefined;
     try {
       const workflow = options.createWorkflow();
-      output = await Promise.race([workflow.execute(workflowTask, tuner), timeout]);
+      const returned: unknown = await Promise.race([workflow.execute(workflowTask, tuner), timeout]);
+      checkResultObject(returned, { plugin: workflowSource, taskTag });
+      output = returned as WorkflowOutput;
+      if (output.reward !== undefined) {
+        const reward = checkReward(output.reward, { plugin: workflowSource, taskTag });
+        return finish({ reward, isSuccess: output.isSuccess ?? reward > 0, output });
+      }
     } catch (error) {
-      return finish({ reward: 0, isSuccess: false, error: toRolloutError({ kind: 'workflow', error, workflowTask }) });
-    }
-    if (typeof output?.reward === 'number') {
-      return finish({ reward: output.reward, isSuccess: output.isSuccess ?? output.reward > 0, output });
+      const rolloutError = toRolloutError({ kind: 'workflow', error, workflowTask });
+      return finish({ reward: 0, isSuccess: false, output, error: rolloutError });
     }
     try {
-      const verdict = await Promise.race([judge.computeReward(workflowTask, output, tracker.snapshot()), timeout]);
-      if (!Number.isFinite(verdict.rawReward))
-        throw new Error(`judge returned a non-finite reward (${verdict.rawReward})`);
-      return finish({ reward: verdict.rawReward, isSuccess: verdict.isSuccess, output, judgeDetails: verdict.details });
+      const verdict: unknown = await Promise.race([
+        judge.computeReward(workflowTask, output, tracker.snapshot()),
+        timeout,
+      ]);
+      checkResultObject(verdict, { plugin: judgeSource, taskTag });
+      const { rawReward, isSuccess, details } = verdict as JudgeResult;
+      const reward = checkReward(rawReward, { plugin: judgeSource, taskTag });
+      return finish({ reward, isSuccess, output, judgeDetails: details });
     } catch (error) {
       return finish({
         reward: 0,

@@ -21,6 +21,8 @@ import type { ChatPolicy } from './chat-policy.ts';
 import { Checkpoints, type ResumePoint } from './checkpoints.ts';
 import { mapWithLimit } from './concurrency-limit.ts';
 import { keepMetricsUpTo, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
+import { isSkippedUpdate, NonFiniteUpdateGuard } from './non-finite-updates.ts';
+import { NothingTrainedWatch } from './nothing-trained.ts';
 import { type EpisodeResult, type RunEpisodeOptions, runEpisode } from './run-episode.ts';
 import type { RunObserver, RunPhase } from './run-observer.ts';
 import { deriveSeed, seededShuffle } from './seeded-random.ts';
@@ -93,6 +95,8 @@ export class Trainer {
   private validationTasks: Task[] = [];
   private trainable = false;
   private readonly checkpoints: Checkpoints;
+  private nonFiniteGuard: NonFiniteUpdateGuard | undefined;
+  private nothingTrained?: NothingTrainedWatch;
 
   constructor(options: TrainerOptions) {
     this.options = options;
@@ -200,9 +204,11 @@ export class Trainer {
           timeoutMs: this.config.rollout.episodeTimeoutS * 1000,
           runSignal: this.options.signal,
           tunerServices: this.options.tunerServices,
+          pluginNames: { workflow: this.config.rollout.userWorkflow, judge: this.config.taskJudge.judgeProtocol },
         });
         done += 1;
         if (result.error) this.options.observer?.onRolloutError?.(result.error);
+        if (result.error && phase === 'rollout') this.nothingTrained?.noteError(result.error);
         this.options.observer?.onEpisodeEnd?.({ phase, step, done, total: episodes.length });
         return result;
       },
@@ -424,8 +430,10 @@ export class Trainer {
       const loss = this.lossSpec();
       const { optim } = trainerCommon;
       const miniBatches = miniBatchesOf(samples, groupEnds, algorithm.ppoMiniBatchSize);
+      trainMetrics['train/skipped_nonfinite_updates'] = 0;
       for (let epoch = 0; epoch < algorithm.ppoEpochs; epoch++) {
         const sums: Record<string, number> = {};
+        let applied = 0;
         for (const miniBatch of miniBatches) {
           const result = await backbone.forwardBackward({
             samples: miniBatch,
@@ -440,16 +448,21 @@ export class Trainer {
             weightDecay: optim.weightDecay,
             maxGradNorm: optim.maxGradNorm,
           });
+          trainMetrics['train/policy_version'] = update.policyVersion;
+          if (isSkippedUpdate({ loss: result.loss, gradNorm: update.gradNorm })) {
+            trainMetrics['train/skipped_nonfinite_updates'] += 1;
+            continue;
+          }
+          applied += 1;
           for (const [name, value] of Object.entries({
             loss: result.loss,
             grad_norm: update.gradNorm,
             ...result.metrics,
           }))
             sums[name] = (sums[name] ?? 0) + value;
-          trainMetrics['train/policy_version'] = update.policyVersion;
         }
-        // The last pass's mean over its mini-batches.
-        for (const [name, sum] of Object.entries(sums)) trainMetrics[`train/${name}`] = sum / miniBatches.length;
+        // The last pass's mean over its applied mini-batches.
+        for (const [name, sum] of Object.entries(sums)) trainMetrics[`train/${name}`] = sum / applied;
         if (miniBatches.length > 1) trainMetrics['train/mini_batches'] = miniBatches.length;
       }
     }
@@ -487,6 +500,13 @@ export class Trainer {
     for (const [name, values] of workflowMetrics) metrics[`workflow/${name}`] = mean(values);
     const record: MetricsRecord = { step, phase: 'train', metrics, time: Date.now() };
     await this.writeMetrics(record);
+    const skipped = trainMetrics['train/skipped_nonfinite_updates'];
+    if (skipped !== undefined) {
+      this.nonFiniteGuard ??= new NonFiniteUpdateGuard(trainerCommon.maxNonfiniteStepsInRow);
+      const updates = (trainMetrics['train/mini_batches'] ?? 1) * algorithm.ppoEpochs;
+      const warning = this.nonFiniteGuard.endStep({ step, skipped, updates });
+      if (warning) this.options.observer?.onWarning?.(warning);
+    }
     return record;
   }
 
@@ -561,6 +581,12 @@ export class Trainer {
     const signal = this.options.signal;
     const validations: EvalSummary[] = [];
     const resumedFromStep = await this.resume(checkpoint);
+    this.nothingTrained = new NothingTrainedWatch({
+      trainable: this.trainable,
+      failIfNothingTrained: trainerCommon.failIfNothingTrained,
+      resumedFromStep,
+      warn: (message) => this.options.observer?.onWarning?.(message),
+    });
     if (trainerCommon.valBeforeTrain && resumedFromStep === 0) {
       const summary = await this.validate(0);
       if (summary) validations.push(summary);
@@ -580,6 +606,7 @@ export class Trainer {
         signal?.throwIfAborted();
         const batch = order.slice(index * data.trainBatchSize, (index + 1) * data.trainBatchSize);
         lastMetrics = await this.trainStep({ step: step + 1, batch });
+        this.nothingTrained.afterStep(lastMetrics);
         step += 1;
         if (trainerCommon.testFreq > 0 && step % trainerCommon.testFreq === 0) {
           const summary = await this.validate(step);
@@ -611,6 +638,7 @@ export class Trainer {
       );
     }
     if (step !== lastSavedStep) await this.saveCheckpoint(step, Math.floor(Math.max(0, step - 1) / perEpoch));
+    this.nothingTrained.finish();
     this.options.observer?.onRunEnd?.({ steps: step, experimentDir: this.options.experimentDir });
     return { steps: step, resumedFromStep, lastMetrics, validations };
   }

@@ -17,6 +17,12 @@ import type {
   SavedState,
   StateRequest,
 } from '../backbone.ts';
+import {
+  type BackboneRequestLimits,
+  checkForwardBackwardRequest,
+  checkOptimStepRequest,
+  checkSampleRequest,
+} from '../backbone-request-checks.ts';
 import type { ChatMessage } from '../chat-message.ts';
 
 /** Byte-level tokens 0–255, then three specials. */
@@ -105,7 +111,12 @@ export class RecordingBackbone implements Backbone {
       model: 'recording',
       tokenizer: 'bytes+chatml',
       policyVersion: this.policyVersion,
-      capabilities: { trainable: this.trainable, lora: false, maxModelLen: this.maxModelLen },
+      capabilities: {
+        trainable: this.trainable,
+        lora: false,
+        maxModelLen: this.maxModelLen,
+        vocabSize: END_OF_TEXT + 1,
+      },
     };
   }
 
@@ -128,7 +139,12 @@ export class RecordingBackbone implements Backbone {
     return { pieces: request.tokenIds.map((id) => decodeTokens([id])) };
   }
 
+  private get limits(): BackboneRequestLimits {
+    return { maxModelLen: this.maxModelLen, vocabSize: END_OF_TEXT + 1 };
+  }
+
   async sample(request: SampleRequest): Promise<SampleResponse> {
+    checkSampleRequest(request, this.limits);
     const callNumber = this.sampleCalls.length;
     this.sampleCalls.push(request);
     const promptText = decodeTokens(request.promptIds);
@@ -159,6 +175,7 @@ export class RecordingBackbone implements Backbone {
   }
 
   async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
+    checkForwardBackwardRequest(request, this.limits);
     this.forwardBackwardCalls.push(request);
     let weighted = 0;
     let tokens = 0;
@@ -173,6 +190,7 @@ export class RecordingBackbone implements Backbone {
   }
 
   async optimStep(request: OptimStepRequest): Promise<OptimStepResponse> {
+    checkOptimStepRequest(request);
     this.optimStepCalls.push(request);
     this.policyVersion += 1;
     return { policyVersion: this.policyVersion, gradNorm: 0 };

@@ -1,6 +1,6 @@
-import { parse as parseYaml, stringify } from 'yaml';
+import { isScalar, parseDocument, stringify, visit } from 'yaml';
 import { z } from 'zod';
-import { add, divide, formatRational, multiply, parseDecimal, type Rational, size, subtract } from './rational.ts';
+import { formatRational, parseDecimal, type Rational, RationalArithmetic, reaches } from './rational.ts';
 
 export type Operation = 'add' | 'subtract' | 'multiply' | 'divide';
 
@@ -10,7 +10,16 @@ export type Calculation = number | string | { operation: Operation; operands: Ca
 export const OPERATIONS: readonly Operation[] = ['add', 'subtract', 'multiply', 'divide'];
 const SYMBOLS: Record<string, Operation> = { '+': 'add', '-': 'subtract', '*': 'multiply', '/': 'divide' };
 
-export const LIMITS = { inputChars: 10_000, depth: 32, nodes: 1_000, digits: 2_000 } as const;
+/**
+ * What one call may ask for. `gcdSteps` bounds the only superlinear work (a gcd step on numbers of at most
+ * `digits` digits takes microseconds), so a call answers within about a second whatever the model writes.
+ */
+export const LIMITS = { inputChars: 10_000, depth: 32, nodes: 1_000, digits: 2_000, gcdSteps: 200_000 } as const;
+
+/** The expression as quoted in an error: enough to recognise it, never the whole of a long input. */
+function quoted(expression: string): string {
+  return expression.length > 80 ? `${expression.slice(0, 80)}…` : expression;
+}
 
 /** A problem with the model's call, reported back to it as text. */
 export class CalculationError extends Error {}
@@ -35,7 +44,7 @@ export function parseExpression(expression: string): Calculation {
     if (token === '(') {
       position += 1;
       const inner = sum(depth + 1);
-      if (next() !== ')') throw new CalculationError(`missing ")" in ${expression}`);
+      if (next() !== ')') throw new CalculationError(`missing ")" in ${quoted(expression)}`);
       position += 1;
       // A parenthesised group stays one operand: (a-b)-c is not a-b-c's chain.
       return typeof inner === 'object' ? Object.assign({ ...inner }, { grouped: true }) : inner;
@@ -50,10 +59,13 @@ export function parseExpression(expression: string): Calculation {
     }
     if (token !== undefined && /^(\d|\.)/.test(token)) {
       position += 1;
-      return Number.isSafeInteger(Number(token)) ? Number(token) : token;
+      // Only plain digits become a number: `1e-400` as a double would be 0.
+      return /^\d+$/.test(token) && Number.isSafeInteger(Number(token)) ? Number(token) : token;
     }
     throw new CalculationError(
-      token === undefined ? `expression ends early: ${expression}` : `unexpected "${token}" in ${expression}`,
+      token === undefined
+        ? `expression ends early: ${quoted(expression)}`
+        : `unexpected "${token}" in ${quoted(expression)} (the operators are + - * / and parentheses)`,
     );
   };
   const product = (depth: number): Calculation => {
@@ -75,7 +87,11 @@ export function parseExpression(expression: string): Calculation {
   if (expression.length > LIMITS.inputChars)
     throw new CalculationError(`expression longer than ${LIMITS.inputChars} characters`);
   const result = sum(0);
-  if (position < tokens.length) throw new CalculationError(`unexpected "${tokens[position]}" in ${expression}`);
+  if (position < tokens.length) {
+    throw new CalculationError(
+      `unexpected "${tokens[position]}" in ${quoted(expression)} (the operators are + - * / and parentheses)`,
+    );
+  }
   return stripGrouping(result);
 }
 
@@ -84,13 +100,26 @@ function stripGrouping(calculation: Calculation): Calculation {
   return { operation: calculation.operation, operands: calculation.operands.map(stripGrouping) };
 }
 
+const DECIMAL_SHAPE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A number literal as a double when the double is that value; otherwise the text, kept exact (`1e-400`). */
+function numberIfExact(text: string): number | string {
+  const asDouble = Number(text);
+  const exact = parseDecimal(text);
+  if (!exact) return DECIMAL_SHAPE.test(text.trim()) ? text : asDouble;
+  const viaDouble = parseDecimal(String(asDouble));
+  return viaDouble && exact.numerator === viaDouble.numerator && exact.denominator === viaDouble.denominator
+    ? asDouble
+    : text;
+}
+
 /** The calculation as the YAML the model writes inside `<calculator>` tags. */
 export function toYaml(calculation: Calculation): string {
   const plain = (node: Calculation): unknown =>
     typeof node === 'object'
       ? { operation: node.operation, operands: node.operands.map(plain) }
       : typeof node === 'string'
-        ? Number(node)
+        ? numberIfExact(node)
         : node;
   return stringify(plain(calculation));
 }
@@ -106,6 +135,16 @@ const calculationSchema: z.ZodType<Calculation> = z.lazy(() =>
   ]),
 ) as z.ZodType<Calculation>;
 
+function flowDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const character of text) {
+    if (character === '[' || character === '{') deepest = Math.max(deepest, ++depth);
+    else if (character === ']' || character === '}') depth = Math.max(0, depth - 1);
+  }
+  return deepest;
+}
+
 /** Reads the text between `<calculator>` tags: YAML (optionally in a ```yaml fence), or a plain expression. */
 export function parseCall(body: string): Calculation {
   if (body.length > LIMITS.inputChars) throw new CalculationError(`input longer than ${LIMITS.inputChars} characters`);
@@ -116,10 +155,23 @@ export function parseCall(body: string): Calculation {
     .trim();
   if (text.length === 0) throw new CalculationError('empty calculator call');
   if (!/^\s*(operation|operands)\s*:/m.test(text)) return parseExpression(text);
+  // The YAML parser recurses per bracket: refuse deep flow nesting before it runs.
+  if (flowDepth(text) > 2 * LIMITS.depth) throw new CalculationError(`calculation nests deeper than ${LIMITS.depth}`);
   let document: unknown;
   try {
     // Model-written: odd YAML (a list as a mapping key) must not print Node warnings on the user's console.
-    document = parseYaml(text, { maxAliasCount: 0, logLevel: 'error' });
+    const parsedDocument = parseDocument(text, { logLevel: 'error' });
+    const [firstError] = parsedDocument.errors;
+    if (firstError) throw firstError;
+    // Numbers as written, not as doubles: `1e-400` and 23-digit integers stay exact.
+    visit(parsedDocument, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'number' && isScalar(node) && node.type === 'PLAIN' && node.source) {
+          node.value = numberIfExact(node.source);
+        }
+      },
+    });
+    document = parsedDocument.toJS({ maxAliasCount: 0 });
   } catch (error) {
     throw new CalculationError(`malformed YAML: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -130,38 +182,60 @@ export function parseCall(body: string): Calculation {
   return parsed.data;
 }
 
+/** 10^LIMITS.digits: a value reaching it has more digits than allowed. */
+const DIGITS_BOUND = 10n ** BigInt(LIMITS.digits);
+
 function toRational(value: number | string): Rational {
-  const parsed = parseDecimal(typeof value === 'number' ? String(value) : value);
-  if (!parsed || (typeof value === 'number' && !Number.isFinite(value)))
-    throw new CalculationError(`"${value}" is not a number`);
+  const text = typeof value === 'number' ? String(value) : value.trim();
+  const parsed = typeof value === 'number' && !Number.isFinite(value) ? undefined : parseDecimal(text);
+  if (!parsed) {
+    if (DECIMAL_SHAPE.test(text) && /[eE]/.test(text)) {
+      throw new CalculationError(`"${quoted(text)}" is out of range: exponents go to ±400`);
+    }
+    throw new CalculationError(`"${quoted(text)}" is not a number`);
+  }
+  if (reaches(parsed, DIGITS_BOUND)) throw new CalculationError(`a number has more than ${LIMITS.digits} digits`);
   return parsed;
 }
 
-/** Evaluates exactly; throws CalculationError with a message meant for the model. */
-export function evaluateCalculation(calculation: Calculation, depth = 0): Rational {
-  if (depth > LIMITS.depth) throw new CalculationError(`calculation nests deeper than ${LIMITS.depth}`);
-  if (typeof calculation !== 'object') return toRational(calculation);
-  const operation = calculation.operation as Operation;
-  if (!OPERATIONS.includes(operation)) {
-    throw new CalculationError(`unknown operation "${calculation.operation}" (use ${OPERATIONS.join(', ')})`);
-  }
-  if (calculation.operands.length < 2) throw new CalculationError(`${operation} needs at least two operands`);
-  if (calculation.operands.length > LIMITS.nodes) throw new CalculationError(`more than ${LIMITS.nodes} operands`);
-  const values = calculation.operands.map((operand) => evaluateCalculation(operand, depth + 1));
-  let result = values[0] as Rational;
-  for (const value of values.slice(1)) {
-    if (operation === 'divide' && value.numerator === 0n) throw new CalculationError('division by zero');
-    result =
-      operation === 'add'
-        ? add(result, value)
-        : operation === 'subtract'
-          ? subtract(result, value)
-          : operation === 'multiply'
-            ? multiply(result, value)
-            : divide(result, value);
-    if (size(result) > LIMITS.digits) throw new CalculationError(`result has more than ${LIMITS.digits} digits`);
-  }
-  return result;
+/**
+ * Evaluates exactly; throws CalculationError with a message meant for the model. `maxGcdSteps` (default
+ * LIMITS.gcdSteps) bounds the work.
+ */
+export function evaluateCalculation(calculation: Calculation, options: { maxGcdSteps?: number } = {}): Rational {
+  const maxGcdSteps = options.maxGcdSteps ?? LIMITS.gcdSteps;
+  let gcdSteps = 0;
+  const arithmetic = new RationalArithmetic({
+    spend(steps) {
+      gcdSteps += steps;
+      if (gcdSteps > maxGcdSteps) {
+        throw new CalculationError(
+          `calculation needs more than ${maxGcdSteps} gcd steps; split it into smaller calls or round the numbers`,
+        );
+      }
+    },
+  });
+  const evaluate = (node: Calculation, depth: number): Rational => {
+    if (depth > LIMITS.depth) throw new CalculationError(`calculation nests deeper than ${LIMITS.depth}`);
+    if (typeof node !== 'object') return toRational(node);
+    const operation = node.operation as Operation;
+    if (!OPERATIONS.includes(operation)) {
+      throw new CalculationError(
+        `unknown operation "${quoted(String(node.operation))}" (use ${OPERATIONS.join(', ')})`,
+      );
+    }
+    if (node.operands.length < 2) throw new CalculationError(`${operation} needs at least two operands`);
+    if (node.operands.length > LIMITS.nodes) throw new CalculationError(`more than ${LIMITS.nodes} operands`);
+    const values = node.operands.map((operand) => evaluate(operand, depth + 1));
+    let result = values[0] as Rational;
+    for (const value of values.slice(1)) {
+      if (operation === 'divide' && value.numerator === 0n) throw new CalculationError('division by zero');
+      result = arithmetic[operation](result, value);
+      if (reaches(result, DIGITS_BOUND)) throw new CalculationError(`result has more than ${LIMITS.digits} digits`);
+    }
+    return result;
+  };
+  return evaluate(calculation, 0);
 }
 
 /** The tool's reply text for a call body: the formatted result, or `Error: …`. Never throws. */

@@ -1,0 +1,109 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
+
+const FIXTURES = join(REPO_ROOT, 'test/fixtures/plugin-errors');
+const BASIC = join(REPO_ROOT, 'test/fixtures/basic/fixture-plugins.ts');
+
+/** The recording backbone (trainable, in process) with the basic fixture reader and workflow. */
+function judgeConfig(judge: string): string {
+  const folder = mkdtempSync(join(tmpdir(), 'ajet-plugin-failures-'));
+  const file = join(folder, 'conf.yaml');
+  writeFileSync(
+    file,
+    `ajet:
+  model:
+    path: builtin:recording
+  task_reader:
+    type: ${BASIC}->CountingReader
+    settings:
+      count: 2
+  rollout:
+    user_workflow: ${BASIC}->TwoTurnWorkflow
+    num_repeat: 2
+  task_judge:
+    judge_protocol: ${join(FIXTURES, 'my_judge.ts')}->${judge}
+  data:
+    train_batch_size: 2
+`,
+  );
+  return file;
+}
+
+const experimentDir = () => mkdtempSync(join(tmpdir(), 'ajet-plugin-failures-run-'));
+
+describe('a run tells the truth about plugin failures', () => {
+  it('a tutorial run whose workflow fails every episode ends non-zero with a summary, not "done"', async () => {
+    const run = await runAjet(
+      ['--conf', join(FIXTURES, 'broken_agent.yaml'), '--backbone', 'debug', '--experiment-dir', experimentDir()],
+      { timeoutMs: 180_000 },
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/ajet: warning: step 1 trained nothing: 4 of 4 episodes failed \(workflow 4\)/);
+    expect(run.stderr).toMatch(
+      /ajet: error: The run trained nothing: no step of 2 trained a sample; 8 of 8 episodes failed \(workflow 8\); first failure: episode T\S+ \(workflow\): Cannot read properties of undefined \(reading 'length'\) \(at test\/fixtures\/plugin-errors\/broken_agent\.ts:7:\d+\).*fail_if_nothing_trained: false/,
+    );
+    expect(run.stderr).not.toMatch(/ajet: done after/);
+    expect(run.stderr.match(/trained nothing: /g)).toHaveLength(2);
+  }, 200_000);
+
+  it('fail_if_nothing_trained: false lets such a run end "done" with exit 0 and a warning', async () => {
+    const run = await runAjet(
+      [
+        '--conf',
+        join(FIXTURES, 'broken_agent.yaml'),
+        '--experiment-dir',
+        experimentDir(),
+        '--set',
+        'trainer_common.fail_if_nothing_trained=false',
+        '--set',
+        'trainer_common.total_training_steps=1',
+      ],
+      { timeoutMs: 180_000 },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/ajet: warning: The run trained nothing: no step of 1 trained a sample/);
+    expect(run.stderr).toMatch(/ajet: done after 1 steps/);
+  }, 200_000);
+
+  it('a .ts judge that throws names its own file and line; --verbose prints the stack', async () => {
+    const throwLine =
+      readFileSync(join(FIXTURES, 'my_judge.ts'), 'utf8')
+        .split('\n')
+        .findIndex((line) => line.includes('// THROW LINE')) + 1;
+    const args = ['--conf', judgeConfig('MyJudge'), '--experiment-dir', experimentDir()];
+    const run = await runAjet(args);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `ajet: episode Ttrain-0#R0 failed \\(judge\\): my judge cannot read string \\(at test/fixtures/plugin-errors/my_judge\\.ts:${throwLine}:\\d+\\)`,
+      ),
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    const verbose = await runAjet([...args.slice(0, 3), experimentDir(), '--verbose']);
+    expect(verbose.stderr).toMatch(
+      new RegExp(`\\n\\s+at (async )?MyJudge\\.computeReward \\(\\S*my_judge\\.ts:${throwLine}:\\d+\\)`),
+    );
+  });
+
+  it('a .ts judge in a folder of its own (no package.json) loads and names its line', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-user-project-'));
+    const source = readFileSync(join(FIXTURES, 'my_judge.ts'), 'utf8');
+    writeFileSync(join(folder, 'my_judge.ts'), source);
+    const throwLine = source.split('\n').findIndex((line) => line.includes('// THROW LINE')) + 1;
+    const conf = judgeConfig('MyJudge');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(join(FIXTURES, 'my_judge.ts'), join(folder, 'my_judge.ts')));
+    const run = await runAjet(['--conf', conf, '--experiment-dir', experimentDir()]);
+    expect(run.stderr).toMatch(
+      new RegExp(`failed \\(judge\\): my judge cannot read string \\(at \\S*my_judge\\.ts:${throwLine}:\\d+\\)`),
+    );
+  });
+
+  it('a judge that returns its reward as text fails the episode with a message naming it', async () => {
+    const run = await runAjet(['--conf', judgeConfig('StringRewardJudge'), '--experiment-dir', experimentDir()]);
+    expect(run.stderr).toMatch(
+      /ajet: episode Ttrain-0#R0 failed \(judge\): judge "my_judge\.ts->StringRewardJudge" returned rawReward '1' \(a string\) for episode Ttrain-0#R0: return a finite number/,
+    );
+  });
+});
