@@ -157,7 +157,7 @@ console.log(`  tool replies with "$& $' $\` $$" verbatim: ${dollarsVerbatim}/${e
 const survived = run.code === 0 && episodes === expectedEpisodes && dollarsVerbatim === expectedDollars;
 console.log(`hostile run survived with every episode recorded: ${survived ? 'yes' : 'NO'}`);
 
-console.log('\n3. training on tinylm with every third model turn replaced by a hostile one');
+console.log('\n3. training on tinylm with every third model turn replaced by a hostile one, then --resume');
 const trainingDir = join(folder, 'training');
 const training = await runChild(
   ['--import', 'tsx', fileURLToPath(new URL('./internal/hostile-training.ts', import.meta.url)), trainingDir],
@@ -170,6 +170,7 @@ let trained = false;
 if (training.code === 0) {
   const outcome = JSON.parse(lastLine(training.stdout, Number.POSITIVE_INFINITY)) as {
     summary: { steps: number; lastMetrics?: { metrics: Record<string, number> } };
+    resumed: { steps: number; resumedFromStep: number };
     checkpoints: string[];
     newest?: string;
     finite: boolean;
@@ -195,8 +196,16 @@ if (training.code === 0) {
     `  steps ${outcome.summary.steps}, last step: ${metrics['episodes/total']} episodes, ${metrics['episodes/failed']} failed, reward mean ${metrics['reward/mean']?.toFixed(3)}`,
   );
   console.log(`  checkpoints: ${outcome.checkpoints.join(', ')}; newest loads with finite weights: ${outcome.finite}`);
+  console.log(
+    `  --resume from the newest: continued after step ${outcome.resumed.resumedFromStep} to step ${outcome.resumed.steps}`,
+  );
   console.log(`  episodes with a "$&" calculator call: ${injected}, tool output verbatim in ${verbatim}`);
-  trained = outcome.summary.steps === 3 && outcome.finite && outcome.checkpoints.length > 0 && verbatim === injected;
+  trained =
+    outcome.summary.steps === 3 &&
+    outcome.resumed.resumedFromStep === 3 &&
+    outcome.resumed.steps === 4 &&
+    outcome.finite &&
+    verbatim === injected;
 } else {
   console.log(`  stderr: ${lastLine(training.stderr)}`);
 }
