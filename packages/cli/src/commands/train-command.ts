@@ -66,18 +66,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!values.conf) throw new UsageError('missing --conf FILE');
   if (values.mode !== 'train' && values.mode !== 'eval')
     throw new UsageError(`--mode must be train or eval, not "${values.mode}"`);
-  if (values.backbone !== undefined && values.backbone !== 'debug' && values.backbone !== 'grpc') {
-    throw new UsageError(`--backbone must be debug or grpc, not "${values.backbone}"`);
-  }
-  let seed: number | undefined;
-  if (values.seed !== undefined) {
-    seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, not "${values.seed}"`);
-  }
+  // The schema types and checks --backbone and --seed like any --set value.
   const loaded = loadConfig({
     file: values.conf,
     sets: values.set,
-    overrides: { backbone: values.backbone, seed },
+    overrides: { backbone: values.backbone, seed: values.seed },
   });
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_CONFIG_FILE, loadConfig } from './load-config.ts';
+import { loadConfig } from './load-config.ts';
+import { renderDefaultsYaml } from './render-defaults.ts';
+import { ajetSchema } from './schema.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
 
@@ -38,11 +39,11 @@ describe('loadConfig', () => {
   });
 
   it('documents every key of the defaults file with a comment', () => {
-    const lines = readFileSync(DEFAULT_CONFIG_FILE, 'utf8').split('\n');
+    const lines = renderDefaultsYaml(ajetSchema).split('\n');
     const keyLines = lines.filter((line) => /^\s+[a-z_0-9]+:\s*\S/.test(line));
     expect(keyLines.length).toBeGreaterThan(50);
     for (const line of keyLines) expect(line, line).toMatch(/ # \S/);
-    expect(parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8'))).toHaveProperty('ajet');
+    expect(parse(renderDefaultsYaml(ajetSchema))).toHaveProperty('ajet');
   });
 
   it('names the file, line and key of an unknown key and suggests the nearest', () => {
@@ -68,7 +69,6 @@ describe('loadConfig', () => {
       loadConfig({
         file: fixture('child.yaml'),
         sets: [],
-        defaultsFile: undefined,
         overrides: { 'rollout.temperature': -1 },
       }),
     );
