@@ -68,7 +68,11 @@ export function declaredKeys(schema: Schema): string[] | undefined {
 /** The schema of `key` inside `schema`: a declared key, an object's catch-all, a record's values, a list's items. */
 export function childSchema(schema: Schema, key: string | number): Schema | undefined {
   const def = defOf(fieldOf(schema).core);
-  if (def.type === 'object') return def.shape?.[String(key)] ?? def.catchall;
+  if (def.type === 'object') {
+    // A strict object's catch-all is `never`: the key is unknown, not a field.
+    const catchall = def.catchall && defOf(def.catchall).type !== 'never' ? def.catchall : undefined;
+    return def.shape?.[String(key)] ?? catchall;
+  }
   if (def.type === 'record') return def.valueType;
   if (def.type === 'array') return def.element;
   return undefined;
