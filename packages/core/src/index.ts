@@ -6,8 +6,6 @@ export { loadConfig, stringifyResolvedConfig } from './config/load-config.ts';
 export { renderConfigDocs, renderDefaultsYaml } from './config/render-defaults.ts';
 export type { AjetConfig, AjetConfigInput } from './config/schema.ts';
 export { ajetSchema, configFileSchema } from './config/schema.ts';
-export type { FieldMeta, PathRule } from './config/schema-fields.ts';
-export { filePath, pluginReference, pluginSettings } from './config/schema-fields.ts';
 export type {
   BuiltinPlugin,
   BuiltinRegistry,
