@@ -46,13 +46,14 @@ function runChild(args: string[], timeoutMs: number): Promise<ChildResult> {
   });
 }
 
-function lastLine(text: string): string {
+/** The last non-empty line, cut to `width` characters (Infinity: whole, for JSON). */
+function lastLine(text: string, width = 140): string {
   return (
     text
       .trim()
       .split('\n')
       .findLast((line) => line.trim() !== '') ?? ''
-  ).slice(0, 140);
+  ).slice(0, width);
 }
 
 console.log('1. fault cases (each in its own process, 1 GB heap, 60 s)');
@@ -64,7 +65,10 @@ for (const name of names) {
   let verdict = 'NOT CONTAINED';
   let detail: string;
   if (result.code === 0) {
-    const outcome = JSON.parse(lastLine(result.stdout) || '{}') as { contained?: boolean; detail?: string };
+    const outcome = JSON.parse(lastLine(result.stdout, Number.POSITIVE_INFINITY) || '{}') as {
+      contained?: boolean;
+      detail?: string;
+    };
     if (outcome.contained) {
       verdict = 'contained';
       contained += 1;
@@ -164,7 +168,7 @@ console.log(
 );
 let trained = false;
 if (training.code === 0) {
-  const outcome = JSON.parse(lastLine(training.stdout)) as {
+  const outcome = JSON.parse(lastLine(training.stdout, Number.POSITIVE_INFINITY)) as {
     summary: { steps: number; lastMetrics?: { metrics: Record<string, number> } };
     checkpoints: string[];
     newest?: string;

@@ -1,8 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runAjet } from './helpers/run-ajet.ts';
+
+const hasBwrap = spawnSync('bwrap', ['--version']).status === 0 && existsSync('/usr/bin/python3');
 
 describe('ajet tool', () => {
   it('runs the calculator on the model’s tag form and on a plain expression', async () => {
@@ -18,6 +21,18 @@ describe('ajet tool', () => {
     writeFileSync(join(folder, 'call.txt'), '(1 / 0)');
     const fromFile = await runAjet(['tool', 'calculator', '--input-file', join(folder, 'call.txt')]);
     expect(fromFile.stdout).toBe('Error: division by zero\n');
+  });
+
+  it.skipIf(!hasBwrap)('runs execute_python_code from --code-file, prints its result and exits', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-tool-'));
+    writeFileSync(join(folder, 'f.py'), 'print(6 * 7)\n');
+    const started = Date.now();
+    const run = await runAjet(['tool', 'execute_python_code', '--code-file', join(folder, 'f.py')], {
+      timeoutMs: 30_000,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ stdout: '42\n', stderr: '', returncode: 0 });
+    expect(Date.now() - started).toBeLessThan(25_000);
   });
 
   it('names the known tools when the name is unknown', async () => {

@@ -12,10 +12,27 @@ interface DocCommand {
   /**
    * Extra flags from the `<!-- ajet-test: … -->` comment after the block, to keep the run short. `{endpoint}` is
    * a loopback OpenAI-compatible server playing a scripted model, `{tmp}` a folder shared by one README's commands;
-   * `<!-- ajet-test: skip REASON -->` lists the command as skipped, with its reason.
+   * `<!-- ajet-test: skip REASON -->` lists the command as skipped, with its reason. `expect-trained` (not a
+   * flag) makes the test also check that the run earned reward and trained samples, so a tutorial whose judge
+   * scores every episode 0 fails.
    */
   testArgs: string[];
   skip?: string;
+  expectTrained: boolean;
+}
+
+/** Sums of the train steps' mean reward and trained groups in `metrics.jsonl`. */
+function trainingTotals(experimentDir: string): { reward: number; trainedGroups: number; steps: number } {
+  const totals = { reward: 0, trainedGroups: 0, steps: 0 };
+  for (const line of readFileSync(join(experimentDir, 'metrics.jsonl'), 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const record = JSON.parse(line) as { phase?: string; metrics?: Record<string, number> };
+    if (record.phase !== 'train') continue;
+    totals.steps += 1;
+    totals.reward += record.metrics?.['reward/mean'] ?? 0;
+    totals.trainedGroups += record.metrics?.['groups/trained'] ?? 0;
+  }
+  return totals;
 }
 
 /** Every `pnpm ajet …` line of every bash block in the tutorial READMEs. */
@@ -31,13 +48,15 @@ function readmeCommands(): DocCommand[] {
       const body = (match[1] ?? '').replace(/\\\n\s*/g, '');
       const comment = (match[3] ?? '').trim();
       const skip = /^skip\b\s*(.*)$/.exec(comment)?.[1];
+      const words = comment.split(/\s+/).filter(Boolean);
       for (const line of body.split('\n')) {
         if (!line.startsWith('pnpm ajet ')) continue;
         commands.push({
           readme,
           command: line,
-          testArgs: skip === undefined ? comment.split(/\s+/).filter(Boolean) : [],
+          testArgs: skip === undefined ? words.filter((word) => word !== 'expect-trained') : [],
           skip: skip === undefined ? undefined : skip || 'no reason given',
+          expectTrained: skip === undefined && words.includes('expect-trained'),
         });
       }
     }
@@ -90,6 +109,12 @@ describe('tutorial READMEs run as written', () => {
         });
         expect(run.code, `${entry.readme}\n${run.stderr}`).toBe(0);
         expect(run.stderr).toMatch(/ajet: (done|training|evaluating)/);
+        if (entry.expectTrained) {
+          const totals = trainingTotals(dir);
+          expect(totals.steps, `${entry.readme}: train steps in metrics.jsonl`).toBeGreaterThan(0);
+          expect(totals.reward, `${entry.readme}: reward over the run`).toBeGreaterThan(0);
+          expect(totals.trainedGroups, `${entry.readme}: groups trained over the run`).toBeGreaterThan(0);
+        }
       },
       300_000,
     );

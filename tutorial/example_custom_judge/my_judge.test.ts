@@ -37,6 +37,19 @@ describe('MyJudge', () => {
     expect(result.rawReward).toBeCloseTo(1 - ((rambling.length - 400) / 100) * 0.05);
   });
 
+  it('reads the answer the calculator agent really writes, boxed or not', async () => {
+    const calculatorTask = { ...task, task: { ...task.task, metadata: { answer: '21159' } } };
+    const judged = (content: string) =>
+      new MyJudge({}).computeReward(
+        calculatorTask,
+        { metadata: { finalAnswer: content } },
+        { messages: [{ role: 'assistant', content }], calls: [], sequences: [] },
+      );
+    expect(await judged('The answer is 21159.')).toMatchObject({ rawReward: 0.5, isSuccess: true });
+    expect(await judged('The answer is \\boxed{21159}.')).toMatchObject({ rawReward: 1, isSuccess: true });
+    expect(await judged('The answer is 21158.')).toMatchObject({ rawReward: 0, isSuccess: false });
+  });
+
   it('rejects an unknown setting with a ConfigError', () => {
     expect(() => new MyJudge({ lenght_penalty: 1 })).toThrow(/lenght_penalty/);
   });

@@ -1,4 +1,4 @@
-import { answersEquivalent, extractBoxed, referenceFromSolution } from '@ajet/judges';
+import { answersEquivalent, extractAnswer, extractBoxed, referenceFromSolution } from '@ajet/judges';
 import type { Judge, JudgeResult, Trajectory, WorkflowOutput, WorkflowTask } from '@ajet/spec';
 import { ConfigError } from '@ajet/spec';
 
@@ -42,7 +42,9 @@ export class MyJudge implements Judge {
   async computeReward(task: WorkflowTask, output: WorkflowOutput, trajectory: Trajectory): Promise<JudgeResult> {
     const last = trajectory.messages.findLast((message) => message.role === 'assistant')?.content ?? '';
     const box = extractBoxed(last).at(-1);
-    const prediction = box ?? output.metadata.finalAnswer ?? '';
+    // Unboxed, the answer is read out of the sentence: the calculator agent ends with "The answer is 21159."
+    const answerText = output.metadata.finalAnswer ?? last;
+    const prediction = box ?? extractAnswer(answerText, { wholeTextFallback: true })?.text ?? '';
     const reference = referenceFromSolution(String(task.task.metadata.answer ?? ''));
     const verdict = answersEquivalent({ prediction, reference });
     if (!verdict.equal)

@@ -17,6 +17,9 @@ export const DEFAULT_LIMITS: SandboxLimits = {
   processes: 32,
 };
 
+/** Size of each worker's /tmp (a tmpfs, emptied after every call). */
+export const DEFAULT_TMP_BYTES = 64 * 1024 * 1024;
+
 export type SandboxErrorKind =
   | 'timeout'
   | 'cpu_limit'
@@ -24,6 +27,7 @@ export type SandboxErrorKind =
   | 'output_limit'
   | 'crashed'
   | 'worker_died'
+  | 'protocol_violation'
   | 'aborted';
 
 export interface PythonResult {

@@ -1,5 +1,8 @@
-import { type MathNode, parse } from 'mathjs';
+import { type Arithmetic, arithmeticLimits, evaluateArithmetic, parseArithmetic } from './internal/arithmetic.ts';
 import { cleanAnswerText, type NumericAnswer, parseNumeric } from './parse-numeric.ts';
+
+/** Answers longer than this are not compared (a model's answer is hostile input; every step below is bounded by it). */
+export const maxAnswerLength = arithmeticLimits.maxLength;
 
 export interface Tolerance {
   /** Allowed |a - b| / max(|a|, |b|). */
@@ -18,7 +21,8 @@ export type EquivalenceReason =
   | 'tuple_equal'
   | 'tuple_different'
   | 'text_equal'
-  | 'text_different';
+  | 'text_different'
+  | 'too_long';
 
 export interface Equivalence {
   equal: boolean;
@@ -81,50 +85,23 @@ function tupleElements(text: string): string[] | undefined {
   return elements.length > 1 ? elements.map((element) => element.trim()) : undefined;
 }
 
-function parseExpression(text: string): MathNode | undefined {
-  try {
-    return parse(text.replace(/(\d),(?=\d{3}(?!\d))/g, '$1'));
-  } catch {
-    return undefined;
-  }
-}
-
-function freeSymbols(node: MathNode): string[] {
-  const names = new Set<string>();
-  node.traverse((child, _path, parent) => {
-    if (
-      child.type === 'SymbolNode' &&
-      !(parent?.type === 'FunctionNode' && (parent as MathNode & { fn: MathNode }).fn === child)
-    ) {
-      const name = (child as MathNode & { name: string }).name;
-      if (!['pi', 'e', 'i', 'Infinity', 'E', 'PI'].includes(name)) names.add(name);
-    }
-  });
-  return [...names].sort();
-}
-
-function evaluateAt(node: MathNode, scope: Record<string, number>): number | undefined {
-  try {
-    const value: unknown = node.compile().evaluate(scope);
-    return typeof value === 'number' ? value : undefined;
-  } catch {
-    return undefined;
-  }
+function parseExpression(text: string): Arithmetic | undefined {
+  return parseArithmetic(text.replace(/(\d),(?=\d{3}(?!\d))/g, '$1'));
 }
 
 /** Same value at every sample point (constants: once), within tolerance; undefined when either cannot be evaluated. */
 function symbolicEqual(options: {
-  prediction: MathNode;
-  reference: MathNode;
+  prediction: Arithmetic;
+  reference: Arithmetic;
   tolerance: Tolerance;
 }): boolean | undefined {
-  const symbols = [...new Set([...freeSymbols(options.prediction), ...freeSymbols(options.reference)])];
+  const symbols = [...new Set([...options.prediction.symbols, ...options.reference.symbols])];
   const points = symbols.length === 0 ? [0] : samplePoints;
   for (const [pointIndex, point] of points.entries()) {
     const scope = Object.fromEntries(symbols.map((name, index) => [name, point + index * 0.29 + pointIndex * 0.01]));
-    const a = evaluateAt(options.prediction, scope);
-    const b = evaluateAt(options.reference, scope);
-    if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b)) return undefined;
+    const a = evaluateArithmetic(options.prediction, scope);
+    const b = evaluateArithmetic(options.reference, scope);
+    if (a === undefined || b === undefined) return undefined;
     if (!numbersClose({ a, b, tolerance: options.tolerance })) return false;
   }
   return true;
@@ -139,7 +116,8 @@ function textForm(text: string): string {
 
 /**
  * Whether a prediction means the same answer as a reference: as numbers (formatting, fractions, units
- * ignored), as tuples element by element, as expressions evaluated by mathjs, else as normalized text.
+ * ignored), as tuples element by element, as scalar arithmetic (parsed by mathjs, evaluated by a whitelist of
+ * operators and functions), else as normalized text. Answers past `maxAnswerLength` are `too_long`, never equal.
  */
 export function answersEquivalent(options: {
   prediction: string;
@@ -148,6 +126,14 @@ export function answersEquivalent(options: {
   symbolic?: boolean;
 }): Equivalence {
   const tolerance = options.tolerance ?? defaultTolerance;
+  if (options.prediction.length > maxAnswerLength || options.reference.length > maxAnswerLength) {
+    return {
+      equal: false,
+      reason: 'too_long',
+      normalizedPrediction: options.prediction.slice(0, 80),
+      normalizedReference: options.reference.slice(0, 80),
+    };
+  }
   const predictionNumber = parseNumeric(options.prediction);
   const referenceNumber = parseNumeric(options.reference);
   if (predictionNumber && referenceNumber) {
@@ -190,8 +176,8 @@ export function answersEquivalent(options: {
         return {
           equal,
           reason: equal ? 'symbolic_equal' : 'symbolic_different',
-          normalizedPrediction: prediction.toString(),
-          normalizedReference: reference.toString(),
+          normalizedPrediction: prediction.node.toString(),
+          normalizedReference: reference.node.toString(),
         };
       }
     }

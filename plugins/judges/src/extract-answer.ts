@@ -1,3 +1,5 @@
+import { tagContents } from './internal/tag-contents.ts';
+
 export type ExtractionMethod = 'boxed' | 'answer_tag' | 'hashes' | 'answer_is' | 'last_number' | 'whole_text';
 
 export interface ExtractedAnswer {
@@ -52,7 +54,7 @@ export function extractAnswer(text: string, options: ExtractAnswerOptions = {}):
   const boxes = extractBoxed(text);
   const box = options.box === 'first' ? boxes[0] : boxes.at(-1);
   if (box !== undefined && box.trim() !== '') return { text: box.trim(), method: 'boxed' };
-  const tagged = lastMatch(text, /<answer>([\s\S]*?)<\/answer>/gi);
+  const tagged = tagContents({ text, tag: 'answer', ignoreCase: true }).at(-1)?.trim();
   if (tagged) return { text: tagged, method: 'answer_tag' };
   const hashes = lastMatch(text, /####\s*([^\n]*)/g);
   if (hashes) return { text: hashes, method: 'hashes' };

@@ -4,7 +4,7 @@ import type { PluginContext, WorkflowTask } from '@ajet/spec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LlmJudge } from './llm-judge.ts';
 
-type Reply = { status: number; content?: string } | 'hang';
+type Reply = { status: number; content?: string } | 'hang' | 'trickle';
 
 /** A loopback chat-completions server that answers requests with the scripted replies in order. */
 async function startServer(replies: Reply[]): Promise<{ server: Server; url: string; bodies: unknown[] }> {
@@ -18,6 +18,14 @@ async function startServer(replies: Reply[]): Promise<{ server: Server; url: str
       bodies.push(JSON.parse(body));
       const reply = replies.shift() ?? { status: 500 };
       if (reply === 'hang') return;
+      if (reply === 'trickle') {
+        // Headers at once, then one byte of the body every 50 ms, for ever.
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"id": "c1", ');
+        const timer = setInterval(() => response.write(' '), 50);
+        response.on('close', () => clearInterval(timer));
+        return;
+      }
       response.writeHead(reply.status, { 'content-type': 'application/json' });
       if (reply.status !== 200) {
         response.end(JSON.stringify({ error: { message: 'busy', type: 'rate_limit' } }));
@@ -130,6 +138,49 @@ describe('llm_judge against a loopback server', () => {
     const { judge } = await judgeWith(['hang', 'hang'], { timeout_ms: 150, max_retries: 1, failure_reward: -1 });
     const result = await judge.computeReward(task, { metadata: {} }, trajectory);
     expect(result).toMatchObject({ rawReward: -1, isSuccess: false, details: { judgment: 'failed' } });
+  });
+
+  it('times out on a body sent slowly, not only on headers', async () => {
+    const { judge } = await judgeWith(['trickle'], { timeout_ms: 300, max_retries: 0 });
+    const started = performance.now();
+    const result = await judge.computeReward(task, { metadata: {} }, trajectory);
+    expect(result.details).toMatchObject({ judgment: 'failed', code: 'JUDGE_REQUEST_FAILED' });
+    expect(String(result.details?.error)).toMatch(/timed out after 300 ms/);
+    expect(performance.now() - started).toBeLessThan(3000);
+  }, 10_000);
+
+  it('retries a slow body like any timeout', async () => {
+    const { judge, bodies } = await judgeWith(['trickle', { status: 200, content: 'score: 0.6' }], {
+      timeout_ms: 300,
+      max_retries: 1,
+    });
+    expect((await judge.computeReward(task, { metadata: {} }, trajectory)).rawReward).toBe(0.6);
+    expect(bodies).toHaveLength(2);
+  }, 10_000);
+
+  it('reads the score of a 60 KB hostile reply in linear time', async () => {
+    for (const content of [`score: 0.7\n${' \n'.repeat(30_000)}.`, `score: 0.7\nscore: ${'1'.repeat(60_000)}x`]) {
+      const { judge } = await judgeWith([{ status: 200, content }]);
+      const started = performance.now();
+      const result = await judge.computeReward(task, { metadata: {} }, trajectory);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(result.rawReward).toBe(0.7);
+    }
+  });
+
+  it('takes the last score line, with quotes or spaces around it', async () => {
+    const { judge } = await judgeWith([{ status: 200, content: 'score: 0.2\nOn reflection:\n  Score : "0.8"  ' }]);
+    expect((await judge.computeReward(task, { metadata: {} }, trajectory)).rawReward).toBe(0.8);
+  });
+
+  it('reports a missing rubric_file as a ConfigError when built, naming the path', () => {
+    expect(
+      () =>
+        new LlmJudge(
+          LlmJudge.settings.parse({ base_url: 'http://127.0.0.1:9/v1', model: 'm', rubric_file: 'no-such.md' }),
+          context,
+        ),
+    ).toThrow(expect.objectContaining({ code: 'JUDGE_NO_RUBRIC', message: expect.stringMatching(/no-such\.md/) }));
   });
 
   it('needs an endpoint and a model', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Judge, JudgeResult, PluginContext, Trajectory, WorkflowOutput, WorkflowTask } from '@ajet/spec';
 import { AjetError, ConfigError } from '@ajet/spec';
@@ -60,16 +60,28 @@ export class JudgmentError extends AjetError {
   }
 }
 
+/** One trimmed line; longer lines are never a score line, which keeps the match linear in the reply. */
+const scoreLine = /^score\s*:\s*["']?([-+]?\d*\.?\d+)["']?$/i;
+const maxScoreLineLength = 64;
+
+/** The last `score: x` line's x. Line by line: one multiline regex over the reply took 45 s on 60 KB. */
 function parseScore(reply: string): number | undefined {
-  const matches = [...reply.matchAll(/^\s*score\s*:\s*["']?([-+]?\d*\.?\d+)["']?\s*$/gim)];
-  const last = matches.at(-1)?.[1];
+  let last: string | undefined;
+  for (const line of reply.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed.length > maxScoreLineLength) continue;
+    last = scoreLine.exec(trimmed)?.[1] ?? last;
+  }
   if (last === undefined) return undefined;
   const parsed = scoreSchema.safeParse(last);
   return parsed.success ? parsed.data : undefined;
 }
 
+/** No complete reply within `timeout_ms`, headers and body together (the SDK's own timeout stops at headers). */
+class ReplyTimeoutError extends Error {}
+
 function isRetryable(error: unknown): boolean {
-  if (error instanceof OpenAI.APIConnectionError) return true;
+  if (error instanceof ReplyTimeoutError || error instanceof OpenAI.APIConnectionError) return true;
   if (error instanceof OpenAI.APIError) return error.status === 429 || (error.status ?? 0) >= 500;
   return false;
 }
@@ -90,13 +102,27 @@ function renderEpisode(task: WorkflowTask, output: WorkflowOutput, trajectory: T
   ].join('\n\n');
 }
 
+/** The rubric, read when the judge is built so a bad path is a config error before the run, never a stray rejection. */
+function readRubric(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read rubric file ${path}.`, {
+      code: 'JUDGE_NO_RUBRIC',
+      keyPath: 'rubric_file',
+      hint: 'The path is relative to the YAML file that names the judge.',
+      cause: error,
+    });
+  }
+}
+
 /** Asks an OpenAI-compatible model to score an episode against a rubric; answers `score: x` in [0, 1]. */
 export class LlmJudge implements Judge {
   static readonly settings = llmJudgeSettings;
   private readonly settings: LlmJudgeSettings;
   private readonly client: OpenAI;
   private readonly model: string;
-  private readonly rubric: Promise<string>;
+  private readonly rubric: string;
   private readonly semaphore: Semaphore;
   private readonly cache = new Map<string, Promise<number>>();
 
@@ -119,28 +145,38 @@ export class LlmJudge implements Judge {
       maxRetries: 0,
     });
     this.semaphore = new Semaphore(settings.maxConcurrency);
-    const rubricPath = settings.rubricFile ? resolve(context.configDir, settings.rubricFile) : undefined;
-    this.rubric = rubricPath
-      ? readFile(rubricPath, 'utf8').catch((error: unknown) => {
-          throw new ConfigError(`Cannot read rubric file ${rubricPath}.`, {
-            code: 'JUDGE_NO_RUBRIC',
-            keyPath: 'rubric_file',
-            hint: 'The path is relative to the YAML file that names the judge.',
-            cause: error,
-          });
-        })
-      : Promise.resolve(calculatorRubric);
+    this.rubric = settings.rubricFile ? readRubric(resolve(context.configDir, settings.rubricFile)) : calculatorRubric;
+  }
+
+  /** One request, aborted when the whole reply (headers and body) is not in within `timeout_ms`. */
+  private async completeOnce(messages: OpenAI.ChatCompletionMessageParam[]): Promise<string> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(
+          new ReplyTimeoutError(`timed out after ${this.settings.timeoutMs} ms (timeout_ms covers the whole reply)`),
+        );
+      }, this.settings.timeoutMs);
+    });
+    const request = this.client.chat.completions.create(
+      { model: this.model, messages, temperature: this.settings.temperature },
+      { signal: controller.signal },
+    );
+    request.catch(() => undefined);
+    try {
+      const completion = await Promise.race([request, deadline]);
+      return completion.choices[0]?.message.content ?? '';
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async complete(messages: OpenAI.ChatCompletionMessageParam[]): Promise<string> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const completion = await this.client.chat.completions.create({
-          model: this.model,
-          messages,
-          temperature: this.settings.temperature,
-        });
-        return completion.choices[0]?.message.content ?? '';
+        return await this.completeOnce(messages);
       } catch (error) {
         if (!isRetryable(error) || attempt >= this.settings.maxRetries) throw error;
         await new Promise((done) => setTimeout(done, this.settings.initialBackoffMs * 2 ** attempt));
@@ -149,9 +185,8 @@ export class LlmJudge implements Judge {
   }
 
   private async score(prompt: string): Promise<number> {
-    const rubric = await this.rubric;
     const messages: OpenAI.ChatCompletionMessageParam[] = [
-      { role: 'system', content: rubric },
+      { role: 'system', content: this.rubric },
       { role: 'user', content: prompt },
     ];
     let reply = '';
@@ -177,9 +212,8 @@ export class LlmJudge implements Judge {
 
   async computeReward(task: WorkflowTask, output: WorkflowOutput, trajectory: Trajectory): Promise<JudgeResult> {
     const prompt = renderEpisode(task, output, trajectory);
-    const rubric = await this.rubric;
     const key = createHash('sha256')
-      .update(JSON.stringify([this.model, rubric, prompt]))
+      .update(JSON.stringify([this.model, this.rubric, prompt]))
       .digest('hex');
     const cached = this.cache.has(key);
     let pending = this.cache.get(key);

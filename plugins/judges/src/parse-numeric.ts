@@ -18,6 +18,10 @@ const scientificPattern = new RegExp(
   's',
 );
 const plainPattern = new RegExp(`^([-+]?)(${unsigned})(.*)$`, 's');
+/** Past this, `1e999999999` would build a billion-digit BigInt; such a text is not read as a number. */
+const maxExponent = 1000;
+/** Longer texts are not read as numbers (the digits become a BigInt; answers are hostile input). */
+const maxNumericLength = 1000;
 /** Words that are part of an expression, not a unit after the number. */
 const expressionWords = /^(?:pi|sqrt|nthroot|e|i|infinity|log|ln|sin|cos|tan|exp)\b/i;
 
@@ -72,6 +76,7 @@ export function cleanAnswerText(text: string): string {
  * (`a/b`, `\frac{a}{b}`), mixed numbers, scientific notation, with units or words after it. Else undefined.
  */
 export function parseNumeric(text: string): NumericAnswer | undefined {
+  if (text.length > maxNumericLength) return undefined;
   const cleaned = cleanAnswerText(text).replace(/^\+/, '');
   const mixed = mixedPattern.exec(cleaned);
   if (mixed && isUnitTail(mixed[5] ?? '')) {
@@ -90,6 +95,7 @@ export function parseNumeric(text: string): NumericAnswer | undefined {
   if (scientific && isUnitTail(scientific[5] ?? '')) {
     const [, sign = '', mantissa = '0', exponentE, exponentPower] = scientific;
     const exponent = Number(exponentE ?? exponentPower ?? '0');
+    if (Math.abs(exponent) > maxExponent) return undefined;
     const base = exactDecimal(mantissa);
     const scaled =
       exponent >= 0

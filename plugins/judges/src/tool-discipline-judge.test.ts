@@ -97,4 +97,21 @@ describe('tool_discipline', () => {
       /answer_pattern is not a valid regular expression/,
     );
   });
+
+  it('reads a tool reply full of unclosed <output> tags in linear time', async () => {
+    const tagged = new ToolDisciplineJudge(ToolDisciplineJudge.settings.parse({ reply_format: 'output_tag' }));
+    const reply = '<output>'.repeat(20_000);
+    const started = performance.now();
+    const result = await tagged.computeReward(
+      task,
+      { metadata: {} },
+      trajectoryOf([
+        { role: 'assistant', content: '<calculator>1</calculator>', toolCalls: [call('a')] },
+        { role: 'user', content: reply },
+        { role: 'assistant', content: '\\boxed{2}' },
+      ]),
+    );
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(result.rawReward).toBe(1);
+  });
 });

@@ -9,6 +9,7 @@ import type {
 } from '@ajet/spec';
 import { ConfigError } from '@ajet/spec';
 import { z } from 'zod';
+import { tagContents } from './internal/tag-contents.ts';
 
 const toolDisciplineSettings = z
   .strictObject({
@@ -94,7 +95,6 @@ export class ToolDisciplineJudge implements Judge {
   static readonly settings = toolDisciplineSettings;
   private readonly settings: ToolDisciplineSettings;
   private readonly answerPattern: RegExp;
-  private readonly outputPattern: RegExp;
 
   constructor(settings: ToolDisciplineSettings, _context?: PluginContext) {
     this.settings = settings;
@@ -108,7 +108,6 @@ export class ToolDisciplineJudge implements Judge {
         cause: error,
       });
     }
-    this.outputPattern = new RegExp(`<${settings.outputTag}>([\\s\\S]*?)</${settings.outputTag}>`, 'g');
   }
 
   /** The tool outputs a message carries, or undefined when it is not a tool reply. */
@@ -116,7 +115,7 @@ export class ToolDisciplineJudge implements Judge {
     const format = this.settings.replyFormat;
     if (message.role === 'tool' && format !== 'output_tag') return [message.content];
     if (message.role === 'user' && format !== 'tool_message') {
-      const outputs = [...message.content.matchAll(this.outputPattern)].map((match) => match[1] ?? '');
+      const outputs = tagContents({ text: message.content, tag: this.settings.outputTag });
       return outputs.length > 0 ? outputs : undefined;
     }
     return undefined;

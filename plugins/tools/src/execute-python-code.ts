@@ -16,6 +16,8 @@ const settingsSchema = z
       .min(1024)
       .default(1024 * 1024),
     file_size_mb: z.number().int().min(1).default(16),
+    /** Each worker's /tmp, a tmpfs emptied after every call (not part of memory_mb). */
+    tmp_mb: z.number().int().min(1).default(64),
     python_path: z.string().default('/usr/bin/python3'),
   })
   .strict();
@@ -35,6 +37,7 @@ export class ExecutePythonCode implements Tool<typeof parameters> {
     const options: PythonSandboxOptions = {
       workers: resolved.workers,
       pythonPath: resolved.python_path,
+      tmpBytes: resolved.tmp_mb * 1024 * 1024,
       limits: {
         wallMs: resolved.timeout_ms,
         cpuSeconds: resolved.cpu_seconds,

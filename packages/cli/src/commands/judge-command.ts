@@ -15,7 +15,7 @@ For each line {"prediction": …, "reference": …} prints one JSON verdict line
   .join(', ')}) or "module->Export".
 
 Example:
-  ajet judge math_answer --cases cases.jsonl --settings '{"tolerance": {"absolute": 0.1}}'
+  ajet judge math_answer --cases cases.jsonl --settings '{"tolerance_absolute": 0.1}'
 `;
 
 /** `ajet judge <name> --cases FILE`: a verdict per case, one JSON line each. */

@@ -13,10 +13,10 @@ Runs one call of a tool and prints its result: a built-in (${Object.entries(buil
   .map(([name]) => name)
   .join(', ')}) or "module->Export".
 
-Examples:
-  ajet tool calculator --input '<calculator>operation: add\\noperands: [1, 2]</calculator>'
+Examples (bash or zsh; $'…' turns \\n into newlines):
+  ajet tool calculator --input $'<calculator>\\noperation: add\\noperands: [1, 2]\\n</calculator>'
   ajet tool calculator --input '(79 * 3)'
-  ajet tool my_tools.ts->WeatherTool --args '{"city": "Paris"}'
+  ajet tool './my_tools.ts->WeatherTool' --args '{"city": "Paris"}'
 `;
 
 function readText(file: string): string {
@@ -88,7 +88,12 @@ export async function toolCommand(argv: string[]): Promise<number> {
       'ajet tool',
     );
   }
-  const output = await tool.execute(checked.data, { episodeId: 'cli' });
-  process.stdout.write(`${output}\n`);
-  return 0;
+  try {
+    const output = await tool.execute(checked.data, { episodeId: 'cli' });
+    process.stdout.write(`${output}\n`);
+    return 0;
+  } finally {
+    // A tool may hold processes (execute_python_code's sandbox workers): without this the command never exits.
+    await (tool as Tool & { close?: () => Promise<void> }).close?.();
+  }
 }
