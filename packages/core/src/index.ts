@@ -2,7 +2,8 @@ export type { CamelKeys, SnakeToCamel } from './config/camel-keys.ts';
 export { section, snakeToCamel } from './config/camel-keys.ts';
 export { didYouMean } from './config/did-you-mean.ts';
 export type { LoadConfigOptions, LoadedConfig } from './config/load-config.ts';
-export { DEFAULT_CONFIG_FILE, loadConfig, stringifyResolvedConfig } from './config/load-config.ts';
+export { loadConfig, stringifyResolvedConfig } from './config/load-config.ts';
+export { renderConfigDocs, renderDefaultsYaml } from './config/render-defaults.ts';
 export type { AjetConfig, AjetConfigInput } from './config/schema.ts';
 export { ajetSchema, configFileSchema } from './config/schema.ts';
 export type {

@@ -69,20 +69,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!values.conf) throw new UsageError('missing --conf FILE');
   if (values.mode !== 'train' && values.mode !== 'eval')
     throw new UsageError(`--mode must be train or eval, not "${values.mode}"`);
-  if (values.backbone !== undefined && values.backbone !== 'debug' && values.backbone !== 'grpc') {
-    throw new UsageError(`--backbone must be debug or grpc, not "${values.backbone}"`);
-  }
   if (values.overwrite && (values.resume || values['resume-from'] !== undefined))
     throw new UsageError('--overwrite starts the run again; it cannot go with --resume or --resume-from');
-  let seed: number | undefined;
-  if (values.seed !== undefined) {
-    seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, not "${values.seed}"`);
-  }
+  // The schema types and checks --backbone and --seed like any --set value.
   const loaded = loadConfig({
     file: values.conf,
     sets: values.set,
-    overrides: { backbone: values.backbone, seed },
+    overrides: { backbone: values.backbone, seed: values.seed },
   });
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
