@@ -187,7 +187,9 @@ const trainerCommon = section({
   test_freq: nonNegativeInt.default(0).describe('validate every N steps (0: never during training)'),
   val_before_train: z.boolean().default(false).describe('validate once before the first step'),
   val_pass_n: positiveInt.default(1).describe('episodes per validation task; pass@k uses k = val_pass_n'),
-  max_checkpoints: positiveInt.default(3).describe('keep the newest N checkpoints'),
+  max_checkpoints: positiveInt
+    .default(3)
+    .describe("keep this run's newest N checkpoints (a gRPC server keeps its copies under its --state-root)"),
   save_on_interrupt: z.boolean().default(true).describe('on SIGINT/SIGTERM, write a checkpoint before exiting'),
   logger: z
     .array(z.string().min(1))
@@ -229,7 +231,9 @@ export const ajetSchema = section({
     .string()
     .min(1)
     .default('default')
-    .describe('folder name under experiment_dir; --experiment-dir overrides the whole path'),
+    .describe(
+      'folder name under experiment_dir, one run each (a used one needs --resume or --overwrite); --experiment-dir overrides the whole path',
+    ),
   experiment_dir: z
     .string()
     .min(1)
