@@ -1,7 +1,6 @@
-import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import {
-  AjetError,
   type Backbone,
   ConfigError,
   type Judge,
@@ -20,6 +19,7 @@ import type { ChatPolicy } from './runtime/chat-policy.ts';
 import { EndpointPolicy } from './runtime/endpoint-policy.ts';
 import { EpisodeEndpointServer } from './runtime/episode-endpoint-server.ts';
 import { JsonlMetricsSink } from './runtime/experiment-files.ts';
+import { prepareExperimentDir } from './runtime/experiment-folder.ts';
 import { GuardedSink } from './runtime/guarded-sink.ts';
 import type { RunObserver } from './runtime/run-observer.ts';
 import { TokenPolicy } from './runtime/token-policy.ts';
@@ -46,6 +46,8 @@ export interface JobOptions {
   cwd?: string;
   /** `latest` (the newest complete checkpoint of the experiment) or a checkpoint folder. */
   resumeFrom?: string;
+  /** Train in a folder that holds an earlier run, deleting that run's files first. */
+  overwrite?: boolean;
   /** Parses tool calls in OpenAI-style requests with `tools` (through `tuner.openai()` / `tuner.endpoint()`). */
   toolCallParser?: ToolCallParser;
 }
@@ -69,24 +71,6 @@ function checkLoggers(loggers: readonly string[], factories: Readonly<Record<str
 export type JobResult =
   | { mode: 'train'; experimentDir: string; summary: TrainSummary }
   | { mode: 'eval'; experimentDir: string; summary: EvalSummary };
-
-/** Fails before any rollout when the experiment folder cannot be written. */
-async function prepareExperimentDir(folder: string): Promise<void> {
-  try {
-    await mkdir(folder, { recursive: true });
-    await access(folder, constants.W_OK);
-    const probe = join(folder, `.write-test-${process.pid}`);
-    await writeFile(probe, 'ok');
-    await rm(probe);
-  } catch (error) {
-    throw new AjetError(`Cannot write the experiment folder ${folder}: ${(error as Error).message}`, {
-      code: 'EXPERIMENT_DIR_UNWRITABLE',
-      blame: 'user',
-      hint: 'Pick a writable place with --experiment-dir or ajet.experiment_dir, or free some disk space.',
-      cause: error,
-    });
-  }
-}
 
 /** Everything `ajet --conf … [--mode eval]` does after parsing flags: plugins, policy, the run, the files. */
 export async function runJob(options: JobOptions): Promise<JobResult> {
@@ -131,7 +115,12 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     keyPath: 'ajet.task_judge.judge_protocol',
   });
 
-  await prepareExperimentDir(experimentDir);
+  await prepareExperimentDir({
+    folder: experimentDir,
+    mode,
+    resuming: options.resumeFrom !== undefined,
+    overwrite: options.overwrite ?? false,
+  });
   await writeFile(
     join(experimentDir, mode === 'eval' ? 'eval-config.yaml' : 'config.yaml'),
     stringifyResolvedConfig(loaded.resolved),

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   type Backbone,
   type BackboneInfo,
@@ -18,6 +19,7 @@ import {
   type RenderChatResponse,
   type SampleRequest,
   type SampleResponse,
+  type SavedState,
   type StateRequest,
 } from '@ajet/spec';
 import { AdamW } from './adamw.ts';
@@ -217,13 +219,14 @@ export class TinyLmBackbone implements Backbone {
     };
   }
 
-  async saveState(request: StateRequest): Promise<void> {
+  async saveState(request: StateRequest): Promise<SavedState> {
     await writeModelFolder({
       folder: request.path,
       file: this.modelFile(),
       params: this.params,
       optimizer: request.includeOptimizer ? this.optimizer : undefined,
     });
+    return { path: resolve(request.path) };
   }
 
   async loadState(request: StateRequest): Promise<void> {
@@ -233,12 +236,7 @@ export class TinyLmBackbone implements Backbone {
     this.policyVersion = file.policyVersion;
     this.grads.fill(0);
     this.nonFiniteLoss = false;
-    if (request.includeOptimizer && optimizer) {
-      this.optimizer = new AdamW(this.model.layout.size);
-      this.optimizer.m.set(optimizer.m);
-      this.optimizer.v.set(optimizer.v);
-      this.optimizer.step = optimizer.step;
-    }
+    if (request.includeOptimizer && optimizer) this.optimizer = AdamW.restore(optimizer);
   }
 
   async close(): Promise<void> {

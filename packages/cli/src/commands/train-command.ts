@@ -21,6 +21,8 @@ Options:
   --seed N               the run's seed
   --resume               continue from the experiment's newest complete checkpoint
   --resume-from DIR      continue from this checkpoints/step-N folder
+  --overwrite            train in a folder that holds an earlier run, deleting that run first (without it or
+                         --resume, a used experiment folder is refused)
   --with-logview         serve the live report (curves, episodes) while it runs; writes report.html at the end
   --verbose              print stack traces with errors
   -h, --help             this text
@@ -45,6 +47,7 @@ function parse(argv: string[]) {
         seed: { type: 'string' },
         resume: { type: 'boolean', default: false },
         'resume-from': { type: 'string' },
+        overwrite: { type: 'boolean', default: false },
         'with-logview': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -69,6 +72,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (values.backbone !== undefined && values.backbone !== 'debug' && values.backbone !== 'grpc') {
     throw new UsageError(`--backbone must be debug or grpc, not "${values.backbone}"`);
   }
+  if (values.overwrite && (values.resume || values['resume-from'] !== undefined))
+    throw new UsageError('--overwrite starts the run again; it cannot go with --resume or --resume-from');
   let seed: number | undefined;
   if (values.seed !== undefined) {
     seed = Number(values.seed);
@@ -117,6 +122,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     observer,
     signal: controller.signal,
     resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),
+    overwrite: values.overwrite,
   }).finally(() => logview?.stop());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
