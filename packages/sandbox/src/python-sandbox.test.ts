@@ -480,18 +480,4 @@ describe.skipIf(!hasBwrap)('PythonSandbox against a snippet that attacks its san
     expect(await Promise.race([queued, hung])).toBeInstanceOf(SandboxError);
     expect(await Promise.race([running.then((result) => result.errorKind), hung])).toBe('aborted');
   });
-
-  it('keeps the warm path fast: the median trivial call stays under 25 ms even on a loaded machine', async () => {
-    const own = new PythonSandbox({ workers: 1 });
-    for (let warm = 0; warm < 5; warm += 1) await own.run('pass');
-    const durations: number[] = [];
-    for (let call = 0; call < 30; call += 1) {
-      const started = performance.now();
-      await own.run('pass');
-      durations.push(performance.now() - started);
-    }
-    durations.sort((a, b) => a - b);
-    expect(durations[15]).toBeLessThan(25);
-    await own.close();
-  });
 });
