@@ -77,7 +77,7 @@ const result = await runJob({
   builtins,
   createBackbone: async (config) => {
     const backbone = await createTinyLm({ modelPath: config.model.path, seed: config.seed, trainThreads: 1 });
-    return { backbone: hostile(backbone), description: 'tinylm with hostile turns injected' };
+    return { backbone: hostile(backbone), description: 'tinylm with hostile turns injected', inProcess: true };
   },
 });
 const folder = join(experimentDir, 'checkpoints');

@@ -5,9 +5,8 @@ export type { LoadConfigOptions, LoadedConfig } from './config/load-config.ts';
 export { DEFAULT_CONFIG_FILE, loadConfig, stringifyResolvedConfig } from './config/load-config.ts';
 export type { AjetConfig, AjetConfigInput } from './config/schema.ts';
 export { ajetSchema, configFileSchema } from './config/schema.ts';
+export { manifest } from './plugins/core-manifest.ts';
 export type {
-  BuiltinPlugin,
-  BuiltinRegistry,
   LoadPluginOptions,
   PluginLoaderOptions,
   ResolvedPlugin,

@@ -5,6 +5,7 @@ export type { ParameterLayout, TransformerConfig } from './internal/transformer.
 export { initializeParameters, parameterLayout, Transformer } from './internal/transformer.ts';
 export type { LogitsTokenLoss, TokenLoss } from './loss.ts';
 export { aggregationWeights, logitsTokenLoss, tokenLoss } from './loss.ts';
+export { manifest } from './manifest.ts';
 export type { ModelFile, TinyLmOptions } from './tinylm-backbone.ts';
 export { modelFileSchema, readModelFolder, sampleFrom, TinyLmBackbone } from './tinylm-backbone.ts';
 export type { NumberTable, TokenizerData } from './tokenizer.ts';
