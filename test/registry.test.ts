@@ -91,11 +91,24 @@ describe('the one registry', () => {
       expect(definitions, `${entry.kind} ${entry.name}`).toHaveLength(1);
       expect(definitions[0], `${entry.kind} ${entry.name}`).toMatch(/(manifest|builtins)\.ts$/);
     }
-    // The four registries this replaced, and the backbone names core's schema used to enumerate.
-    const retired = [/builtinJudges/, /BUILTIN_LOGGERS/, /metricsSinks/, /z\.enum\(\['debug', 'grpc'\]\)/];
+    // A second registry is a record keyed by the names (`math_answer: (…) =>`) or an array of two or more names of
+    // one kind (`['console', 'jsonl']`, `z.enum(['debug', 'grpc'])`): the shapes of the four this replaced.
+    const copies: string[] = [];
     for (const { file, text } of sources) {
-      for (const pattern of retired) expect(pattern.test(text), `${file} has ${pattern}`).toBe(false);
+      if (/(manifest|builtins)\.ts$/.test(file)) continue;
+      for (const entry of builtins) {
+        if (new RegExp(`^\\s*['"]?${entry.name}['"]?\\s*:`, 'm').test(text)) copies.push(`${file}: key ${entry.name}`);
+      }
+      for (const [array] of text.matchAll(/\[[^[\]]*\]/g)) {
+        for (const kind of KINDS) {
+          const listed = builtinNames(kind).filter(
+            (name) => array.includes(`'${name}'`) || array.includes(`"${name}"`),
+          );
+          if (listed.length >= 2) copies.push(`${file}: ${array}`);
+        }
+      }
     }
+    expect(copies).toEqual([]);
   });
 
   it('keeps the test doubles out of production: no source imports @ajet/spec/test or names builtin:recording', () => {

@@ -130,7 +130,7 @@ export const ajetSchema = section({
   experiment_name: z.string().min(1),
   experiment_dir: z.string().min(1),
   seed: z.number().int(),
-  /** A backbone plugin's name (`debug`, `grpc`, …) or "module->Export": checked against the registry by runJob. */
+  /** A backbone plugin: a built-in name or "module->Export", checked against the registry by runJob. */
   backbone: z.string().min(1),
   model,
   backbones,
