@@ -37,9 +37,10 @@ function productionSources(): string[] {
 
 /** The names in a comment such as `a (…), b (…), or "module->Class"`. */
 function namesIn(comment: string): string[] {
-  return [...comment.replace(/\([^)]*\)/g, '').matchAll(/\b([a-z][a-z0-9]*(?:_[a-z0-9]+)*)\b/g)]
+  const names = comment.split(/,?\s*or\s+"module->/)[0] ?? '';
+  return [...names.replace(/\([^)]*\)/g, '').matchAll(/\b([a-z][a-z0-9]*(?:_[a-z0-9]+)*)\b/g)]
     .map((match) => match[1] as string)
-    .filter((word) => !['or', 'and', 'see', 'module', 'docs', 'metrics', 'md', 'sinks', 'overrides'].includes(word));
+    .filter((word) => word !== 'or');
 }
 
 describe('the one registry', () => {
