@@ -7,12 +7,12 @@
 //    recorded, and the attacks counted as failed or zero-reward episodes, not as a crashed run.
 // `pnpm bench hostile` (about 2 minutes on 2 cores).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES } from './internal/hostile-cases.ts';
-import { OPENERS, startHostileEndpoint } from './internal/hostile-endpoint.ts';
+import { OPENERS, runAgainstHostileEndpoint } from './internal/hostile-endpoint.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CASE_SCRIPT = fileURLToPath(new URL('./internal/hostile-cases.ts', import.meta.url));
@@ -83,81 +83,25 @@ for (const name of names) {
 console.log(`fault cases contained: ${contained}/${names.length}`);
 
 console.log('\n2. the calculator tutorial against a hostile endpoint model');
-const endpoint = await startHostileEndpoint();
 const folder = mkdtempSync(join(tmpdir(), 'ajet-hostile-'));
-const conf = join(folder, 'hostile.yaml');
-writeFileSync(
-  conf,
-  `extends: ${join(ROOT, 'tutorial/example_calculator_agent/calculator_agent.yaml')}
-ajet:
-  model:
-    path: hostile
-    endpoint:
-      base_url: ${endpoint.baseUrl}
-  rollout:
-    workflow_settings:
-      system_prompt: You are a calculator agent with a Python sandbox.
-      tools: [calculator, execute_python_code]
-      tool_call_format: hermes
-      tool_reply_role: tool
-      tool_reply_template: '{output}'
-      max_tool_calls: 2
-    num_repeat: 4
-    multi_turn:
-      max_steps: 2
-  data:
-    train_batch_size: 4
-  trainer_common:
-    total_training_steps: 2
-    val_before_train: false
-    test_freq: 0
-`,
-);
-const experimentDir = join(folder, 'run');
-const run = await runChild(
-  [join(ROOT, 'packages/cli/bin/ajet.js'), '--conf', conf, '--backbone', 'debug', '--experiment-dir', experimentDir],
-  300_000,
-);
-await endpoint.close();
-console.log(`  exit ${run.code}${run.signal ? ` (${run.signal})` : ''} after ${(run.ms / 1000).toFixed(1)} s`);
-if (run.code !== 0) console.log(`  stderr: ${lastLine(run.stderr)}`);
-let episodes = 0;
-let failed = 0;
-let zeroReward = 0;
-let dollarsVerbatim = 0;
-for (const step of [1, 2]) {
-  let text = '';
-  try {
-    text = readFileSync(join(experimentDir, 'trajectories', `step-${step}.jsonl`), 'utf8');
-  } catch {
-    console.log(`  trajectories/step-${step}.jsonl missing`);
-    continue;
-  }
-  for (const line of text.trim().split('\n')) {
-    const episode = JSON.parse(line) as {
-      reward?: number;
-      error?: unknown;
-      messages?: { role: string; content: string | null }[];
-    };
-    episodes += 1;
-    if (episode.error) failed += 1;
-    else if (episode.reward === 0) zeroReward += 1;
-    if (episode.messages?.some((message) => message.role === 'tool' && message.content?.includes("$& $' $` $$"))) {
-      dollarsVerbatim += 1;
-    }
-  }
-}
+const endpointRun = await runAgainstHostileEndpoint({ folder, steps: 2, tasksPerStep: 4, repeats: 4 });
 console.log(
-  `  episodes recorded: ${episodes} (${endpoint.requests()} opened by the endpoint; ${OPENERS.length} attack kinds cycled)`,
+  `  exit ${endpointRun.code}${endpointRun.signal ? ` (${endpointRun.signal})` : ''} after ${(endpointRun.ms / 1000).toFixed(1)} s`,
 );
-console.log(`  failed episodes: ${failed}, zero-reward episodes: ${zeroReward}`);
-const expectedEpisodes = 2 * 4 * 4;
-const expectedDollars = expectedEpisodes / OPENERS.length;
-console.log(`  tool replies with "$& $' $\` $$" verbatim: ${dollarsVerbatim}/${expectedDollars}`);
-const survived = run.code === 0 && episodes === expectedEpisodes && dollarsVerbatim === expectedDollars;
+if (endpointRun.code !== 0) console.log(`  stderr: ${lastLine(endpointRun.stderr)}`);
+console.log(
+  `  episodes recorded: ${endpointRun.episodes}/${endpointRun.expectedEpisodes} (${OPENERS.length} attack kinds cycled)`,
+);
+console.log(`  failed episodes: ${endpointRun.failed}, zero-reward episodes: ${endpointRun.zeroReward}`);
+const expectedDollars = endpointRun.expectedEpisodes / OPENERS.length;
+console.log(`  tool replies with "$& $' $\` $$" verbatim: ${endpointRun.dollarsVerbatim}/${expectedDollars}`);
+const survived =
+  endpointRun.code === 0 &&
+  endpointRun.episodes === endpointRun.expectedEpisodes &&
+  endpointRun.dollarsVerbatim === expectedDollars;
 console.log(`hostile run survived with every episode recorded: ${survived ? 'yes' : 'NO'}`);
 
-console.log('\n3. training on tinylm with every third model turn replaced by a hostile one');
+console.log('\n3. training on tinylm with every third model turn replaced by a hostile one, then --resume');
 const trainingDir = join(folder, 'training');
 const training = await runChild(
   ['--import', 'tsx', fileURLToPath(new URL('./internal/hostile-training.ts', import.meta.url)), trainingDir],
@@ -170,6 +114,7 @@ let trained = false;
 if (training.code === 0) {
   const outcome = JSON.parse(lastLine(training.stdout, Number.POSITIVE_INFINITY)) as {
     summary: { steps: number; lastMetrics?: { metrics: Record<string, number> } };
+    resumed: { steps: number; resumedFromStep: number };
     checkpoints: string[];
     newest?: string;
     finite: boolean;
@@ -195,8 +140,16 @@ if (training.code === 0) {
     `  steps ${outcome.summary.steps}, last step: ${metrics['episodes/total']} episodes, ${metrics['episodes/failed']} failed, reward mean ${metrics['reward/mean']?.toFixed(3)}`,
   );
   console.log(`  checkpoints: ${outcome.checkpoints.join(', ')}; newest loads with finite weights: ${outcome.finite}`);
+  console.log(
+    `  --resume from the newest: continued after step ${outcome.resumed.resumedFromStep} to step ${outcome.resumed.steps}`,
+  );
   console.log(`  episodes with a "$&" calculator call: ${injected}, tool output verbatim in ${verbatim}`);
-  trained = outcome.summary.steps === 3 && outcome.finite && outcome.checkpoints.length > 0 && verbatim === injected;
+  trained =
+    outcome.summary.steps === 3 &&
+    outcome.resumed.resumedFromStep === 3 &&
+    outcome.resumed.steps === 4 &&
+    outcome.finite &&
+    verbatim === injected;
 } else {
   console.log(`  stderr: ${lastLine(training.stderr)}`);
 }

@@ -17,14 +17,7 @@ import { GrpcBackbone, serveBackbone } from '@ajet/backbone-grpc';
 import { int32ToBytes, loadBackend } from '@ajet/proto';
 import type { Backbone, Task } from '@ajet/spec';
 import { type ClientReadableStream, type ClientUnaryCall, credentials, type ServiceError } from '@grpc/grpc-js';
-import {
-  DEFAULT_CONFIG_FILE,
-  loadConfig,
-  mapWithLimit,
-  runEpisode,
-  TokenPolicy,
-  Trainer,
-} from '../packages/core/src/index.ts';
+import { loadConfig, mapWithLimit, runEpisode, TokenPolicy, Trainer } from '../packages/core/src/index.ts';
 import { multiTurnWorkflow, nullBackbone, PROMPT_TOKENS } from './internal/null-backbone.ts';
 
 const STEP_EPISODES = Number(process.env.ORCHESTRATOR_STEP_EPISODES ?? 2048);
@@ -166,7 +159,6 @@ async function repeatedSteps(address: string) {
   }));
   const experimentDir = join(mkdtempSync(join(tmpdir(), 'ajet-bench-orchestrator-')), 'run');
   const { config } = loadConfig({
-    file: DEFAULT_CONFIG_FILE,
     sets: [
       `data.train_batch_size=${tasks.length}`,
       `rollout.num_repeat=${numRepeat}`,

@@ -29,14 +29,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRandom } from '@ajet/core';
 import type { TrainingSample } from '@ajet/spec';
-import {
-  AdamW,
-  initializeParameters,
-  readModelFolder,
-  TinyLmBackbone,
-  TinyTokenizer,
-  type TransformerConfig,
-} from '@ajet/tinylm';
+import { AdamW, readModelFolder, TinyLmBackbone, TinyTokenizer, type TransformerConfig } from '@ajet/tinylm';
+import { initializeParameters } from '@ajet/tinylm/internal';
 import { generateTasks } from '../tutorial/example_calculator_agent/make-data.ts';
 import {
   buildCalculatorTokenizer,

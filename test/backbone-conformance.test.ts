@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GrpcBackbone, serveBackbone } from '../packages/backbone-grpc/src/index.ts';
 import type { Backbone } from '../packages/spec/src/index.ts';
@@ -9,7 +12,8 @@ import {
 } from './conformance/backbone-conformance.ts';
 
 async function served(backbone: Backbone): Promise<BackboneUnderTest> {
-  const server = await serveBackbone({ backbone, host: '127.0.0.1', port: 0 });
+  const stateRoot = mkdtempSync(join(tmpdir(), 'ajet-conformance-root-'));
+  const server = await serveBackbone({ backbone, host: '127.0.0.1', port: 0, stateRoot });
   return {
     backbone: new GrpcBackbone({ address: server.address, deadlineMs: 5_000 }),
     dispose: async () => {

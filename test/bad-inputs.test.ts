@@ -80,6 +80,13 @@ const fatalCases: Case[] = [
     firstLine: /--set rollout\.num_repeat=many: ajet\.rollout\.num_repeat: expected number, got "many"/,
   },
   {
+    name: 'a --seed that is not a number, typed by the schema',
+    yaml: () => baseYaml(),
+    args: ['--seed', 'abc'],
+    exitCode: 2,
+    firstLine: /--seed: ajet\.seed: expected number, got "abc"/,
+  },
+  {
     name: '__proto__ from a --set flag',
     yaml: () => baseYaml(),
     args: ['--set', '__proto__.polluted=1'],

@@ -66,10 +66,9 @@ describe.skipIf(pythonBackendMissing !== undefined)('the Python backend (python 
   });
 
   it('passes the backbone-suite checks: save/load first from policy version 0, then sampling and a PPO step', async () => {
-    const { backbone } = await serve(96);
-    const folder = mkdtempSync(join(tmpdir(), 'ajet-python-state-'));
+    const { backbone, server } = await serve(96);
     try {
-      await conformanceChecks.saveAndLoad(backbone, join(folder, 'state'));
+      await conformanceChecks.saveAndLoad(backbone, 'conformance/state');
       // LoadState restored version 0 and the initial weights, so the rest sees a fresh policy.
       const info = await conformanceChecks.info(backbone);
       expect(info.capabilities.trainable).toBe(true);
@@ -77,10 +76,10 @@ describe.skipIf(pythonBackendMissing !== undefined)('the Python backend (python 
       await conformanceChecks.sampling(backbone);
       const training = await conformanceChecks.training(backbone);
       expect(training.gradNorm).toBeGreaterThan(0);
-      expect(existsSync(join(folder, 'state', 'model.safetensors'))).toBe(true);
+      expect(existsSync(join(server.stateRoot, 'conformance', 'state', 'model.safetensors'))).toBe(true);
     } finally {
       await backbone.close();
-      await rm(folder, { recursive: true, force: true });
+      await rm(server.stateRoot, { recursive: true, force: true });
     }
   }, 240_000);
 
@@ -145,7 +144,11 @@ describe.skipIf(pythonBackendMissing !== undefined)('the Python backend (python 
     }
     const checkpoint = join(dir, 'checkpoints', 'step-2');
     expect(readFileSync(join(checkpoint, 'state.json'), 'utf8')).toContain('"step": 2');
-    expect(existsSync(join(checkpoint, 'model', 'model.safetensors'))).toBe(true);
-    expect(existsSync(join(checkpoint, 'model', 'trainer_state.pt'))).toBe(true);
+    // The weights stay on the server, under its --state-root; backend.json says where.
+    const backend = JSON.parse(readFileSync(join(checkpoint, 'backend.json'), 'utf8')) as { path: string };
+    expect(backend.path.startsWith(server.stateRoot)).toBe(true);
+    expect(existsSync(join(backend.path, 'model.safetensors'))).toBe(true);
+    expect(existsSync(join(backend.path, 'trainer_state.pt'))).toBe(true);
+    expect(existsSync(join(checkpoint, 'model'))).toBe(false);
   }, 240_000);
 });

@@ -59,14 +59,13 @@ describe('the one registry', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('lists in configs/ajet_default.yaml exactly the registered readers, loggers and backbones', () => {
+  it('lists in configs/ajet_default.yaml exactly the registered readers and loggers (backbones: see --help)', () => {
     const text = readFileSync(join(REPO_ROOT, 'configs/ajet_default.yaml'), 'utf8');
     const comment = (key: RegExp) => key.exec(text)?.[1] ?? '';
     expect(namesIn(comment(/^ {4}type: \S+ # (.*?);/m)).sort()).toEqual(builtinNames('task_reader').sort());
     expect(namesIn(comment(/^ {4}logger: .*?# metrics sinks: (.*?);/m)).sort()).toEqual(
       builtinNames('metrics_sink').sort(),
     );
-    expect(namesIn(comment(/^ {2}backbone: \S+ # (.*?);/m)).sort()).toEqual(builtinNames('backbone').sort());
   });
 
   it('lists in the help texts exactly the registered judges, tools and backbones', async () => {
@@ -100,7 +99,8 @@ describe('the one registry', () => {
       for (const entry of builtins) {
         if (new RegExp(`^\\s*['"]?${entry.name}['"]?\\s*:`, 'm').test(text)) copies.push(`${file}: key ${entry.name}`);
       }
-      for (const [array] of text.matchAll(/\[[^[\]]*\]/g)) {
+      // A default value (`.default(['console', 'jsonl'])`) is configuration, not a list of what exists.
+      for (const [array] of text.matchAll(/(?<!\.default\()\[[^[\]]*\]/g)) {
         for (const kind of KINDS) {
           const listed = builtinNames(kind).filter(
             (name) => array.includes(`'${name}'`) || array.includes(`"${name}"`),

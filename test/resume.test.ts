@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EpisodeRecord, MetricsRecord } from '@ajet/spec';
@@ -127,6 +127,75 @@ describe('checkpoints and exact resume', () => {
     expect(changed.stderr.split('\n')[0]).toMatch(
       /ajet: error: ajet\.rollout\.num_repeat: changed since the checkpoint was written \(2 then, 4 now\)/,
     );
+    // The learning rate changes what the run learns: resuming with another one is another run.
+    const lr = await runAjet([
+      '--conf',
+      conf,
+      '--experiment-dir',
+      dir,
+      '--resume',
+      '--set',
+      'trainer_common.optim.lr=0.5',
+    ]);
+    expect(lr.code).toBe(2);
+    expect(lr.stderr.split('\n')[0]).toMatch(
+      /ajet: error: ajet\.trainer_common\.optim\.lr: changed since the checkpoint was written \(0\.000001 then, 0\.5 now\)/,
+    );
+  });
+
+  it('a fresh run in a folder that holds a run is refused; --overwrite starts over and keeps its own checkpoints', async () => {
+    const conf = writeConfig({ delayMs: 0 });
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-used-')), 'run');
+    expect((await runAjet(['--conf', conf, '--experiment-dir', dir])).code).toBe(0);
+    const stepsOf = () => readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl')).map((record) => record.step);
+    const short = ['--set', 'trainer_common.total_training_steps=3'];
+    const fresh = await runAjet(['--conf', conf, '--experiment-dir', dir, ...short]);
+    expect(fresh.code).toBe(1);
+    expect(fresh.stderr.split('\n')[0]).toMatch(
+      /ajet: error: The experiment folder .*run holds an earlier run \(.*checkpoints.*\)\. Continue that run with --resume, replace it with --overwrite/,
+    );
+    expect(stepsOf()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+
+    const again = await runAjet(['--conf', conf, '--experiment-dir', dir, ...short, '--overwrite']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(stepsOf()).toEqual([1, 2, 3]);
+    // The old run's step-7 and step-8 are gone with it, so they did not prune this run's checkpoints away.
+    expect(readdirSync(join(dir, 'checkpoints')).sort()).toEqual(['step-2', 'step-3']);
+    const both = await runAjet(['--conf', conf, '--experiment-dir', dir, '--overwrite', '--resume']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--overwrite starts the run again; it cannot go with --resume or --resume-from');
+  });
+
+  it('a damaged newest checkpoint: --resume names it and resumes from the newest whole one', async () => {
+    const conf = writeConfig({ delayMs: 0 });
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-damaged-')), 'run');
+    const run = await runAjet([
+      '--conf',
+      conf,
+      '--experiment-dir',
+      dir,
+      '--set',
+      'trainer_common.total_training_steps=4',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    // A power cut after the rename: the newest checkpoint's weights file is cut short.
+    truncateSync(join(dir, 'checkpoints', 'step-4', 'model', 'recording-backbone.json'), 3);
+    const resumed = await runAjet([
+      '--conf',
+      conf,
+      '--experiment-dir',
+      dir,
+      '--resume',
+      '--set',
+      'trainer_common.total_training_steps=6',
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(
+      /checkpoint step-4 is damaged \(model\/recording-backbone\.json has 3 bytes, \d+ were written\): resuming from step-3, the newest whole checkpoint/,
+    );
+    expect(resumed.stderr).toMatch(/resuming after step 3/);
+    const steps = readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl')).map((record) => record.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('SIGINT during a rollout abandons the step, writes a checkpoint and says how to resume', async () => {
@@ -150,6 +219,23 @@ describe('checkpoints and exact resume', () => {
       'trainer_common.save_freq=0',
     ]);
     expect(resumed.code, resumed.stderr).toBe(0);
+    const steps = readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl')).map((record) => record.step);
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('interrupted before any checkpoint, the hint names --overwrite, and that command starts the run again', async () => {
+    const conf = writeConfig({ delayMs: 150 });
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-sigint-none-')), 'run');
+    const args = ['--conf', conf, '--experiment-dir', dir, '--set', 'trainer_common.save_freq=0'];
+    const run = startAjet([...args, '--set', 'trainer_common.save_on_interrupt=false']);
+    await waitFor(() => existsSync(join(dir, 'trajectories', 'step-1.jsonl')), 60_000);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    expect(run.stderr()).toMatch(
+      /no checkpoint was written\. Start again with the same command plus --overwrite \(this folder now holds the interrupted run\)\./,
+    );
+    const again = await runAjet([...args, '--overwrite']);
+    expect(again.code, again.stderr).toBe(0);
     const steps = readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl')).map((record) => record.step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });

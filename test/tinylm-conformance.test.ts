@@ -21,7 +21,8 @@ const served = (name: string, make: () => Promise<Backbone>): BackboneUnderTest 
   name,
   create: async () => {
     const inner = await make();
-    const server = await serveBackbone({ backbone: inner, host: '127.0.0.1', port: 0, token: 'secret' });
+    const stateRoot = mkdtempSync(join(tmpdir(), 'ajet-conformance-root-'));
+    const server = await serveBackbone({ backbone: inner, host: '127.0.0.1', port: 0, token: 'secret', stateRoot });
     const backbone = new GrpcBackbone({ address: server.address, token: 'secret', deadlineMs: 30_000 });
     return {
       backbone,
@@ -55,9 +56,12 @@ describe.each(pairs)('backbone conformance: %s vs %s', (local, remote) => {
         observed.sampleChat = await conformanceChecks.sampleChat(backbone);
         if (!subject.name.startsWith('recording')) {
           observed.training = await conformanceChecks.training(backbone);
+          const fresh = (await subject.create()).backbone;
           await conformanceChecks.saveAndLoad(
-            (await subject.create()).backbone,
-            join(mkdtempSync(join(tmpdir(), 'ajet-conformance-')), 'state'),
+            fresh,
+            fresh.stateStore === 'server'
+              ? 'conformance/state'
+              : join(mkdtempSync(join(tmpdir(), 'ajet-conformance-')), 'state'),
           );
         }
         results.push(observed);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ class ServeSettings:
     token: str | None
     micro_batch_tokens: int
     engine: str = "auto"
+    state_root: str = "ajet_backend_state"
 
 
 def parse_serve_arguments(argv: list[str]) -> ServeSettings:
@@ -38,6 +40,7 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     serve.add_argument("--token", default=None, help="clients must send this bearer token")
     serve.add_argument("--engine", default="auto", choices=["auto", "hf", "vllm"], help="sampler: vllm (the vllm extra, GPU), hf (transformers), auto (vllm when installed and a GPU is present)")
     serve.add_argument("--micro-batch-tokens", type=int, default=8192, help="padded tokens per forward/backward pass")
+    serve.add_argument("--state-root", default="ajet_backend_state", help="folder on this machine where SaveState writes checkpoints, by the name a trainer gives; no client reaches outside it")
     arguments = parser.parse_args(argv)
     if not 0 < arguments.gpu_memory_utilization <= 1:
         raise ConfigError("serve_gpu_memory", f"--gpu-memory-utilization is {arguments.gpu_memory_utilization}: pass a share in (0, 1]")
@@ -54,6 +57,7 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
         token=arguments.token,
         micro_batch_tokens=arguments.micro_batch_tokens,
         engine=arguments.engine,
+        state_root=os.path.abspath(arguments.state_root),
     )
 
 

@@ -179,12 +179,12 @@ def build_servicer(service: BackboneService, token: str | None) -> Any:
             return pb.OptimStepResponse(policy_version=result["policyVersion"], grad_norm=result["gradNorm"])
 
         async def SaveState(self, request: Any, context: Any) -> Any:
-            await run(context, lambda: service.save_state({"path": request.path, "includeOptimizer": request.include_optimizer}))
-            return pb.StateResponse()
+            result = await run(context, lambda: service.save_state({"name": request.name, "includeOptimizer": request.include_optimizer, "remove": list(request.remove)}))
+            return pb.StateResponse(path=result["path"])
 
         async def LoadState(self, request: Any, context: Any) -> Any:
-            await run(context, lambda: service.load_state({"path": request.path, "includeOptimizer": request.include_optimizer}))
-            return pb.StateResponse()
+            result = await run(context, lambda: service.load_state({"name": request.name, "includeOptimizer": request.include_optimizer}))
+            return pb.StateResponse(path=result["path"])
 
     return Servicer()
 
@@ -222,11 +222,13 @@ def run_server(settings: Any) -> None:
         policy=Policy(model, PolicySettings(micro_batch_tokens=settings.micro_batch_tokens, device=model_settings.device), engine=engine),
         renderer=renderer,
         info=ServiceInfo(model=settings.model, tokenizer=settings.model, max_model_len=settings.max_model_len),
+        state_root=settings.state_root,
     )
 
     async def main() -> None:
         server, port = await start_server(service=service, address=f"{settings.host}:{settings.port}", token=settings.token)
         print(f"ajet_backend: serving {settings.model} on port {port} (sampler: {engine_name}; prefix-preserving template: {renderer.check_prefix_preserving()})", flush=True)
+        print(f"ajet_backend: checkpoints (SaveState) go under {settings.state_root}", flush=True)
         await server.wait_for_termination()
 
     asyncio.run(main())

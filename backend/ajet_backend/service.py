@@ -4,6 +4,7 @@ request and response objects in the spec's camelCase shape. The gRPC layer only 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from ajet_backend.losses import KlPenalty, LossSpec
 from ajet_backend.policy import OptimizerParams, Policy, SamplingParams, TrainingSample
 from ajet_backend.rendering import ChatRenderer, Prefix
 from ajet_backend.request_checks import RequestLimits, check_detokenize, check_forward_backward, check_optim_step, check_render_chat, check_sample, check_sample_chat
+from ajet_backend.state_root import seal_state, state_damage, state_folder
 
 
 def encode_int32(values: list[int]) -> bytes:
@@ -75,10 +77,12 @@ class ServiceInfo:
 
 
 class BackboneService:
-    def __init__(self, *, policy: Policy, renderer: ChatRenderer, info: ServiceInfo) -> None:
+    def __init__(self, *, policy: Policy, renderer: ChatRenderer, info: ServiceInfo, state_root: str | None = None) -> None:
         self.policy = policy
         self.renderer = renderer
         self.info = info
+        # SaveState/LoadState names live under this folder; without it both are refused.
+        self.state_root = state_root
 
     @property
     def limits(self) -> RequestLimits:
@@ -183,8 +187,27 @@ class BackboneService:
         )
         return {"policyVersion": version, "gradNorm": grad_norm}
 
-    def save_state(self, request: dict[str, Any]) -> None:
-        self.policy.save_state(path=request["path"], include_optimizer=bool(request.get("includeOptimizer", True)))
+    def _state_folder(self, name: str) -> str:
+        if self.state_root is None:
+            raise BackendError("state_root_missing", "this server keeps no state: start it with --state-root DIR")
+        return state_folder(self.state_root, name)
 
-    def load_state(self, request: dict[str, Any]) -> None:
-        self.policy.load_state(path=request["path"], include_optimizer=bool(request.get("includeOptimizer", True)))
+    def save_state(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Saves under the state root by `name`; answers the absolute folder on this machine."""
+        path = self._state_folder(request["name"])
+        # Checked before saving, so a bad name to remove fails the call before anything is written.
+        removed = [self._state_folder(name) for name in request.get("remove", [])]
+        self.policy.save_state(path=path, include_optimizer=bool(request.get("includeOptimizer", True)))
+        seal_state(path)
+        for folder in removed:
+            if folder != path:
+                shutil.rmtree(folder, ignore_errors=True)
+        return {"path": path}
+
+    def load_state(self, request: dict[str, Any]) -> dict[str, Any]:
+        path = self._state_folder(request["name"])
+        damage = state_damage(path)
+        if damage is not None:
+            raise BackendError("state_damaged", f"LoadState: state {request['name']} is damaged: {damage}; load an older state (the trainer's --resume does so by itself)")
+        self.policy.load_state(path=path, include_optimizer=bool(request.get("includeOptimizer", True)))
+        return {"path": path}

@@ -10,6 +10,12 @@ def test_serve_flags_parse() -> None:
     assert parse_serve_arguments(["serve", "--model", "m", "--host", "0.0.0.0", "--port", "0"]).host == "0.0.0.0"
 
 
+def test_state_root_defaults_to_a_folder_in_the_working_directory(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert parse_serve_arguments(["serve", "--model", "m"]).state_root == str(tmp_path / "ajet_backend_state")
+    assert parse_serve_arguments(["serve", "--model", "m", "--state-root", "states"]).state_root == str(tmp_path / "states")
+
+
 def test_bad_gpu_share_names_the_flag() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_serve_arguments(["serve", "--model", "m", "--gpu-memory-utilization", "1.5"])

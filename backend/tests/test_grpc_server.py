@@ -19,6 +19,7 @@ def test_a_training_round_over_grpc(tmp_path) -> None:
         policy=Policy(tiny_qwen2(vocab_size=len(tokenizer)), PolicySettings(keep_reference=False)),
         renderer=ChatRenderer(tokenizer),
         info=ServiceInfo(model="tiny-qwen2", tokenizer="qwen3", max_model_len=256),
+        state_root=str(tmp_path / "states"),
     )
 
     async def scenario() -> None:
@@ -54,9 +55,23 @@ def test_a_training_round_over_grpc(tmp_path) -> None:
                 assert result.loss == pytest.approx(-1.0, abs=1e-4)
                 step = await stub.OptimStep(pb.OptimStepRequest(learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, max_grad_norm=1.0), metadata=auth)
                 assert step.policy_version == 1 and step.grad_norm > 0
-                await stub.SaveState(pb.StateRequest(path=str(tmp_path / "ckpt"), include_optimizer=True), metadata=auth)
+                saved = await stub.SaveState(pb.StateRequest(name="exp/run-1/ckpt", include_optimizer=True), metadata=auth)
+                assert saved.path == str(tmp_path / "states" / "exp" / "run-1" / "ckpt")
+                assert (tmp_path / "states" / "exp" / "run-1" / "ckpt" / "trainer_state.pt").is_file()
+                await stub.LoadState(pb.StateRequest(name="exp/run-1/ckpt", include_optimizer=True), metadata=auth)
+                # Saved states are flushed and listed with sizes and hashes; a truncated one is refused by name.
+                state = tmp_path / "states" / "exp" / "run-1" / "ckpt"
+                assert (state / "ajet-state-manifest.json").is_file()
+                with open(state / "trainer_state.pt", "r+b") as handle:
+                    handle.truncate(3)
+                with pytest.raises(grpc.aio.AioRpcError) as damaged:
+                    await stub.LoadState(pb.StateRequest(name="exp/run-1/ckpt"), metadata=auth)
+                assert "state_damaged" in damaged.value.details() and "trainer_state.pt has 3 bytes" in damaged.value.details()
+                # A later save removes the earlier one the trainer pruned.
+                await stub.SaveState(pb.StateRequest(name="exp/run-1/ckpt2", remove=["exp/run-1/ckpt"]), metadata=auth)
+                assert sorted(path.name for path in (tmp_path / "states" / "exp" / "run-1").iterdir()) == ["ckpt2"]
                 with pytest.raises(grpc.aio.AioRpcError) as missing:
-                    await stub.LoadState(pb.StateRequest(path=str(tmp_path / "nowhere")), metadata=auth)
+                    await stub.LoadState(pb.StateRequest(name="nowhere"), metadata=auth)
                 assert missing.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "state_missing" in missing.value.details()
         finally:
             await server.stop(None)
@@ -108,3 +123,46 @@ def test_sample_chat_is_render_chat_then_sample_in_one_call() -> None:
             await server.stop(None)
 
     asyncio.run(scenario())
+
+
+def test_save_and_load_state_stay_under_the_state_root(tmp_path) -> None:
+    pb, pb_grpc = load_stubs()
+    tokenizer = qwen3_tokenizer()
+    root = tmp_path / "root"
+    outside = tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "link").symlink_to(outside)
+    service = BackboneService(
+        policy=Policy(tiny_qwen2(vocab_size=len(tokenizer)), PolicySettings(keep_reference=False)),
+        renderer=ChatRenderer(tokenizer),
+        info=ServiceInfo(model="tiny-qwen2", tokenizer="qwen3", max_model_len=64),
+        state_root=str(root),
+    )
+    rootless = BackboneService(policy=service.policy, renderer=service.renderer, info=service.info)
+
+    async def scenario() -> None:
+        server, port = await start_server(service=service, address="127.0.0.1:0")
+        bare, bare_port = await start_server(service=rootless, address="127.0.0.1:0")
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+                stub = pb_grpc.BackendStub(channel)
+                for name in [str(outside / "abs"), "../outside/up", "a/../../outside/x", "", "a//b", "link/x"]:
+                    for call in (stub.SaveState, stub.LoadState):
+                        with pytest.raises(grpc.aio.AioRpcError) as refused:
+                            await call(pb.StateRequest(name=name))
+                        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "state_name" in refused.value.details(), name
+                    with pytest.raises(grpc.aio.AioRpcError) as bad_remove:
+                        await stub.SaveState(pb.StateRequest(name="fine", remove=[name]))
+                    assert "state_name" in bad_remove.value.details(), name
+                assert not (root / "fine").exists()
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{bare_port}") as channel:
+                with pytest.raises(grpc.aio.AioRpcError) as no_root:
+                    await pb_grpc.BackendStub(channel).SaveState(pb.StateRequest(name="x"))
+                assert "state_root_missing" in no_root.value.details()
+        finally:
+            await server.stop(None)
+            await bare.stop(None)
+
+    asyncio.run(scenario())
+    assert list(outside.iterdir()) == []

@@ -1,7 +1,13 @@
 // A loopback OpenAI-compatible chat endpoint whose "model" is a script of hostile turns: Python that attacks its
 // sandbox, `\boxed{}` answers that would blow up an evaluator, `$` patterns in tool output, calculator overflow.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface RequestMessage {
   role: string;
@@ -93,4 +99,109 @@ export async function startHostileEndpoint(): Promise<HostileEndpoint> {
     requests: () => counter,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export interface HostileRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  ms: number;
+  expectedEpisodes: number;
+  episodes: number;
+  failed: number;
+  zeroReward: number;
+  /** Tool replies holding the `$` patterns exactly as the snippet printed them. */
+  dollarsVerbatim: number;
+}
+
+/**
+ * `ajet --conf … --backbone debug` on the calculator tutorial's data, reader and judge, with a react_agent holding
+ * the calculator and the Python sandbox, against the hostile endpoint; then counts what the trajectories recorded.
+ */
+export async function runAgainstHostileEndpoint(options: {
+  folder: string;
+  steps: number;
+  tasksPerStep: number;
+  repeats: number;
+}): Promise<HostileRun> {
+  const endpoint = await startHostileEndpoint();
+  const conf = join(options.folder, 'hostile.yaml');
+  writeFileSync(
+    conf,
+    `extends: ${join(ROOT, 'tutorial/example_calculator_agent/calculator_agent.yaml')}
+ajet:
+  experiment_name: hostile_endpoint
+  model:
+    path: hostile
+    endpoint:
+      base_url: ${endpoint.baseUrl}
+  rollout:
+    workflow_settings:
+      system_prompt: You are a calculator agent with a Python sandbox.
+      tools: [calculator, execute_python_code]
+      tool_call_format: hermes
+      tool_reply_role: tool
+      tool_reply_template: '{output}'
+      max_tool_calls: 2
+    num_repeat: ${options.repeats}
+    multi_turn:
+      max_steps: 2
+  data:
+    train_batch_size: ${options.tasksPerStep}
+  trainer_common:
+    total_training_steps: ${options.steps}
+    val_before_train: false
+    test_freq: 0
+`,
+  );
+  const experimentDir = join(options.folder, 'run');
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'packages/cli/bin/ajet.js'), '--conf', conf, '--backbone', 'debug', '--experiment-dir', experimentDir],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (stderr.length < 1 << 16) stderr += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('close', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+  );
+  clearTimeout(timer);
+  await endpoint.close();
+  const run: HostileRun = {
+    code,
+    signal,
+    stderr,
+    ms: performance.now() - started,
+    expectedEpisodes: options.steps * options.tasksPerStep * options.repeats,
+    episodes: 0,
+    failed: 0,
+    zeroReward: 0,
+    dollarsVerbatim: 0,
+  };
+  for (let step = 1; step <= options.steps; step++) {
+    let text: string;
+    try {
+      text = readFileSync(join(experimentDir, 'trajectories', `step-${step}.jsonl`), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.trim().split('\n')) {
+      const episode = JSON.parse(line) as {
+        reward?: number;
+        error?: unknown;
+        messages?: { role: string; content: string | null }[];
+      };
+      run.episodes += 1;
+      if (episode.error) run.failed += 1;
+      else if (episode.reward === 0) run.zeroReward += 1;
+      if (episode.messages?.some((message) => message.role === 'tool' && message.content?.includes("$& $' $` $$"))) {
+        run.dollarsVerbatim += 1;
+      }
+    }
+  }
+  return run;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Backbone, SampleRequest, SampleResponse } from '@ajet/spec';
 import { createTinyLm, IM_END, readModelFolder, type TinyLmBackbone } from '@ajet/tinylm';
 import { builtins } from '../../packages/cli/src/builtins.ts';
-import { loadConfig, runJob } from '../../packages/core/src/index.ts';
+import { type AjetConfig, loadConfig, runJob } from '../../packages/core/src/index.ts';
 
 /** Hostile first turns in the calculator tutorial's own tool format. */
 export const HOSTILE_TURNS = [
@@ -59,26 +59,34 @@ function hostile(backbone: TinyLmBackbone): Backbone {
 
 const experimentDir = process.argv[2];
 if (!experimentDir) throw new Error('usage: hostile-training.ts EXPERIMENT_DIR');
-const loaded = loadConfig({
-  file: 'tutorial/example_calculator_agent/calculator_agent.yaml',
-  sets: [
-    'trainer_common.total_training_steps=3',
-    'trainer_common.save_freq=1',
-    'trainer_common.val_before_train=false',
-    'trainer_common.test_freq=0',
-    'data.train_batch_size=4',
-    'rollout.num_repeat=4',
-  ],
-});
+const sets = (steps: number) => [
+  `trainer_common.total_training_steps=${steps}`,
+  'trainer_common.save_freq=1',
+  'trainer_common.val_before_train=false',
+  'trainer_common.test_freq=0',
+  'data.train_batch_size=4',
+  'rollout.num_repeat=4',
+];
+const createBackbone = async (config: AjetConfig) => {
+  const backbone = await createTinyLm({ modelPath: config.model.path, seed: config.seed, trainThreads: 1 });
+  return { backbone: hostile(backbone), description: 'tinylm with hostile turns injected', inProcess: true };
+};
+const file = 'tutorial/example_calculator_agent/calculator_agent.yaml';
 const result = await runJob({
-  loaded,
+  loaded: loadConfig({ file, sets: sets(3) }),
   mode: 'train',
   experimentDir,
   builtins,
-  createBackbone: async (config) => {
-    const backbone = await createTinyLm({ modelPath: config.model.path, seed: config.seed, trainThreads: 1 });
-    return { backbone: hostile(backbone), description: 'tinylm with hostile turns injected', inProcess: true };
-  },
+  createBackbone,
+});
+// The checkpoints must serve a resume: one more step from the newest.
+const resumed = await runJob({
+  loaded: loadConfig({ file, sets: sets(4) }),
+  mode: 'train',
+  experimentDir,
+  builtins,
+  createBackbone,
+  resumeFrom: 'latest',
 });
 const folder = join(experimentDir, 'checkpoints');
 const checkpoints = readdirSync(folder).filter((name) => /^step-\d+$/.test(name));
@@ -89,4 +97,4 @@ if (newest) {
   finite = params.every((value) => Number.isFinite(value));
   await createTinyLm({ modelPath: join(folder, newest, 'model') }).then((backbone) => backbone.close());
 }
-console.log(JSON.stringify({ summary: result.summary, checkpoints, newest, finite }));
+console.log(JSON.stringify({ summary: result.summary, resumed: resumed.summary, checkpoints, newest, finite }));

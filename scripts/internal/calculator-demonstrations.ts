@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Backbone, ChatMessage, TrainingSample } from '@ajet/spec';
-import { buildWordList, createTinyLm, IM_END, type TinyLmBackbone, TinyTokenizer } from '@ajet/tinylm';
+import { buildWordList, createTinyLm, IM_END, renderChat, type TinyLmBackbone, TinyTokenizer } from '@ajet/tinylm';
 import { parseExpression, runCalculator, toYaml } from '@ajet/tools';
 import { parse } from 'csv-parse/sync';
 
@@ -120,20 +120,20 @@ export async function demonstrationSample(
   options: GoldCallOptions = {},
 ): Promise<TrainingSample> {
   const messages = demonstration(row, options);
-  const prompt = (await backbone.renderChat({ messages: messages.slice(0, 2) })).tokenIds;
-  const firstTurn = [
-    ...backbone.tokenizer.encode(messages[2]?.content ?? '', backbone.tokenizer.tableOf(prompt)),
-    IM_END,
-  ];
+  // Rendered with the tokenizer, not backbone.renderChat: a demonstration may run past the model's context (the
+  // caller drops those), which the backbone's request checks refuse.
+  const { tokenizer } = backbone;
+  const prompt = renderChat({ tokenizer, messages: messages.slice(0, 2), addGenerationPrompt: true });
+  const firstTurn = [...tokenizer.encode(messages[2]?.content ?? '', tokenizer.tableOf(prompt)), IM_END];
   const sequence = [...prompt, ...firstTurn];
-  const increment = (
-    await backbone.renderChat({ messages: messages.slice(0, 4), prefix: { tokenIds: sequence, messageCount: 3 } })
-  ).tokenIds;
+  const increment = renderChat({
+    tokenizer,
+    messages: messages.slice(0, 4),
+    addGenerationPrompt: true,
+    prefix: { tokenIds: sequence, messageCount: 3 },
+  });
   const beforeSecond = [...sequence, ...increment];
-  const secondTurn = [
-    ...backbone.tokenizer.encode(messages[4]?.content ?? '', backbone.tokenizer.tableOf(beforeSecond)),
-    IM_END,
-  ];
+  const secondTurn = [...tokenizer.encode(messages[4]?.content ?? '', tokenizer.tableOf(beforeSecond)), IM_END];
   const tokenIds = [...beforeSecond, ...secondTurn];
   const lossMask = [
     ...prompt.map(() => 0),

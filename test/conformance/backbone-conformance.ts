@@ -189,11 +189,13 @@ export function defineBackboneConformance(target: ConformanceTarget): void {
 
     it('saveState then loadState restores the policy version', async () => {
       const saved = (await backbone.getInfo()).policyVersion;
-      await backbone.saveState({ path: stateFolder, includeOptimizer: true });
+      // A server keeps state under its own root, by name; an in-process backbone takes a folder here.
+      const path = backbone.stateStore === 'server' ? 'conformance/state' : stateFolder;
+      await backbone.saveState({ path, includeOptimizer: true });
       await backbone.forwardBackward(trainingRequest);
       await backbone.optimStep(optimRequest);
       expect((await backbone.getInfo()).policyVersion).toBe(saved + 1);
-      await backbone.loadState({ path: stateFolder, includeOptimizer: true });
+      await backbone.loadState({ path, includeOptimizer: true });
       expect((await backbone.getInfo()).policyVersion).toBe(saved);
     });
   });

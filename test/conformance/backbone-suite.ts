@@ -110,9 +110,11 @@ export const conformanceChecks = {
     return { loss: result.loss, gradNorm: step.gradNorm };
   },
 
+  /** `folder` is a folder here for an in-process backbone, a name under the state root for a server. */
   async saveAndLoad(backbone: Backbone, folder: string) {
     const prompt = (await backbone.renderChat({ messages: conversation })).tokenIds;
-    await backbone.saveState({ path: folder, includeOptimizer: true });
+    const saved = await backbone.saveState({ path: folder, includeOptimizer: true });
+    expect(saved.path.startsWith('/')).toBe(true);
     const before = await backbone.sample({ promptIds: prompt, sampling: { temperature: 0, maxTokens: 5 } });
     await backbone.forwardBackward({
       samples: [

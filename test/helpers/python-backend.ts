@@ -41,6 +41,8 @@ export async function tinyModelFolder(): Promise<{ folder: string; dispose: () =
 export interface PythonBackend {
   /** host:port on loopback. */
   address: string;
+  /** Its --state-root: where SaveState names go. */
+  stateRoot: string;
   /** What the server printed so far (stdout and stderr). */
   log(): string;
   /** SIGTERM, then waits for the process to exit. */
@@ -52,8 +54,12 @@ export async function startPythonBackend(options: {
   model: string;
   maxModelLen: number;
   token?: string;
+  /** Default: a new temporary folder. */
+  stateRoot?: string;
 }): Promise<PythonBackend> {
+  const stateRoot = options.stateRoot ?? mkdtempSync(join(tmpdir(), 'ajet-python-states-'));
   const args = ['-u', '-m', 'ajet_backend', 'serve', '--model', options.model, '--host', '127.0.0.1', '--port', '0'];
+  args.push('--state-root', stateRoot);
   args.push('--dtype', process.env.AJET_BACKEND_DTYPE || 'fp32', '--max-model-len', String(options.maxModelLen));
   if (options.token) args.push('--token', options.token);
   const child: ChildProcess = spawn(BACKEND_PYTHON, args, {
@@ -85,6 +91,7 @@ export async function startPythonBackend(options: {
   });
   return {
     address: `127.0.0.1:${port}`,
+    stateRoot,
     log: () => log,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -55,7 +58,9 @@ export interface AjetServe {
 
 /** Starts `ajet serve --model MODEL --port 0 ...args` and resolves with the address it prints. */
 export function startAjetServe(model: string, args: readonly string[] = []): Promise<AjetServe> {
-  const child = spawn(process.execPath, [AJET_BIN, 'serve', '--model', model, '--port', '0', ...args], {
+  // Checkpoints a test trains go to a temporary state root, not the repository's ./ajet_backend_state.
+  const stateRoot = args.includes('--state-root') ? [] : ['--state-root', mkdtempSync(join(tmpdir(), 'ajet-serve-'))];
+  const child = spawn(process.execPath, [AJET_BIN, 'serve', '--model', model, '--port', '0', ...stateRoot, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

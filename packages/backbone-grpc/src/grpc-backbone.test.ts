@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { int32ToBytes, loadBackend, type WireRenderChatRequest, type WireSampleRequest } from '@ajet/proto';
 import { BackboneError, type SampleRequest } from '@ajet/spec';
@@ -33,6 +36,7 @@ describe('GrpcBackbone failures', () => {
       host: '127.0.0.1',
       port: 0,
       token: options.token,
+      stateRoot: mkdtempSync(join(tmpdir(), 'ajet-grpc-state-')),
     });
     cleanups.push(() => server.shutdown());
     return server;
@@ -136,7 +140,7 @@ describe('GrpcBackbone failures', () => {
       throw new BackboneError('disk full', { code: 'TEST_DISK_FULL' });
     };
     const server = await serve({ backbone });
-    const error = await caught(client({ address: server.address }).saveState({ path: '/x', includeOptimizer: false }));
+    const error = await caught(client({ address: server.address }).saveState({ path: 'x', includeOptimizer: false }));
     expect(error.code).toBe('TEST_DISK_FULL');
     expect(error.retryable).toBe(false);
     expect(error.message).toContain('disk full');

@@ -10,6 +10,8 @@ import {
   type WireOptimStepResponse,
   type WireSampleChatResponse,
   type WireSampleChunk,
+  type WireStateRequest,
+  type WireStateResponse,
   type WireTokens,
 } from '@ajet/proto';
 import type {
@@ -27,6 +29,7 @@ import type {
   SampleChatResponse,
   SampleRequest,
   SampleResponse,
+  SavedState,
   StateRequest,
 } from '@ajet/spec';
 import { BackboneError } from '@ajet/spec';
@@ -77,6 +80,8 @@ const retryBaseMs = 50;
 /** The Backbone interface over an `ajet.v1.Backend` gRPC server. */
 export class GrpcBackbone implements Backbone {
   readonly address: string;
+  /** State lives on the server, under its --state-root. */
+  readonly stateStore = 'server' as const;
   private readonly client: grpc.Client;
   private readonly token: string | undefined;
   private readonly deadlineMs: number;
@@ -182,12 +187,20 @@ export class GrpcBackbone implements Backbone {
     return { policyVersion: response.policyVersion, gradNorm: response.gradNorm };
   }
 
-  async saveState(request: StateRequest): Promise<void> {
-    await this.unary({ method: 'SaveState', request, idempotent: false });
+  /** `request.path` is a name under the server's state root; the answer is the folder on the server. */
+  async saveState(request: StateRequest): Promise<SavedState> {
+    const wire: WireStateRequest = {
+      name: request.path,
+      includeOptimizer: request.includeOptimizer,
+      remove: [...(request.remove ?? [])],
+    };
+    const response = (await this.unary({ method: 'SaveState', request: wire, idempotent: false })) as WireStateResponse;
+    return { path: response.path, server: this.address };
   }
 
   async loadState(request: StateRequest): Promise<void> {
-    await this.unary({ method: 'LoadState', request, idempotent: true });
+    const wire: WireStateRequest = { name: request.path, includeOptimizer: request.includeOptimizer };
+    await this.unary({ method: 'LoadState', request: wire, idempotent: true });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RecordingBackbone } from '@ajet/spec/test';
 import { describe, expect, it } from 'vitest';
@@ -15,11 +18,13 @@ describe('runServeCommand', () => {
       stop = resolve;
     });
     const models: string[] = [];
+    const stateRoot = join(mkdtempSync(join(tmpdir(), 'ajet-serve-state-')), 'root');
     const exit = runServeCommand({
       model: 'builtin:test',
       host: '127.0.0.1',
       port: 0,
       token: 't0ken',
+      stateRoot,
       createBackbone: async (model) => {
         models.push(model);
         return backbone;
@@ -31,6 +36,10 @@ describe('runServeCommand', () => {
     const address = lines[0]?.split(' on ')[1] ?? '';
     const remote = new GrpcBackbone({ address, token: 't0ken' });
     expect((await remote.getInfo()).model).toBe('recording');
+    expect(lines).toContain(`ajet serve: checkpoints (SaveState) go under ${stateRoot}`);
+    expect((await remote.saveState({ path: 'run/step-1', includeOptimizer: false })).path).toBe(
+      join(stateRoot, 'run/step-1'),
+    );
     await remote.close();
     stop('SIGTERM');
     expect(await exit).toBe(0);

@@ -7,6 +7,8 @@ export interface ServeCommandOptions {
   host: string;
   port: number;
   token?: string;
+  /** Where SaveState/LoadState names live, on this machine (`ajet serve --state-root`). */
+  stateRoot: string;
   createBackbone: (model: string) => Promise<Backbone>;
   /** Where status lines go. Default: stderr. */
   log?: (line: string) => void;
@@ -34,9 +36,16 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stopSignal = options.stopSignal ?? firstSignal();
   const backbone = await options.createBackbone(options.model);
-  const server = await serveBackbone({ backbone, host: options.host, port: options.port, token: options.token });
+  const server = await serveBackbone({
+    backbone,
+    host: options.host,
+    port: options.port,
+    token: options.token,
+    stateRoot: options.stateRoot,
+  });
   for (const warning of server.warnings) log(`warning: ${warning}`);
   log(`ajet serve: ${options.model} on ${server.address}`);
+  log(`ajet serve: checkpoints (SaveState) go under ${options.stateRoot}`);
   const reason = await stopSignal;
   log(`ajet serve: ${typeof reason === 'string' ? reason : 'stop'}; finishing calls in flight`);
   await server.shutdown();

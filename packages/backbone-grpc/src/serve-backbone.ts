@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import {
   bytesToInt32,
   int32ToBytes,
@@ -9,6 +10,7 @@ import {
   type WireSampleChatRequest,
   type WireSampleRequest,
   type WireStateRequest,
+  type WireStateResponse,
   type WireTokens,
 } from '@ajet/proto';
 import {
@@ -35,6 +37,8 @@ import {
   sampleFromWire,
 } from './internal/convert.ts';
 import { sampleChatInParts } from './internal/sample-chat-in-parts.ts';
+import { sealState, stateDamage } from './internal/state-manifest.ts';
+import { stateFolder } from './internal/state-root.ts';
 
 export interface ServeBackboneOptions {
   backbone: Backbone;
@@ -45,6 +49,11 @@ export interface ServeBackboneOptions {
   token?: string;
   /** PEM key and certificate for TLS; plaintext without. */
   tls?: { key: Buffer; cert: Buffer };
+  /**
+   * The folder SaveState/LoadState names are under (a client names `run-1/step-3`, never a path). Without it the
+   * server refuses both.
+   */
+  stateRoot?: string;
 }
 
 export interface BackboneServer {
@@ -193,6 +202,14 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
     return sampleChatResponseToWire(response);
   };
 
+  const requireStateRoot = (): string => {
+    if (options.stateRoot) return options.stateRoot;
+    throw new BackboneError('this server keeps no state: it was started without a state root', {
+      code: 'GRPC_NO_STATE_ROOT',
+      hint: 'Start `ajet serve` with --state-root DIR (serveBackbone: the stateRoot option).',
+    });
+  };
+
   const handlers: grpc.UntypedServiceImplementation = {
     GetInfo: unary(() => backbone.getInfo()),
     RenderChat: unary(async (request: WireRenderChatRequest) => {
@@ -226,13 +243,27 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
       checkOptimStepRequest(request);
       return backbone.optimStep(request);
     }),
-    SaveState: unary(async (request: WireStateRequest) => {
-      await backbone.saveState(request);
-      return {};
+    SaveState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
+      const root = requireStateRoot();
+      const path = await stateFolder({ root, name: request.name });
+      // Checked before saving, so a bad name to remove fails the call before anything is written.
+      const removed = await Promise.all((request.remove ?? []).map((name) => stateFolder({ root, name })));
+      await backbone.saveState({ path, includeOptimizer: request.includeOptimizer });
+      await sealState(path);
+      for (const folder of removed) if (folder !== path) await rm(folder, { recursive: true, force: true });
+      return { path };
     }),
-    LoadState: unary(async (request: WireStateRequest) => {
-      await backbone.loadState(request);
-      return {};
+    LoadState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
+      const path = await stateFolder({ root: requireStateRoot(), name: request.name });
+      const damage = await stateDamage(path);
+      if (damage) {
+        throw new BackboneError(`state ${request.name} is damaged: ${damage}`, {
+          code: 'GRPC_STATE_DAMAGED',
+          hint: 'Load an older state; the trainer’s --resume does so by itself.',
+        });
+      }
+      await backbone.loadState({ path, includeOptimizer: request.includeOptimizer });
+      return { path };
     }),
   };
 

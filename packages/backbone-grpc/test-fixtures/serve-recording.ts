@@ -1,4 +1,7 @@
 // `ajet serve` over a RecordingBackbone whose samples take 300 ms; exits with runServeCommand's code.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RecordingBackbone } from '@ajet/spec/test';
 import { runServeCommand } from '../src/index.ts';
 
@@ -13,6 +16,7 @@ const code = await runServeCommand({
   model: 'recording',
   host: '127.0.0.1',
   port: 0,
+  stateRoot: mkdtempSync(join(tmpdir(), 'ajet-serve-recording-')),
   createBackbone: async () => new SlowBackbone(),
   log: (line) => process.stdout.write(`${line}\n`),
 });

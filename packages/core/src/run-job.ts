@@ -1,19 +1,18 @@
-import { access, constants, mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import {
-  AjetError,
-  type Backbone,
-  type BackboneContext,
-  type BackboneFactory,
-  type CreatedBackbone,
-  type Judge,
-  type MetricsSink,
-  type PluginManifest,
-  type SinkContext,
-  type SinkFactory,
-  type TaskReader,
-  type ToolCallParser,
-  type Workflow,
+import type {
+  Backbone,
+  BackboneContext,
+  BackboneFactory,
+  CreatedBackbone,
+  Judge,
+  MetricsSink,
+  PluginManifest,
+  SinkContext,
+  SinkFactory,
+  TaskReader,
+  ToolCallParser,
+  Workflow,
 } from '@ajet/spec';
 import { type LoadedConfig, stringifyResolvedConfig } from './config/load-config.ts';
 import type { AjetConfig } from './config/schema.ts';
@@ -21,6 +20,7 @@ import { PluginLoader } from './plugins/plugin-loader.ts';
 import type { ChatPolicy } from './runtime/chat-policy.ts';
 import { EndpointPolicy } from './runtime/endpoint-policy.ts';
 import { EpisodeEndpointServer } from './runtime/episode-endpoint-server.ts';
+import { prepareExperimentDir } from './runtime/experiment-folder.ts';
 import { GuardedSink } from './runtime/guarded-sink.ts';
 import type { RunObserver } from './runtime/run-observer.ts';
 import { TokenPolicy } from './runtime/token-policy.ts';
@@ -48,6 +48,8 @@ export interface JobOptions {
   cwd?: string;
   /** `latest` (the newest complete checkpoint of the experiment) or a checkpoint folder. */
   resumeFrom?: string;
+  /** Train in a folder that holds an earlier run, deleting that run's files first. */
+  overwrite?: boolean;
   /** Parses tool calls in OpenAI-style requests with `tools` (through `tuner.openai()` / `tuner.endpoint()`). */
   toolCallParser?: ToolCallParser;
 }
@@ -61,24 +63,6 @@ function backboneSettings(config: AjetConfig): Readonly<Record<string, unknown>>
 export type JobResult =
   | { mode: 'train'; experimentDir: string; summary: TrainSummary }
   | { mode: 'eval'; experimentDir: string; summary: EvalSummary };
-
-/** Fails before any rollout when the experiment folder cannot be written. */
-async function prepareExperimentDir(folder: string): Promise<void> {
-  try {
-    await mkdir(folder, { recursive: true });
-    await access(folder, constants.W_OK);
-    const probe = join(folder, `.write-test-${process.pid}`);
-    await writeFile(probe, 'ok');
-    await rm(probe);
-  } catch (error) {
-    throw new AjetError(`Cannot write the experiment folder ${folder}: ${(error as Error).message}`, {
-      code: 'EXPERIMENT_DIR_UNWRITABLE',
-      blame: 'user',
-      hint: 'Pick a writable place with --experiment-dir or ajet.experiment_dir, or free some disk space.',
-      cause: error,
-    });
-  }
-}
 
 /** Everything `ajet --conf … [--mode eval]` does after parsing flags: plugins, policy, the run, the files. */
 export async function runJob(options: JobOptions): Promise<JobResult> {
@@ -145,7 +129,12 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     keyPath: 'ajet.task_judge.judge_protocol',
   });
 
-  await prepareExperimentDir(experimentDir);
+  await prepareExperimentDir({
+    folder: experimentDir,
+    mode,
+    resuming: options.resumeFrom !== undefined,
+    overwrite: options.overwrite ?? false,
+  });
   await writeFile(
     join(experimentDir, mode === 'eval' ? 'eval-config.yaml' : 'config.yaml'),
     stringifyResolvedConfig(loaded.resolved),

@@ -149,6 +149,14 @@ export interface WireOptimStepResponse {
 }
 
 export interface WireStateRequest {
-  path: string;
+  /** Relative to the server's state root. */
+  name: string;
   includeOptimizer: boolean;
+  /** SaveState: earlier names to delete after saving. */
+  remove?: string[];
+}
+
+export interface WireStateResponse {
+  /** Absolute, on the server. */
+  path: string;
 }

@@ -165,9 +165,25 @@ export interface OptimStepResponse {
 }
 
 export interface StateRequest {
-  /** A folder; created by saveState. */
+  /**
+   * Where the state goes. A backbone whose `stateStore` is `local` (the default) takes a folder on this machine and
+   * creates it; a `server` backbone takes a relative name (`run-1/step-3`, no `..`) under the server's own state
+   * root, which may be on another machine.
+   */
   path: string;
   includeOptimizer: boolean;
+  /**
+   * saveState on a `server` backbone: earlier states (names) to delete once this one is saved, so the server keeps
+   * only what the trainer keeps. A `local` backbone ignores it (the trainer deletes its own folders).
+   */
+  remove?: readonly string[];
+}
+
+export interface SavedState {
+  /** The folder the state went to, absolute, on the machine that holds the backbone. */
+  path: string;
+  /** The backend holding that folder (its address) when it is not this process's machine. */
+  server?: string;
 }
 
 /**
@@ -188,7 +204,12 @@ export interface Backbone {
   sampleChat?(request: SampleChatRequest): Promise<SampleChatResponse>;
   forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse>;
   optimStep(request: OptimStepRequest): Promise<OptimStepResponse>;
-  saveState(request: StateRequest): Promise<void>;
+  /**
+   * Where saveState/loadState paths live: `local` (absent means local) is a folder on the trainer's machine;
+   * `server` is a name under the backend's own state root.
+   */
+  readonly stateStore?: 'local' | 'server';
+  saveState(request: StateRequest): Promise<SavedState>;
   loadState(request: StateRequest): Promise<void>;
   /** Release threads, sockets, child processes. */
   close(): Promise<void>;

@@ -20,6 +20,7 @@ export type {
   SampleChatResponse,
   SampleRequest,
   SampleResponse,
+  SavedState,
   StateRequest,
   TrainingSample,
 } from './backbone.ts';

@@ -11,6 +11,15 @@ export class AdamW {
     this.v = new Float32Array(size);
   }
 
+  /** An optimizer that continues from saved moments and step count (copied, not shared). */
+  static restore(state: { m: Float32Array; v: Float32Array; step: number }): AdamW {
+    const optimizer = new AdamW(state.m.length);
+    optimizer.m.set(state.m);
+    optimizer.v.set(state.v);
+    optimizer.step = state.step;
+    return optimizer;
+  }
+
   /** A non-finite gradient norm applies nothing (weights, moments and step count stay) and only zeroes `grads`. */
   apply(options: { params: Float32Array; grads: Float32Array; settings: OptimStepRequest }): {
     gradNorm: number;

@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackboneError } from '@ajet/spec';
-import { readModelFolder, TinyLmBackbone } from './tinylm-backbone.ts';
+import { readModelFolder } from './model-folder.ts';
+import { TinyLmBackbone } from './tinylm-backbone.ts';
 
 /** The folder of the weights this package ships, one subfolder per `builtin:` name. */
 export const SHIPPED_WEIGHTS = fileURLToPath(new URL('../weights/', import.meta.url));

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runServeCommand } from '@ajet/backbone-grpc';
 import { startBackboneThread } from '../backbone-thread.ts';
@@ -5,15 +6,26 @@ import { UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet serve --model builtin:tinylm-calculator [--host 127.0.0.1] [--port 50051] [--token T] [--seed N]
+             [--state-root DIR]
 
 Serves the embedded policy (or a folder a run saved) as ajet.v1.Backend over gRPC, for --backbone grpc.
 Stops on SIGTERM/SIGINT after the call in flight. A token is required for every call when given; serving beyond
-loopback without one prints a warning.
+loopback without one prints a warning. Checkpoints a trainer asks for are written on this machine under
+--state-root (default ./ajet_backend_state), by a name the trainer gives (<experiment>/<run>/step-N); a client
+cannot name a folder outside it. The trainer's checkpoints/step-N/backend.json says which.
 `;
 
 /** `ajet serve`: the TypeScript reference server over the embedded policy. */
 export async function serveCommand(argv: string[]): Promise<number> {
-  let values: { model?: string; host?: string; port?: string; token?: string; seed?: string; help?: boolean };
+  let values: {
+    model?: string;
+    host?: string;
+    port?: string;
+    token?: string;
+    seed?: string;
+    'state-root'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -23,6 +35,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         port: { type: 'string', default: '50051' },
         token: { type: 'string' },
         seed: { type: 'string', default: '0' },
+        'state-root': { type: 'string', default: 'ajet_backend_state' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -44,6 +57,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     host: values.host ?? '127.0.0.1',
     port,
     token: values.token ?? process.env.AJET_BACKEND_TOKEN,
+    stateRoot: resolve(values['state-root'] ?? 'ajet_backend_state'),
     // On its own thread, so this one keeps answering keepalive pings and SIGTERM while the policy computes.
     createBackbone: (model) =>
       startBackboneThread({

@@ -22,6 +22,7 @@ function parse(argv: string[]) {
         seed: { type: 'string' },
         resume: { type: 'boolean', default: false },
         'resume-from': { type: 'string' },
+        overwrite: { type: 'boolean', default: false },
         'with-logview': { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -43,15 +44,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!values.conf) throw new UsageError('missing --conf FILE');
   if (values.mode !== 'train' && values.mode !== 'eval')
     throw new UsageError(`--mode must be train or eval, not "${values.mode}"`);
-  let seed: number | undefined;
-  if (values.seed !== undefined) {
-    seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, not "${values.seed}"`);
-  }
+  if (values.overwrite && (values.resume || values['resume-from'] !== undefined))
+    throw new UsageError('--overwrite starts the run again; it cannot go with --resume or --resume-from');
+  // The schema types and checks --backbone and --seed like any --set value.
   const loaded = loadConfig({
     file: values.conf,
     sets: values.set,
-    overrides: { backbone: values.backbone, seed },
+    overrides: { backbone: values.backbone, seed: values.seed },
   });
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -89,6 +88,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     observer,
     signal: controller.signal,
     resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),
+    overwrite: values.overwrite,
   }).finally(() => logview?.stop());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

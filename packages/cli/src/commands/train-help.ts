@@ -18,6 +18,8 @@ Options:
   --seed N               the run's seed
   --resume               continue from the experiment's newest complete checkpoint
   --resume-from DIR      continue from this checkpoints/step-N folder
+  --overwrite            train in a folder that holds an earlier run, deleting that run first (without it or
+                         --resume, a used experiment folder is refused)
   --with-logview         serve the live report (curves, episodes) while it runs; writes report.html at the end
   --verbose              print stack traces with errors
   -h, --help             this text

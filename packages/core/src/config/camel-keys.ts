@@ -10,11 +10,17 @@ export function snakeToCamel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-/** A strict config section: unknown keys are errors; keys come out camelCase (one level; nested sections map their own). */
+/**
+ * A strict config section: unknown keys are errors; keys come out camelCase (one level; nested sections map their
+ * own); a section left out is its fields' defaults.
+ */
 export function section<Shape extends z.ZodRawShape>(shape: Shape) {
-  return z.strictObject(shape).transform((value) => {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[snakeToCamel(key)] = item;
-    return out as CamelKeys<typeof value>;
-  });
+  const strict = z.strictObject(shape);
+  return strict
+    .transform((value) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) out[snakeToCamel(key)] = item;
+      return out as CamelKeys<typeof value>;
+    })
+    .prefault({} as z.input<typeof strict>);
 }

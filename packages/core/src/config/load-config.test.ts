@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_CONFIG_FILE, loadConfig } from './load-config.ts';
+import { loadConfig } from './load-config.ts';
+import { renderDefaultsYaml } from './render-defaults.ts';
+import { ajetSchema } from './schema.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
 
@@ -38,11 +40,11 @@ describe('loadConfig', () => {
   });
 
   it('documents every key of the defaults file with a comment', () => {
-    const lines = readFileSync(DEFAULT_CONFIG_FILE, 'utf8').split('\n');
+    const lines = renderDefaultsYaml(ajetSchema).split('\n');
     const keyLines = lines.filter((line) => /^\s+[a-z_0-9]+:\s*\S/.test(line));
     expect(keyLines.length).toBeGreaterThan(50);
     for (const line of keyLines) expect(line, line).toMatch(/ # \S/);
-    expect(parse(readFileSync(DEFAULT_CONFIG_FILE, 'utf8'))).toHaveProperty('ajet');
+    expect(parse(renderDefaultsYaml(ajetSchema))).toHaveProperty('ajet');
   });
 
   it('names the file, line and key of an unknown key and suggests the nearest', () => {
@@ -68,7 +70,6 @@ describe('loadConfig', () => {
       loadConfig({
         file: fixture('child.yaml'),
         sets: [],
-        defaultsFile: undefined,
         overrides: { 'rollout.temperature': -1 },
       }),
     );
@@ -131,5 +132,112 @@ describe('loadConfig', () => {
     expect(error.code).toBe('CONFIG_MALFORMED');
     expect(error.message).toMatch(/alias-bomb\.yaml:5: YAML aliases expand to too many nodes/);
     expect(performance.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('loadConfig: the schema is the source', () => {
+  it('without a file, gives the schema defaults and the flags', () => {
+    const loaded = loadConfig({ sets: ['rollout.num_repeat=2'] });
+    expect(loaded.config).toEqual({
+      ...ajetSchema.parse({}),
+      rollout: { ...ajetSchema.parse({}).rollout, numRepeat: 2 },
+    });
+    expect(loaded.configFile).toBeUndefined();
+  });
+
+  it('types --set values by the schema: numbers, booleans, lists, null', () => {
+    const { config } = loadConfig({
+      file: fixture('child.yaml'),
+      sets: [
+        'data.shuffle=false',
+        'trainer_common.logger=console,tensorboard',
+        'algorithm.dual_clip=1.5',
+        'trainer_common.total_training_steps=3',
+        'trainer_common.total_training_steps=null',
+        'model.endpoint.model=1.5',
+      ],
+    });
+    expect(config.data.shuffle).toBe(false);
+    expect(config.trainerCommon.logger).toEqual(['console', 'tensorboard']);
+    expect(config.algorithm.dualClip).toBe(1.5);
+    expect(config.trainerCommon.totalTrainingSteps).toBeNull();
+    expect(config.model.endpoint.model).toBe('1.5');
+  });
+
+  it.each([
+    [
+      'data.shuffle=yes',
+      /^--set data\.shuffle=yes: ajet\.data\.shuffle: expected boolean, got "yes" The default is true/,
+    ],
+    ['rollout.num_repeat=2.5', /^--set rollout\.num_repeat=2\.5: ajet\.rollout\.num_repeat: .*int/],
+    [
+      'trainer_common.logger=[[a]]',
+      /^--set trainer_common\.logger=\[\[a\]\]: ajet\.trainer_common\.logger\.0: expected string, got a list/,
+    ],
+  ])('names the flag, the key and the expected type of a bad --set %s', (flag, message) => {
+    const error = configError(() => loadConfig({ file: fixture('child.yaml'), sets: [flag] }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toMatch(message);
+  });
+
+  it('types --seed and --backbone text by the schema', () => {
+    expect(
+      loadConfig({ file: fixture('child.yaml'), overrides: { seed: '7', backbone: 'grpc' } }).config,
+    ).toMatchObject({
+      seed: 7,
+      backbone: 'grpc',
+    });
+    expect(configError(() => loadConfig({ file: fixture('child.yaml'), overrides: { seed: 'abc' } })).message).toMatch(
+      /^--seed: ajet\.seed: expected number, got "abc"/,
+    );
+    expect(configError(() => loadConfig({ file: fixture('child.yaml'), overrides: { seed: '1.5' } })).message).toMatch(
+      /^--seed: ajet\.seed: .*int/,
+    );
+    // Core names no backbones: any name passes here; runJob checks it against the plugin registry (did-you-mean
+    // included, test/bad-inputs.test.ts). An empty one is still a type error.
+    expect(loadConfig({ file: fixture('child.yaml'), overrides: { backbone: 'gprc' } }).config.backbone).toBe('gprc');
+    expect(configError(() => loadConfig({ file: fixture('child.yaml'), overrides: { backbone: '' } })).message).toMatch(
+      /^--backbone: ajet\.backbone: /,
+    );
+  });
+
+  it('suggests a task_reader key from the schema for a stray scalar beside the settings blocks', () => {
+    const error = configError(() =>
+      loadConfig({ file: fixture('child.yaml'), sets: ['task_reader.on_bad_rows=fail'] }),
+    );
+    expect(error.code).toBe('CONFIG_UNKNOWN_KEY');
+    expect(error.message).toContain(
+      'ajet.task_reader.on_bad_rows: unknown key `on_bad_rows` Did you mean `on_bad_row`?',
+    );
+  });
+});
+
+describe('loadConfig: paths', () => {
+  const base = dirname(fixture('paths/base/base.yaml'));
+  const loaded = loadConfig({ file: fixture('paths/child.yaml') });
+  const readerBlock = (loaded.resolved.ajet as { task_reader: { dataset_file: Record<string, { file_path: string }> } })
+    .task_reader.dataset_file;
+
+  it('resolves the path fields a file sets against that file, also when a file in another folder extends it', () => {
+    expect(loaded.config.model.path).toBe(join(base, 'saved-model'));
+    expect(loaded.config.taskReader.type).toBe(`${join(base, 'reader.ts')}->Reader`);
+    expect(loaded.config.rollout.userWorkflow).toBe(`${join(base, 'agent.ts')}->Agent`);
+    expect(readerBlock.training?.file_path).toBe(join(base, 'data/train.jsonl'));
+    expect(loaded.config.rollout.workflowSettings.rubric_file).toBe(join(base, '../rubric.md'));
+    expect(readerBlock.validation?.file_path).toBe(join(dirname(fixture('paths/child.yaml')), 'data/validation.jsonl'));
+  });
+
+  it('leaves every other value as written', () => {
+    // experiment_dir is relative to the working directory (docs/config.md); it used to become relative to the file.
+    expect(loaded.config.experimentDir).toBe('./runs');
+    expect(loaded.config.rollout.workflowSettings.greeting).toBe('hello');
+    expect(loaded.config.taskJudge.judgeProtocol).toBe('math_answer');
+    const named = loadConfig({ file: fixture('child.yaml'), sets: ['model.path=Qwen/Qwen2.5-0.5B'] });
+    expect(named.config.model.path).toBe('Qwen/Qwen2.5-0.5B');
+  });
+
+  it("replaces a plugin's settings block whole, and merges a reader's block key by key", () => {
+    expect(loaded.config.taskJudge.judgeSettings).toEqual({ tolerance_relative: 0.1 });
+    expect(Object.keys(readerBlock).sort()).toEqual(['training', 'validation']);
   });
 });

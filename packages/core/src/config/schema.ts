@@ -1,28 +1,46 @@
 import { z } from 'zod';
 import { section } from './camel-keys.ts';
+import { filePath, pluginReference, pluginSettings } from './schema-fields.ts';
+
+// The one source of every key, its default and its one-line doc: configs/ajet_default.yaml and docs/config.md are
+// generated from this file (`pnpm gen:config`).
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
-/** A plugin's own settings block: validated later by the plugin's static `settings` schema. */
-const pluginSettings = z.record(z.string(), z.unknown());
 
 const endpoint = section({
-  base_url: z.string().url().nullable(),
-  model: z.string().nullable(),
-  api_key_env: z.string(),
-  timeout_s: z.number().positive(),
+  base_url: z
+    .string()
+    .url()
+    .nullable()
+    .default(null)
+    .describe(
+      'an OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1): rollouts and judging only, nothing trains',
+    ),
+  model: z.string().nullable().default(null).describe('model name sent to the endpoint; defaults to model.path'),
+  api_key_env: z.string().default('OPENAI_API_KEY').describe("environment variable holding the endpoint's key"),
+  timeout_s: z.number().positive().default(120).describe('per request'),
 });
 
 const model = section({
-  path: z.string().min(1),
+  path: filePath({ orName: true })
+    .default('builtin:tinylm-calculator')
+    .describe('builtin:<name>, a folder a run saved, or a model id the grpc backend loads'),
   endpoint,
 });
 
 const grpc = section({
-  address: z.string().min(1),
-  token_env: z.string(),
-  tls: z.boolean(),
-  deadline_s: z.number().positive(),
+  address: z
+    .string()
+    .min(1)
+    .default('127.0.0.1:50051')
+    .describe('host:port of `ajet serve` or `python -m ajet_backend serve`'),
+  token_env: z
+    .string()
+    .default('AJET_BACKEND_TOKEN')
+    .describe("environment variable holding the server's auth token, if it has one"),
+  tls: z.boolean().default(false).describe('connect with TLS'),
+  deadline_s: z.number().positive().default(600).describe('every call fails after this long rather than hang'),
 });
 
 const backbones = section({ grpc });
@@ -30,108 +48,202 @@ const backbones = section({ grpc });
 /** `type` and `on_bad_row`, plus one settings block per reader type, named after it. */
 const taskReader = z
   .object({
-    type: z.string().min(1),
-    on_bad_row: z.enum(['skip', 'fail']),
-    settings: pluginSettings,
+    type: pluginReference()
+      .default('dataset_file')
+      .describe(
+        'dataset_file, huggingface_dat_repo, or "module->Class"; its settings block is the key named after the type',
+      ),
+    on_bad_row: z
+      .enum(['skip', 'fail'])
+      .default('skip')
+      .describe('skip (count and report) or fail on a dataset row with a missing question or answer'),
+    settings: pluginSettings('replace')
+      .default({})
+      .describe(
+        'settings of a "module->Class" reader (a built-in reads the block named after its type, e.g. dataset_file:)',
+      ),
   })
-  .catchall(pluginSettings)
+  .catchall(pluginSettings('merge'))
   .transform(({ type, on_bad_row, settings, ...blocks }) => ({
     type,
     onBadRow: on_bad_row,
     /** The reader's settings: the block named after its type, else `settings`. */
     settings: blocks[type] ?? settings,
-  }));
-
-const sampling = section({
-  temperature: z.number().nonnegative(),
-  top_p: z.number().gt(0).lte(1),
-});
+  }))
+  .prefault({});
 
 const rollout = section({
-  user_workflow: z.string().min(1),
-  workflow_settings: pluginSettings,
-  num_repeat: positiveInt,
-  temperature: z.number().nonnegative(),
-  top_p: z.number().gt(0).lte(1),
-  max_tokens: positiveInt,
-  max_env_worker: positiveInt,
-  episode_timeout_s: z.number().positive(),
-  on_error: z.enum(['skip_group', 'zero_reward', 'fail']),
-  multi_turn: section({ max_steps: positiveInt }),
-  val_kwargs: sampling,
+  user_workflow: pluginReference().default('react_agent').describe('the agent: a built-in name or "module->Class"'),
+  workflow_settings: pluginSettings('replace').default({}).describe("passed to the workflow's constructor"),
+  num_repeat: positiveInt.default(4).describe('episodes per task: the GRPO group size'),
+  temperature: z.number().nonnegative().default(0.9).describe('sampling temperature for training rollouts'),
+  top_p: z.number().gt(0).lte(1).default(1).describe('nucleus sampling; 1 keeps the importance ratio unbiased'),
+  max_tokens: positiveInt.default(512).describe('at most this many tokens per model call'),
+  max_env_worker: positiveInt
+    .default(64)
+    .describe('episodes running at once with a remote backbone (grpc); in process, debug.debug_max_parallel'),
+  episode_timeout_s: z
+    .number()
+    .positive()
+    .default(600)
+    .describe('an episode running longer is stopped and recorded as a timeout error'),
+  on_error: z
+    .enum(['skip_group', 'zero_reward', 'fail'])
+    .default('skip_group')
+    .describe(
+      'when an episode fails: skip_group (drop its group), zero_reward (train it with reward 0), fail (stop the run)',
+    ),
+  multi_turn: section({ max_steps: positiveInt.default(5).describe('model calls per episode at most') }),
+  val_kwargs: section({
+    temperature: z.number().nonnegative().default(0).describe('sampling temperature for validation and eval'),
+    top_p: z.number().gt(0).lte(1).default(1).describe('nucleus sampling for validation and eval'),
+  }),
 });
 
 const taskJudge = section({
-  judge_protocol: z.string().min(1),
-  judge_settings: pluginSettings,
+  judge_protocol: pluginReference()
+    .default('math_answer')
+    .describe('the reward: a built-in name or "module->Class"; called when the workflow leaves reward unset'),
+  judge_settings: pluginSettings('replace').default({}).describe("passed to the judge's constructor"),
 });
 
 const data = section({
-  train_batch_size: positiveInt,
-  shuffle: z.boolean(),
+  train_batch_size: positiveInt.default(8).describe('tasks per training step (each runs num_repeat episodes)'),
+  shuffle: z.boolean().default(true).describe('shuffle the training split each epoch (seeded)'),
 });
 
 const algorithm = section({
-  adv_estimator: z.enum(['grpo', 'dr_grpo']),
-  negative_advantage_scale: z.number().nonnegative(),
-  loss: z.enum(['ppo', 'importance_sampling', 'cross_entropy']),
-  clip_low: z.number().nonnegative().lt(1),
-  clip_high: z.number().nonnegative(),
-  dual_clip: z.number().gt(1).nullable(),
-  kl_beta: z.number().nonnegative(),
-  loss_aggregation: z.enum(['token-mean', 'seq-mean']),
-  ppo_epochs: positiveInt,
-  ppo_mini_batch_size: positiveInt.nullable(),
-  filter_groups: z.boolean(),
-  max_gen_batches: positiveInt,
+  adv_estimator: z
+    .enum(['grpo', 'dr_grpo'])
+    .default('grpo')
+    .describe('grpo (reward minus group mean, over group std) or dr_grpo (minus mean only)'),
+  negative_advantage_scale: z
+    .number()
+    .nonnegative()
+    .default(1)
+    .describe("multiplies below-mean advantages; < 1 leans on the group's better episodes (0: only they are trained)"),
+  loss: z
+    .enum(['ppo', 'importance_sampling', 'cross_entropy'])
+    .default('ppo')
+    .describe('ppo, importance_sampling, or cross_entropy'),
+  clip_low: z.number().nonnegative().lt(1).default(0.2).describe('PPO ratio clip below 1'),
+  clip_high: z.number().nonnegative().default(0.28).describe('PPO ratio clip above 1'),
+  dual_clip: z
+    .number()
+    .gt(1)
+    .nullable()
+    .default(null)
+    .describe('PPO dual clip constant c (> 1) for negative advantages; null turns it off'),
+  kl_beta: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe('weight of the k3 KL penalty to the reference policy; 0 turns it off'),
+  loss_aggregation: z.enum(['token-mean', 'seq-mean']).default('token-mean').describe('token-mean or seq-mean'),
+  ppo_epochs: positiveInt.default(1).describe('passes over each batch of rollouts'),
+  ppo_mini_batch_size: positiveInt
+    .nullable()
+    .default(null)
+    .describe('tasks (GRPO groups) per optimizer update; null: one update per pass on the whole batch'),
+  filter_groups: z
+    .boolean()
+    .default(false)
+    .describe('DAPO dynamic sampling: roll out more tasks until train_batch_size groups have differing rewards'),
+  max_gen_batches: positiveInt
+    .default(4)
+    .describe('with filter_groups, at most this many batches of tasks rolled out a step'),
 });
 
 const optim = section({
-  lr: z.number().nonnegative(),
-  beta1: z.number().gte(0).lt(1),
-  beta2: z.number().gte(0).lt(1),
-  eps: z.number().positive(),
-  weight_decay: z.number().nonnegative(),
-  max_grad_norm: z.number().nonnegative(),
+  lr: z.number().nonnegative().default(1e-6).describe('AdamW learning rate'),
+  beta1: z.number().gte(0).lt(1).default(0.9).describe('AdamW beta1'),
+  beta2: z.number().gte(0).lt(1).default(0.999).describe('AdamW beta2'),
+  eps: z.number().positive().default(1e-8).describe('AdamW epsilon'),
+  weight_decay: z.number().nonnegative().default(0).describe('AdamW decoupled weight decay'),
+  max_grad_norm: z.number().nonnegative().default(1).describe('clip the global gradient norm to this (0: off)'),
 });
 
 const swanlab = section({
-  project: z.string().min(1).nullable(),
-  workspace: z.string().min(1).nullable(),
-  base_url: z.string().url().nullable(),
-  api_key_env: z.string().min(1),
-});
+  project: z.string().min(1).nullable().default(null).describe('SwanLab project; null uses project_name'),
+  workspace: z.string().min(1).nullable().default(null).describe("a team workspace; null: the API key's own user"),
+  base_url: z
+    .string()
+    .url()
+    .nullable()
+    .default(null)
+    .describe(
+      'API root of a self-hosted server (e.g. http://host:8000/api); null: $SWANLAB_API_HOST, else https://api.swanlab.cn/api',
+    ),
+  api_key_env: z.string().min(1).default('SWANLAB_API_KEY').describe('environment variable holding the API key'),
+}).describe('used when logger lists swanlab (experimental)');
 
 const trainerCommon = section({
-  total_epochs: positiveInt,
-  total_training_steps: positiveInt.nullable(),
-  save_freq: nonNegativeInt,
-  test_freq: nonNegativeInt,
-  val_before_train: z.boolean(),
-  val_pass_n: positiveInt,
-  max_checkpoints: positiveInt,
-  save_on_interrupt: z.boolean(),
-  logger: z.array(z.string().min(1)),
-  trajectories_per_step: nonNegativeInt,
-  max_nonfinite_steps_in_row: positiveInt,
-  fail_if_nothing_trained: z.boolean(),
+  total_epochs: positiveInt.default(1).describe('passes over the training split'),
+  total_training_steps: positiveInt
+    .nullable()
+    .default(null)
+    .describe('caps the run at this many steps whatever the epochs say'),
+  save_freq: nonNegativeInt.default(0).describe('write a checkpoint every N steps (0: only at the end)'),
+  test_freq: nonNegativeInt.default(0).describe('validate every N steps (0: never during training)'),
+  val_before_train: z.boolean().default(false).describe('validate once before the first step'),
+  val_pass_n: positiveInt.default(1).describe('episodes per validation task; pass@k uses k = val_pass_n'),
+  max_checkpoints: positiveInt
+    .default(3)
+    .describe("keep this run's newest N checkpoints (a gRPC server keeps its copies under its --state-root)"),
+  save_on_interrupt: z.boolean().default(true).describe('on SIGINT/SIGTERM, write a checkpoint before exiting'),
+  logger: z
+    .array(z.string().min(1))
+    .default(['console', 'jsonl'])
+    .describe(
+      'metrics sinks: console (step lines), jsonl (metrics.jsonl), tensorboard (tensorboard/ event files), swanlab (experimental); see docs/metrics.md',
+    ),
+  trajectories_per_step: nonNegativeInt
+    .default(16)
+    .describe('episodes written to trajectories/step-N.jsonl per step (0: none)'),
+  max_nonfinite_steps_in_row: positiveInt
+    .default(3)
+    .describe(
+      'stop the run after this many steps in a row whose updates had a non-finite loss or gradient norm (skipped, never applied)',
+    ),
+  fail_if_nothing_trained: z
+    .boolean()
+    .default(true)
+    .describe(
+      'a trainable run in which no step trained a sample (every episode failed, or equal rewards) ends with an error, not "done"',
+    ),
   swanlab,
   optim,
 });
 
 const debug = section({
-  debug_first_n_tasks: positiveInt.nullable(),
-  debug_max_parallel: positiveInt,
-  train_threads: positiveInt,
+  debug_first_n_tasks: positiveInt.nullable().default(null).describe('use only the first N tasks of each split'),
+  debug_max_parallel: positiveInt
+    .default(1)
+    .describe('episodes at once with an in-process backbone (debug) or an endpoint (1 keeps breakpoints simple)'),
+  train_threads: positiveInt
+    .default(2)
+    .describe("threads computing the embedded policy's gradients; the result depends on this count, never on timing"),
 });
 
 export const ajetSchema = section({
-  project_name: z.string().min(1),
-  experiment_name: z.string().min(1),
-  experiment_dir: z.string().min(1),
-  seed: z.number().int(),
-  /** A backbone plugin: a built-in name or "module->Export", checked against the registry by runJob. */
-  backbone: z.string().min(1),
+  project_name: z.string().min(1).default('ajet').describe('groups experiments in loggers that know projects'),
+  experiment_name: z
+    .string()
+    .min(1)
+    .default('default')
+    .describe(
+      'folder name under experiment_dir, one run each (a used one needs --resume or --overwrite); --experiment-dir overrides the whole path',
+    ),
+  experiment_dir: z
+    .string()
+    .min(1)
+    .default('saved_experiments')
+    .describe('where runs are written, relative to the working directory'),
+  seed: z.number().int().default(42).describe('seeds data order, sampling and the embedded policy; --seed overrides'),
+  // Core names no backbones: the string resolves through the plugin registry (with did-you-mean) in runJob.
+  backbone: pluginReference()
+    .default('debug')
+    .describe('a backbone plugin: a built-in name (ajet --help lists them) or "module->Export"; --backbone overrides'),
   model,
   backbones,
   task_reader: taskReader,

@@ -1,11 +1,15 @@
-import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AjetError, ConfigError } from '@ajet/spec';
 import { z } from 'zod';
 import type { AjetConfig } from '../config/schema.ts';
 
-/** Config keys whose change makes a resumed run a different run. */
+/**
+ * Config keys whose change makes a resumed run a different run: everything that decides the data, the episodes,
+ * the rewards, the loss or the update. Left out on purpose, since they change how long or how visibly a run goes,
+ * not what it learns: experiment names and folders, total_epochs/total_training_steps (train longer), save, test
+ * and log settings, the backend's address, timeouts and parallelism.
+ */
 const FINGERPRINT_KEYS = {
   'ajet.model.path': (config: AjetConfig) => config.model.path,
   'ajet.task_reader': (config: AjetConfig) => ({ type: config.taskReader.type, settings: config.taskReader.settings }),
@@ -13,6 +17,34 @@ const FINGERPRINT_KEYS = {
   'ajet.data.shuffle': (config: AjetConfig) => config.data.shuffle,
   'ajet.rollout.num_repeat': (config: AjetConfig) => config.rollout.numRepeat,
   'ajet.seed': (config: AjetConfig) => config.seed,
+  'ajet.debug.debug_first_n_tasks': (config: AjetConfig) => config.debug.debugFirstNTasks,
+  'ajet.rollout.user_workflow': (config: AjetConfig) => config.rollout.userWorkflow,
+  'ajet.rollout.workflow_settings': (config: AjetConfig) => config.rollout.workflowSettings,
+  'ajet.rollout.temperature': (config: AjetConfig) => config.rollout.temperature,
+  'ajet.rollout.top_p': (config: AjetConfig) => config.rollout.topP,
+  'ajet.rollout.max_tokens': (config: AjetConfig) => config.rollout.maxTokens,
+  'ajet.rollout.on_error': (config: AjetConfig) => config.rollout.onError,
+  'ajet.rollout.multi_turn.max_steps': (config: AjetConfig) => config.rollout.multiTurn.maxSteps,
+  'ajet.task_judge.judge_protocol': (config: AjetConfig) => config.taskJudge.judgeProtocol,
+  'ajet.task_judge.judge_settings': (config: AjetConfig) => config.taskJudge.judgeSettings,
+  'ajet.algorithm.adv_estimator': (config: AjetConfig) => config.algorithm.advEstimator,
+  'ajet.algorithm.negative_advantage_scale': (config: AjetConfig) => config.algorithm.negativeAdvantageScale,
+  'ajet.algorithm.loss': (config: AjetConfig) => config.algorithm.loss,
+  'ajet.algorithm.clip_low': (config: AjetConfig) => config.algorithm.clipLow,
+  'ajet.algorithm.clip_high': (config: AjetConfig) => config.algorithm.clipHigh,
+  'ajet.algorithm.dual_clip': (config: AjetConfig) => config.algorithm.dualClip,
+  'ajet.algorithm.kl_beta': (config: AjetConfig) => config.algorithm.klBeta,
+  'ajet.algorithm.loss_aggregation': (config: AjetConfig) => config.algorithm.lossAggregation,
+  'ajet.algorithm.ppo_epochs': (config: AjetConfig) => config.algorithm.ppoEpochs,
+  'ajet.algorithm.ppo_mini_batch_size': (config: AjetConfig) => config.algorithm.ppoMiniBatchSize,
+  'ajet.algorithm.filter_groups': (config: AjetConfig) => config.algorithm.filterGroups,
+  'ajet.algorithm.max_gen_batches': (config: AjetConfig) => config.algorithm.maxGenBatches,
+  'ajet.trainer_common.optim.lr': (config: AjetConfig) => config.trainerCommon.optim.lr,
+  'ajet.trainer_common.optim.beta1': (config: AjetConfig) => config.trainerCommon.optim.beta1,
+  'ajet.trainer_common.optim.beta2': (config: AjetConfig) => config.trainerCommon.optim.beta2,
+  'ajet.trainer_common.optim.eps': (config: AjetConfig) => config.trainerCommon.optim.eps,
+  'ajet.trainer_common.optim.weight_decay': (config: AjetConfig) => config.trainerCommon.optim.weightDecay,
+  'ajet.trainer_common.optim.max_grad_norm': (config: AjetConfig) => config.trainerCommon.optim.maxGradNorm,
 } as const;
 
 export const checkpointStateSchema = z.object({
@@ -21,6 +53,8 @@ export const checkpointStateSchema = z.object({
   seed: z.number().int(),
   fingerprint: z.record(z.string(), z.string()),
   time: z.number(),
+  /** Which run wrote it; absent in checkpoints written before runs had an identity. */
+  runId: z.string().min(1).optional(),
 });
 
 export type CheckpointState = z.output<typeof checkpointStateSchema>;
@@ -29,28 +63,9 @@ export function configFingerprint(config: AjetConfig): Record<string, string> {
   return Object.fromEntries(Object.entries(FINGERPRINT_KEYS).map(([key, read]) => [key, JSON.stringify(read(config))]));
 }
 
-/** The newest complete checkpoint (`checkpoints/step-N/` with a state.json) of an experiment, if any. */
-export async function findLatestCheckpoint(experimentDir: string): Promise<string | undefined> {
-  const folder = join(experimentDir, 'checkpoints');
-  if (!existsSync(folder)) return undefined;
-  const steps = (await readdir(folder))
-    .map((name) => /^step-(\d+)$/.exec(name))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .map((match) => Number(match[1]))
-    .sort((a, b) => b - a);
-  for (const step of steps) {
-    const candidate = join(folder, `step-${step}`);
-    if (existsSync(join(candidate, 'state.json'))) return candidate;
-  }
-  return undefined;
-}
-
-/** Reads a checkpoint's state.json and refuses it when a key that matters changed since. */
-export async function readCheckpointState(options: {
-  checkpointDir: string;
-  config: AjetConfig;
-}): Promise<CheckpointState> {
-  const file = join(options.checkpointDir, 'state.json');
+/** Reads a checkpoint's state.json (no config check). */
+export async function readStateFile(checkpointDir: string): Promise<CheckpointState> {
+  const file = join(checkpointDir, 'state.json');
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -69,8 +84,17 @@ export async function readCheckpointState(options: {
       blame: 'user',
     });
   }
+  return parsed.data;
+}
+
+/** Reads a checkpoint's state.json and refuses it when a key that matters changed since. */
+export async function readCheckpointState(options: {
+  checkpointDir: string;
+  config: AjetConfig;
+}): Promise<CheckpointState> {
+  const state = await readStateFile(options.checkpointDir);
   const current = configFingerprint(options.config);
-  for (const [key, value] of Object.entries(parsed.data.fingerprint)) {
+  for (const [key, value] of Object.entries(state.fingerprint)) {
     if (current[key] !== undefined && current[key] !== value) {
       throw new ConfigError(`changed since the checkpoint was written (${value} then, ${current[key]} now)`, {
         code: 'RESUME_CONFIG_CHANGED',
@@ -79,5 +103,5 @@ export async function readCheckpointState(options: {
       });
     }
   }
-  return parsed.data;
+  return state;
 }

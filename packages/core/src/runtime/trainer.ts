@@ -1,4 +1,3 @@
-import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AjetError,
@@ -19,9 +18,9 @@ import {
 import type { AjetConfig } from '../config/schema.ts';
 import { groupAdvantages } from './advantages.ts';
 import type { ChatPolicy } from './chat-policy.ts';
-import { configFingerprint, findLatestCheckpoint, readCheckpointState } from './checkpoint-state.ts';
+import { Checkpoints, type ResumePoint } from './checkpoints.ts';
 import { mapWithLimit } from './concurrency-limit.ts';
-import { keepMetricsUpTo, removeFolder, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
+import { keepMetricsUpTo, writeFileAtomic, writeTrajectories } from './experiment-files.ts';
 import { isSkippedUpdate, NonFiniteUpdateGuard } from './non-finite-updates.ts';
 import { NothingTrainedWatch } from './nothing-trained.ts';
 import { type EpisodeResult, type RunEpisodeOptions, runEpisode } from './run-episode.ts';
@@ -95,12 +94,19 @@ export class Trainer {
   private trainTasks: Task[] = [];
   private validationTasks: Task[] = [];
   private trainable = false;
+  private readonly checkpoints: Checkpoints;
   private nonFiniteGuard: NonFiniteUpdateGuard | undefined;
   private nothingTrained?: NothingTrainedWatch;
 
   constructor(options: TrainerOptions) {
     this.options = options;
     this.config = options.config;
+    this.checkpoints = new Checkpoints({
+      experimentDir: options.experimentDir,
+      config: options.config,
+      backbone: options.backbone,
+      warn: (message) => options.observer?.onWarning?.(message),
+    });
   }
 
   private async readSplit(split: Split): Promise<Task[]> {
@@ -555,62 +561,21 @@ export class Trainer {
   }
 
   private async saveCheckpoint(step: number, epoch: number): Promise<void> {
-    const backbone = this.options.backbone;
-    if (!backbone || !this.trainable) return;
+    if (!this.options.backbone || !this.trainable) return;
     this.options.observer?.onPhase?.({ phase: 'checkpoint', step, episodes: 0 });
-    const folder = join(this.options.experimentDir, 'checkpoints');
-    await mkdir(folder, { recursive: true });
-    const final = join(folder, `step-${step}`);
-    const temporary = join(folder, `.step-${step}.incomplete`);
-    await removeFolder(temporary);
-    await backbone.saveState({ path: join(temporary, 'model'), includeOptimizer: true });
-    const state = {
-      step,
-      epoch,
-      seed: this.config.seed,
-      fingerprint: configFingerprint(this.config),
-      time: Date.now(),
-    };
-    await writeFileAtomic(join(temporary, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
-    await removeFolder(final);
-    await rename(temporary, final);
-    const existing = (await readdir(folder))
-      .map((name) => /^step-(\d+)$/.exec(name))
-      .filter((match): match is RegExpExecArray => match !== null)
-      .map((match) => Number(match[1]))
-      .sort((a, b) => b - a);
-    for (const old of existing.slice(this.config.trainerCommon.maxCheckpoints)) {
-      await removeFolder(join(folder, `step-${old}`));
-    }
+    await this.checkpoints.save({ step, epoch });
   }
 
-  /** Checks the checkpoint to resume from before anything starts; returns it and its state. */
-  private async checkResume(): Promise<{ checkpointDir: string; step: number } | undefined> {
-    const { resumeFrom, experimentDir } = this.options;
-    if (!resumeFrom) return undefined;
-    const checkpointDir = resumeFrom === 'latest' ? await findLatestCheckpoint(experimentDir) : resumeFrom;
-    if (!checkpointDir) {
-      throw new AjetError(`No complete checkpoint in ${join(experimentDir, 'checkpoints')} to resume from.`, {
-        code: 'NO_CHECKPOINT',
-        blame: 'user',
-        hint: 'Run without --resume to start fresh, or pass --resume-from DIR.',
-      });
-    }
-    const state = await readCheckpointState({ checkpointDir, config: this.config });
-    return { checkpointDir, step: state.step };
-  }
-
-  private async resume(checkpoint: { checkpointDir: string; step: number } | undefined): Promise<number> {
+  private async resume(checkpoint: ResumePoint | undefined): Promise<number> {
     if (!checkpoint) return 0;
-    const { backbone, experimentDir } = this.options;
-    if (backbone) await backbone.loadState({ path: join(checkpoint.checkpointDir, 'model'), includeOptimizer: true });
-    await keepMetricsUpTo({ experimentDir, step: checkpoint.step });
-    this.options.observer?.onWarning?.(`resuming after step ${checkpoint.step} from ${checkpoint.checkpointDir}`);
-    return checkpoint.step;
+    const loaded = await this.checkpoints.restore(checkpoint);
+    await keepMetricsUpTo({ experimentDir: this.options.experimentDir, step: loaded.state.step });
+    this.options.observer?.onWarning?.(`resuming after step ${loaded.state.step} from ${loaded.checkpointDir}`);
+    return loaded.state.step;
   }
 
   async train(): Promise<TrainSummary> {
-    const checkpoint = await this.checkResume();
+    const checkpoint = await this.checkpoints.locate(this.options.resumeFrom);
     await this.start('train');
     const { trainerCommon, data } = this.config;
     const signal = this.options.signal;
@@ -664,7 +629,10 @@ export class Trainer {
         {
           code: 'INTERRUPTED',
           blame: 'user',
-          hint: saved > 0 ? 'Continue with the same command plus --resume.' : 'Start again to train.',
+          hint:
+            saved > 0
+              ? 'Continue with the same command plus --resume.'
+              : 'Start again with the same command plus --overwrite (this folder now holds the interrupted run).',
           cause: signal.reason,
         },
       );

@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type {
   Backbone,
   BackboneInfo,
@@ -14,6 +14,7 @@ import type {
   RenderChatResponse,
   SampleRequest,
   SampleResponse,
+  SavedState,
   StateRequest,
 } from '../backbone.ts';
 import {
@@ -195,12 +196,13 @@ export class RecordingBackbone implements Backbone {
     return { policyVersion: this.policyVersion, gradNorm: 0 };
   }
 
-  async saveState(request: StateRequest): Promise<void> {
+  async saveState(request: StateRequest): Promise<SavedState> {
     await mkdir(request.path, { recursive: true });
     await writeFile(
       join(request.path, 'recording-backbone.json'),
       JSON.stringify({ policyVersion: this.policyVersion }),
     );
+    return { path: resolve(request.path) };
   }
 
   async loadState(request: StateRequest): Promise<void> {

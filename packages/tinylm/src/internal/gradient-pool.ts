@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { BackboneError } from '@ajet/spec';
+import type { TransformerConfig } from '../model-folder.ts';
 import type { GradientShard, ShardSums } from './gradient-shard.ts';
-import type { TransformerConfig } from './transformer.ts';
 
 const WORKER_URL = new URL('./gradient-worker.mjs', import.meta.url);
 

@@ -1,8 +1,9 @@
 // A thread of GradientPool: computes the gradient of its shard of each batch into its own shared buffer, reading
 // the weights the owning backbone updates in place between steps.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { TransformerConfig } from '../model-folder.ts';
 import { accumulateShard, type GradientShard } from './gradient-shard.ts';
-import { Transformer, type TransformerConfig } from './transformer.ts';
+import { Transformer } from './transformer.ts';
 
 const data = workerData as {
   config: TransformerConfig;

@@ -1,13 +1,5 @@
+import type { TransformerConfig } from '../model-folder.ts';
 import { accumulateTransposedA, matmul, matmulTransposedB, rmsNorm, rmsNormBackward } from './kernels.ts';
-
-export interface TransformerConfig {
-  vocabSize: number;
-  dModel: number;
-  nHeads: number;
-  nLayers: number;
-  dFeedForward: number;
-  maxSeqLen: number;
-}
 
 interface LayerOffsets {
   norm1: number;
