@@ -155,6 +155,8 @@ describe('PluginLoader', () => {
     await expect(loader.loadFactory({ reference: './plugins.ts->aNumber', kind: 'backbone' })).rejects.toMatchObject({
       code: 'PLUGIN_NOT_A_FACTORY',
     });
+    // A plugin's context.load() builds classes; a factory kind asked for that way is a clear error, not a crash.
+    await expect(loader.context().load('fixture', 'backbone')).rejects.toMatchObject({ code: 'PLUGIN_NOT_A_CLASS' });
   });
 
   it('reports a module that fails to import, with the cause', async () => {

@@ -152,7 +152,14 @@ export class PluginLoader {
   /** Imports and checks a plugin once; `create()` then builds instances (each is checked too). */
   async resolve<Instance>(options: LoadPluginOptions): Promise<ResolvedPlugin<Instance>> {
     const { reference, kind } = options;
-    if (FACTORY_KINDS.has(kind)) throw new Error(`a ${kind} is a factory: load it with loadFactory()`);
+    if (FACTORY_KINDS.has(kind)) {
+      throw new PluginError(`A ${kind} is a factory function, not a class: "${reference}" cannot be constructed.`, {
+        code: 'PLUGIN_NOT_A_CLASS',
+        kind,
+        reference,
+        hint: 'Name it where ajet expects one (trainer_common.logger, ajet.backbone); runJob calls the factory.',
+      });
+    }
     const { exported, where, exportName } = await this.importExport(options);
     if (typeof exported !== 'function') {
       throw new PluginError(`"${reference}" is not a class (${where} exports it as a ${typeof exported}).`, {
