@@ -9,13 +9,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoopbackSwanlab } from '@ajet/sinks/test';
-import type { MetricsRecord, MetricsSink, SinkFactory } from '@ajet/spec';
+import type { MetricsRecord, MetricsSink, PluginManifest, SinkFactory } from '@ajet/spec';
 import { builtins } from '../packages/cli/src/builtins.ts';
 import { consoleObserver } from '../packages/cli/src/console-observer.ts';
-import { createBackbone } from '../packages/cli/src/create-backbone.ts';
 import { combineObservers } from '../packages/cli/src/progress-line.ts';
 import { loadConfig, type RunObserver, runJob } from '../packages/core/src/index.ts';
-import { metricsSinks } from '../packages/sinks/src/index.ts';
 
 const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';
 const argumentsByKey = new Map(
@@ -114,13 +112,20 @@ async function run(variant: 'none' | 'all', swanlabUrl: string): Promise<StepTim
   const lines: string[] = [];
   const observer =
     variant === 'all' ? combineObservers(consoleObserver({ write: (line) => lines.push(line) }), timing) : timing;
-  const sinks: Record<string, SinkFactory> = { clock };
-  for (const [name, factory] of Object.entries(metricsSinks)) sinks[name] = timed(factory, spent);
+  // Every registered sink timed, plus the clock that reads the timings.
+  const registry: PluginManifest = [
+    ...builtins.map((entry) =>
+      entry.kind === 'metrics_sink'
+        ? { ...entry, load: async () => timed((await entry.load()) as SinkFactory, spent) }
+        : entry,
+    ),
+    { kind: 'metrics_sink', name: 'clock', summary: 'this benchmark’s step clock', load: async () => clock },
+  ];
   const experimentDir = join(mkdtempSync(join(tmpdir(), `ajet-bench-sinks-${variant}-`)), 'run');
   const previousKey = process.env.SWANLAB_API_KEY;
   process.env.SWANLAB_API_KEY = 'bench-key';
   try {
-    await runJob({ loaded, mode: 'train', experimentDir, builtins, createBackbone, sinks, observer });
+    await runJob({ loaded, mode: 'train', experimentDir, builtins: registry, observer });
   } finally {
     if (previousKey === undefined) delete process.env.SWANLAB_API_KEY;
     else process.env.SWANLAB_API_KEY = previousKey;

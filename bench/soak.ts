@@ -4,7 +4,6 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtins } from '../packages/cli/src/builtins.ts';
-import { createBackbone } from '../packages/cli/src/create-backbone.ts';
 import { loadConfig, runJob } from '../packages/core/src/index.ts';
 
 const STEPS = Number(process.env.SOAK_STEPS ?? 200);
@@ -40,7 +39,6 @@ await runJob({
   mode: 'train',
   experimentDir: join(mkdtempSync(join(tmpdir(), 'ajet-soak-')), 'run'),
   builtins,
-  createBackbone,
   observer: {
     onMetrics(record) {
       if (record.phase !== 'train') return;

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
 import { builtins } from '../packages/cli/src/builtins.ts';
-import { createBackbone } from '../packages/cli/src/create-backbone.ts';
 import { loadConfig, runJob } from '../packages/core/src/index.ts';
 import {
   expressionKind,
@@ -64,7 +63,7 @@ const score = async (modelPath: string) => ({
 const before = await score(loaded.config.model.path);
 const experimentDir = join(scratch, 'run');
 const started = performance.now();
-const result = await runJob({ loaded, mode: 'train', experimentDir, builtins, createBackbone });
+const result = await runJob({ loaded, mode: 'train', experimentDir, builtins });
 const wallSeconds = (performance.now() - started) / 1000;
 const steps = result.mode === 'train' ? result.summary.steps : 0;
 const after = await score(join(experimentDir, 'checkpoints', `step-${steps}`));

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
 import { builtins } from '../packages/cli/src/builtins.ts';
-import { createBackbone } from '../packages/cli/src/create-backbone.ts';
 import { loadConfig, runJob } from '../packages/core/src/index.ts';
 import {
   type CalculatorRow,
@@ -49,7 +48,7 @@ const score = (modelPath: string, rows: readonly CalculatorRow[]) =>
 const model = loaded.config.model.path;
 const before = { a: await score(model, halfA), b: await score(model, halfB) };
 const experimentDir = join(folder, 'run');
-const result = await runJob({ loaded, mode: 'train', experimentDir, builtins, createBackbone });
+const result = await runJob({ loaded, mode: 'train', experimentDir, builtins });
 const steps = result.mode === 'train' ? result.summary.steps : 0;
 const trained = join(experimentDir, 'checkpoints', `step-${steps}`);
 const after = { a: await score(trained, halfA), b: await score(trained, halfB) };

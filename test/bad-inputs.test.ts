@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RECORDING_BACKBONE } from './helpers/recording-backbone.ts';
 import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
 
 const PLUGINS = join(REPO_ROOT, 'test/fixtures/basic/fixture-plugins.ts');
@@ -16,8 +17,7 @@ function writeConfig(yaml: string): string {
 
 function baseYaml(overrides: { workflow?: string; judge?: string; extra?: string; model?: string } = {}): string {
   return `ajet:
-  model:
-${overrides.model ?? '    path: builtin:recording'}
+${overrides.model ? `  model:\n${overrides.model}` : `  backbone: ${RECORDING_BACKBONE}`}
   task_reader:
     type: ${PLUGINS}->CountingReader
     settings:
@@ -129,6 +129,20 @@ const fatalCases: Case[] = [
     yaml: () => baseYaml({ judge: 'no_such_judge' }),
     exitCode: 1,
     firstLine: /No built-in judge named "no_such_judge"/,
+  },
+  {
+    name: 'unknown backbone from --backbone, with the nearest name',
+    yaml: () => baseYaml(),
+    args: ['--backbone', 'grcp'],
+    exitCode: 1,
+    firstLine:
+      /^ajet: error: No built-in backbone named "grcp" \(built-ins: debug, grpc\)\. Did you mean "grpc"\?.*Check ajet\.backbone\.$/,
+  },
+  {
+    name: 'unknown backbone in the YAML, before any plugin is built',
+    yaml: () => baseYaml({ model: '    path: builtin:tinylm-calculator', extra: '  backbone: debgu\n' }),
+    exitCode: 1,
+    firstLine: /No built-in backbone named "debgu" \(built-ins: debug, grpc\)\. Did you mean "debug"\?/,
   },
   {
     name: 'unreachable endpoint',

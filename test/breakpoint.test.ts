@@ -27,7 +27,7 @@ function decodeInlineSourceMap(url: string): TraceMap {
 }
 
 describe('breakpoints in plugin .ts files', () => {
-  it('pauses ajet --backbone debug at a judge line through source maps, with its locals, then finishes', async () => {
+  it('pauses ajet over an in-process backbone at a judge line through source maps, with its locals, then finishes', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ajet-bp-')), 'run');
     const child = spawn(
       process.execPath,
@@ -36,8 +36,6 @@ describe('breakpoints in plugin .ts files', () => {
         join(REPO_ROOT, 'packages/cli/bin/ajet.js'),
         '--conf',
         CONF,
-        '--backbone',
-        'debug',
         '--experiment-dir',
         dir,
       ],

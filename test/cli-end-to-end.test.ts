@@ -17,7 +17,7 @@ function readJsonl<T>(file: string): T[] {
 describe('ajet CLI end to end over the recording backbone', () => {
   it('trains in groups, merges multi-turn samples with tool output masked, and skips zero-variance groups', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ajet-e2e-')), 'run');
-    const run = await runAjet(['--conf', CONF, '--backbone', 'debug', '--experiment-dir', dir]);
+    const run = await runAjet(['--conf', CONF, '--experiment-dir', dir]);
     expect(run.stderr).toContain('step 2/2');
     expect(run.code).toBe(0);
 

@@ -66,4 +66,24 @@ describe('ajet judge', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad\.jsonl row 2: not a judge case/);
   });
+
+  it('resolves the name through the one registry: the built-in judges, the nearest name, the settings schema', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-judge-'));
+    writeFileSync(join(folder, 'cases.jsonl'), '{"prediction": "1", "reference": "1"}\n');
+    const unknown = await runAjet(['judge', 'math_answr', '--cases', join(folder, 'cases.jsonl')]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.split('\n')[0]).toMatch(
+      /^ajet: error: No built-in judge named "math_answr" \(built-ins: math_answer, tool_discipline, llm_judge, weighted\)\. Did you mean "math_answer"\?/,
+    );
+    const badSettings = await runAjet([
+      'judge',
+      'math_answer',
+      '--cases',
+      join(folder, 'cases.jsonl'),
+      '--settings',
+      '{"boxx": 1}',
+    ]);
+    expect(badSettings.code).toBe(1);
+    expect(badSettings.stderr.split('\n')[0]).toMatch(/Settings of judge "math_answer" are invalid/);
+  });
 });

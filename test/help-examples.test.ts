@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtins } from '@ajet/cli';
+import { builtinNames } from '@ajet/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FixtureHub, startFixtureHub } from './helpers/fixture-hub.ts';
 import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
@@ -205,9 +205,7 @@ describe('configs/ajet_default.yaml', () => {
     const text = readFileSync(join(REPO_ROOT, 'configs/ajet_default.yaml'), 'utf8');
     const comment = /^ {4}type: \S+ # (.*)$/m.exec(text)?.[1] ?? '';
     const listed = (/^(.*?),? or "module->Class"/.exec(comment)?.[1] ?? '').split(/,\s*/).filter(Boolean);
-    const readers = Object.entries(builtins)
-      .filter(([, entry]) => entry.kind === 'task_reader')
-      .map(([name]) => name);
+    const readers = builtinNames('task_reader');
     expect(listed.sort()).toEqual(readers.sort());
   });
 });

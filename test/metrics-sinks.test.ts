@@ -114,7 +114,7 @@ describe('metrics sinks chosen by trainer_common.logger', () => {
     ]);
     expect(run.code).not.toBe(0);
     expect(run.stderr.split('\n')[0]).toBe(
-      'ajet: error: ajet.trainer_common.logger: unknown logger "tensorbord". Did you mean "tensorboard"? Known loggers: console, jsonl, tensorboard, swanlab.',
+      'ajet: error: No built-in metrics_sink named "tensorbord" (built-ins: console, jsonl, tensorboard, swanlab). Did you mean "tensorboard"? Use a built-in name or a "module->Export" string such as "./my_metrics_sink.ts->create". Check ajet.trainer_common.logger.',
     );
   });
 

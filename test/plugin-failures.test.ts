@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RECORDING_BACKBONE } from './helpers/recording-backbone.ts';
 import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/plugin-errors');
@@ -14,8 +15,7 @@ function judgeConfig(judge: string): string {
   writeFileSync(
     file,
     `ajet:
-  model:
-    path: builtin:recording
+  backbone: ${RECORDING_BACKBONE}
   task_reader:
     type: ${BASIC}->CountingReader
     settings:

@@ -10,6 +10,8 @@ import { REPO_ROOT } from './helpers/run-ajet.ts';
 // runs in its own mount namespace with a tmpfs over the other side's folder, so neither can see the other's files.
 const PLUGINS = join(REPO_ROOT, 'test/fixtures/basic/fixture-plugins.ts');
 const AJET_BIN = join(REPO_ROOT, 'packages/cli/bin/ajet.js');
+/** `ajet serve` over the recording test backbone (a test helper: production has no test double). */
+const SERVE_RECORDING = join(REPO_ROOT, 'test/helpers/serve-recording.ts');
 const canUnshare = spawnSync('unshare', ['--mount', 'true']).status === 0;
 if (!canUnshare) console.warn('remote-checkpoints.test.ts skipped: `unshare --mount` needs root (or user namespaces)');
 
@@ -37,13 +39,14 @@ describe.skipIf(!canUnshare)('checkpoints with the backend on another file syste
     }
   });
 
-  /** `ajet serve --model builtin:recording` that cannot see `hidden`; resolves with its address. */
+  /** The serve command over the recording backbone, unable to see `hidden`; resolves with its address. */
   async function serve(options: {
     hidden: string;
     stateRoot: string;
   }): Promise<{ address: string; log: () => string }> {
-    const args = ['serve', '--model', 'builtin:recording', '--port', '0', '--state-root', options.stateRoot];
-    const child = spawn('unshare', isolated(options.hidden, [process.execPath, AJET_BIN, ...args]), {
+    const args = ['--port', '0', '--state-root', options.stateRoot];
+    const command = [process.execPath, '--import', 'tsx', SERVE_RECORDING, ...args];
+    const child = spawn('unshare', isolated(options.hidden, command), {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -97,7 +100,7 @@ describe.skipIf(!canUnshare)('checkpoints with the backend on another file syste
   seed: 5
   backbone: grpc
   model:
-    path: builtin:recording
+    path: recording
   task_reader:
     type: ${PLUGINS}->CountingReader
     settings:

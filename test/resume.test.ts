@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EpisodeRecord, MetricsRecord } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
+import { RECORDING_BACKBONE } from './helpers/recording-backbone.ts';
 import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
 
 const PLUGINS = join(REPO_ROOT, 'test/fixtures/basic/fixture-plugins.ts');
@@ -15,8 +16,7 @@ function writeConfig(options: { delayMs: number; batchSize?: number }): string {
     file,
     `ajet:
   seed: 11
-  model:
-    path: builtin:recording
+  backbone: ${RECORDING_BACKBONE}
   task_reader:
     type: ${PLUGINS}->CountingReader
     settings:

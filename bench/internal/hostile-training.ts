@@ -69,7 +69,7 @@ const sets = (steps: number) => [
 ];
 const createBackbone = async (config: AjetConfig) => {
   const backbone = await createTinyLm({ modelPath: config.model.path, seed: config.seed, trainThreads: 1 });
-  return { backbone: hostile(backbone), description: 'tinylm with hostile turns injected' };
+  return { backbone: hostile(backbone), description: 'tinylm with hostile turns injected', inProcess: true };
 };
 const file = 'tutorial/example_calculator_agent/calculator_agent.yaml';
 const result = await runJob({

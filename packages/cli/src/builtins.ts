@@ -1,26 +1,42 @@
-import type { BuiltinRegistry } from '@ajet/core';
+import { manifest as grpc } from '@ajet/backbone-grpc/manifest';
+import { manifest as core } from '@ajet/core/manifest';
+import { manifest as judges } from '@ajet/judges/manifest';
+import { manifest as readers } from '@ajet/readers/manifest';
+import { manifest as sinks } from '@ajet/sinks/manifest';
+import type { PluginKind, PluginManifest, SinkFactory } from '@ajet/spec';
+import { manifest as tinylm } from '@ajet/tinylm/manifest';
+import { manifest as tools } from '@ajet/tools/manifest';
+import { manifest as workflows } from '@ajet/workflows/manifest';
 
-/** Bare names usable in YAML (`judge_protocol: math_answer`), each mapped to the package export that implements it. */
-export const builtins: BuiltinRegistry = {
-  dataset_file: {
-    kind: 'task_reader',
-    reference: '@ajet/readers->DatasetFileReader',
-    load: () => import('@ajet/readers'),
+/** The CLI's own built-in: `console` in `trainer_common.logger`. */
+const cli: PluginManifest = [
+  {
+    kind: 'metrics_sink',
+    name: 'console',
+    summary: 'a line per step and a validation table on stderr',
+    // The CLI's console observer prints the lines (beside its progress bar) when `console` is listed; the sink
+    // itself has nothing left to write.
+    load: async (): Promise<SinkFactory> => () => ({ write: async () => {}, close: async () => {} }),
   },
-  huggingface_dat_repo: {
-    kind: 'task_reader',
-    reference: '@ajet/readers->HuggingFaceDatRepoReader',
-    load: () => import('@ajet/readers'),
-  },
-  react_agent: { kind: 'workflow', reference: '@ajet/workflows->ReactAgent', load: () => import('@ajet/workflows') },
-  math_answer: { kind: 'judge', reference: '@ajet/judges->MathAnswerJudge', load: () => import('@ajet/judges') },
-  tool_discipline: {
-    kind: 'judge',
-    reference: '@ajet/judges->ToolDisciplineJudge',
-    load: () => import('@ajet/judges'),
-  },
-  llm_judge: { kind: 'judge', reference: '@ajet/judges->LlmJudge', load: () => import('@ajet/judges') },
-  weighted: { kind: 'judge', reference: '@ajet/judges->WeightedJudge', load: () => import('@ajet/judges') },
-  calculator: { kind: 'tool', reference: '@ajet/tools->CalculatorTool', load: () => import('@ajet/tools') },
-  execute_python_code: { kind: 'tool', reference: '@ajet/tools->ExecutePythonCode', load: () => import('@ajet/tools') },
-};
+];
+
+/**
+ * The one registry of built-in names: every package's manifest, composed here (choosing the plugin packages is the
+ * CLI's job). Each entry's module loads only when its name is used.
+ */
+export const builtins: PluginManifest = [
+  ...readers,
+  ...workflows,
+  ...judges,
+  ...tools,
+  ...cli,
+  ...core,
+  ...sinks,
+  ...tinylm,
+  ...grpc,
+];
+
+/** The built-in names of one kind, for help texts. */
+export function builtinNames(kind: PluginKind): string[] {
+  return builtins.filter((entry) => entry.kind === kind).map((entry) => entry.name);
+}

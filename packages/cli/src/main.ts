@@ -1,10 +1,5 @@
 import { AjetError, ConfigError } from '@ajet/spec';
-import { downloadCommand } from './commands/download-command.ts';
-import { judgeCommand } from './commands/judge-command.ts';
-import { logviewCommand } from './commands/logview-command.ts';
-import { serveCommand } from './commands/serve-command.ts';
-import { toolCommand } from './commands/tool-command.ts';
-import { TRAIN_HELP, trainCommand } from './commands/train-command.ts';
+import { TRAIN_HELP } from './commands/train-help.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface Subcommand {
@@ -12,16 +7,28 @@ export interface Subcommand {
   run(argv: string[]): Promise<number>;
 }
 
-/** `ajet <name> …`; each loads its module only when used. */
+/** `ajet <name> …`; each imports its module (and the packages it needs) only when used. */
 export const subcommands: Record<string, Subcommand> = {
-  serve: { summary: 'serve the embedded policy over gRPC (ajet.v1.Backend)', run: serveCommand },
-  tool: { summary: 'run one call of a tool and print the result', run: toolCommand },
-  judge: { summary: 'judge prediction/reference cases from a JSONL file', run: judgeCommand },
+  serve: {
+    summary: 'serve the embedded policy over gRPC (ajet.v1.Backend)',
+    run: async (argv) => (await import('./commands/serve-command.ts')).serveCommand(argv),
+  },
+  tool: {
+    summary: 'run one call of a tool and print the result',
+    run: async (argv) => (await import('./commands/tool-command.ts')).toolCommand(argv),
+  },
+  judge: {
+    summary: 'judge prediction/reference cases from a JSONL file',
+    run: async (argv) => (await import('./commands/judge-command.ts')).judgeCommand(argv),
+  },
   logview: {
     summary: "serve an experiment's curves and token-coloured episodes (--static: report.html)",
-    run: logviewCommand,
+    run: async (argv) => (await import('./commands/logview-command.ts')).logviewCommand(argv),
   },
-  download: { summary: 'download a Hugging Face hub dataset into a folder', run: downloadCommand },
+  download: {
+    summary: 'download a Hugging Face hub dataset into a folder',
+    run: async (argv) => (await import('./commands/download-command.ts')).downloadCommand(argv),
+  },
 };
 
 function help(): string {
@@ -46,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(help());
       return 0;
     }
-    return await trainCommand(argv);
+    return await (await import('./commands/train-command.ts')).trainCommand(argv);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     log(`ajet: error: ${message}`);

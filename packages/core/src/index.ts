@@ -6,9 +6,8 @@ export { loadConfig, stringifyResolvedConfig } from './config/load-config.ts';
 export { renderConfigDocs, renderDefaultsYaml } from './config/render-defaults.ts';
 export type { AjetConfig, AjetConfigInput } from './config/schema.ts';
 export { ajetSchema, configFileSchema } from './config/schema.ts';
+export { manifest } from './plugins/core-manifest.ts';
 export type {
-  BuiltinPlugin,
-  BuiltinRegistry,
   LoadPluginOptions,
   PluginLoaderOptions,
   ResolvedPlugin,

@@ -1,46 +1,48 @@
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import {
-  type Backbone,
-  ConfigError,
-  type Judge,
-  type MetricsSink,
-  type SinkContext,
-  type SinkFactory,
-  type TaskReader,
-  type ToolCallParser,
-  type Workflow,
+import type {
+  Backbone,
+  BackboneContext,
+  BackboneFactory,
+  CreatedBackbone,
+  Judge,
+  MetricsSink,
+  PluginManifest,
+  SinkContext,
+  SinkFactory,
+  TaskReader,
+  ToolCallParser,
+  Workflow,
 } from '@ajet/spec';
-import { didYouMean } from './config/did-you-mean.ts';
 import { type LoadedConfig, stringifyResolvedConfig } from './config/load-config.ts';
 import type { AjetConfig } from './config/schema.ts';
-import { type BuiltinRegistry, PluginLoader } from './plugins/plugin-loader.ts';
+import { PluginLoader } from './plugins/plugin-loader.ts';
 import type { ChatPolicy } from './runtime/chat-policy.ts';
 import { EndpointPolicy } from './runtime/endpoint-policy.ts';
 import { EpisodeEndpointServer } from './runtime/episode-endpoint-server.ts';
-import { JsonlMetricsSink } from './runtime/experiment-files.ts';
 import { prepareExperimentDir } from './runtime/experiment-folder.ts';
 import { GuardedSink } from './runtime/guarded-sink.ts';
 import type { RunObserver } from './runtime/run-observer.ts';
 import { TokenPolicy } from './runtime/token-policy.ts';
 import { type EvalSummary, Trainer, type TrainSummary } from './runtime/trainer.ts';
 
-export interface CreatedBackbone {
-  backbone: Backbone;
-  /** e.g. `tinylm builtin:tinylm-calculator (in process)` or `grpc 127.0.0.1:50051`. */
-  description: string;
-}
+export type { CreatedBackbone } from '@ajet/spec';
 
 export interface JobOptions {
   loaded: LoadedConfig;
   mode: 'train' | 'eval';
   /** Overrides experiment_dir/experiment_name. */
   experimentDir?: string;
-  builtins: BuiltinRegistry;
-  /** Builds the backbone for `config.backbone` and `config.model.path` (not called for an endpoint). */
-  createBackbone(config: AjetConfig, context: { configDir: string }): Promise<CreatedBackbone>;
-  /** Metrics sinks by `trainer_common.logger` name, beside the built-in `jsonl` and `console` (the observer's lines). */
-  sinks?: Readonly<Record<string, SinkFactory>>;
+  /**
+   * The one registry: every package's `manifest`, concatenated (the CLI composes it). `ajet.backbone`,
+   * `trainer_common.logger` and every plugin string resolve through it.
+   */
+  builtins: PluginManifest;
+  /**
+   * Replaces the backbone plugin `ajet.backbone` names (benchmarks and tests that wrap or script a backbone).
+   * Not called for an endpoint.
+   */
+  createBackbone?(config: AjetConfig, context: BackboneContext): Promise<CreatedBackbone>;
   observer?: RunObserver;
   signal?: AbortSignal;
   cwd?: string;
@@ -52,20 +54,10 @@ export interface JobOptions {
   toolCallParser?: ToolCallParser;
 }
 
-const BUILTIN_LOGGERS = ['console', 'jsonl'];
-
-/** Fails before any work when `trainer_common.logger` names a sink nobody provides. */
-function checkLoggers(loggers: readonly string[], factories: Readonly<Record<string, SinkFactory>>): void {
-  const known = [...BUILTIN_LOGGERS, ...Object.keys(factories)];
-  for (const name of loggers) {
-    if (known.includes(name)) continue;
-    const suggestion = didYouMean(name, known);
-    throw new ConfigError(`unknown logger "${name}"${suggestion ? `. Did you mean "${suggestion}"?` : ''}`, {
-      code: 'CONFIG_INVALID',
-      keyPath: 'ajet.trainer_common.logger',
-      hint: `Known loggers: ${known.join(', ')}.`,
-    });
-  }
+/** The backbone's own block, `backbones.<name>`, or `{}` when the config has none. */
+function backboneSettings(config: AjetConfig): Readonly<Record<string, unknown>> {
+  const block = (config.backbones as Record<string, unknown>)[config.backbone];
+  return typeof block === 'object' && block !== null ? (block as Record<string, unknown>) : {};
 }
 
 export type JobResult =
@@ -83,15 +75,37 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       ? join(config.experimentDir, config.experimentName)
       : join(cwd, config.experimentDir, config.experimentName);
 
-  const factories = options.sinks ?? {};
-  checkLoggers(config.trainerCommon.logger, factories);
-
   const loader = new PluginLoader({
     configDir,
     cwd,
     builtins: options.builtins,
     config: config as unknown as Record<string, unknown>,
   });
+  // Names of sinks and the backbone fail here, before any plugin is built or file written.
+  const sinkFactories = new Map<string, SinkFactory>();
+  for (const name of new Set(config.trainerCommon.logger)) {
+    sinkFactories.set(
+      name,
+      await loader.loadFactory<SinkFactory>({
+        reference: name,
+        kind: 'metrics_sink',
+        keyPath: 'ajet.trainer_common.logger',
+      }),
+    );
+  }
+  const backboneContext: BackboneContext = {
+    modelPath: config.model.path,
+    seed: config.seed,
+    trainThreads: config.debug.trainThreads,
+    configDir,
+    cwd,
+    env: process.env,
+  };
+  const createBackbone: () => Promise<CreatedBackbone> = options.createBackbone
+    ? () => (options.createBackbone as NonNullable<JobOptions['createBackbone']>)(config, backboneContext)
+    : await loader
+        .loadFactory<BackboneFactory>({ reference: config.backbone, kind: 'backbone', keyPath: 'ajet.backbone' })
+        .then((factory) => () => factory(backboneSettings(config), backboneContext));
   const readerSettings = {
     on_bad_row: config.taskReader.onBadRow,
     ...config.taskReader.settings,
@@ -128,6 +142,8 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
 
   let policy: ChatPolicy;
   let backbone: Backbone | undefined;
+  // An endpoint is the debug path too (DESIGN §5): the workflows run here, a few at a time.
+  let inProcess = true;
   const endpoint = config.model.endpoint;
   if (endpoint.baseUrl) {
     const apiKey = process.env[endpoint.apiKeyEnv] ?? 'EMPTY';
@@ -140,8 +156,9 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     await endpointPolicy.checkReachable();
     policy = endpointPolicy;
   } else {
-    const created = await options.createBackbone(config, { configDir });
+    const created = await createBackbone();
     backbone = created.backbone;
+    inProcess = created.inProcess === true;
     policy = new TokenPolicy({ backbone, description: created.description });
   }
 
@@ -159,10 +176,8 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     };
   };
   const sinks: MetricsSink[] = [];
-  for (const name of new Set(config.trainerCommon.logger)) {
-    const factory: SinkFactory | undefined =
-      name === 'jsonl' ? () => new JsonlMetricsSink(experimentDir) : factories[name];
-    if (factory) sinks.push(new GuardedSink({ name, create: () => factory(sinkContext(name)), warn }));
+  for (const [name, factory] of sinkFactories) {
+    sinks.push(new GuardedSink({ name, create: () => factory(sinkContext(name)), warn }));
   }
   const model = (await policy.info()).model;
   let endpointServer: EpisodeEndpointServer | undefined;
@@ -174,7 +189,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       return endpointServer;
     },
   };
-  const concurrency = config.backbone === 'debug' ? config.debug.debugMaxParallel : config.rollout.maxEnvWorker;
+  const concurrency = inProcess ? config.debug.debugMaxParallel : config.rollout.maxEnvWorker;
   const trainer = new Trainer({
     config,
     policy,

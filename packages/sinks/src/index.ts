@@ -1,4 +1,4 @@
-export { metricsSinks } from './metrics-sinks.ts';
+export { manifest } from './manifest.ts';
 export { SWANLAB_CLOUD_API, SwanlabSink, type SwanlabSinkOptions } from './swanlab-sink.ts';
 export { readEventFile, readScalars, type ScalarPoint } from './tensorboard/event-file-reader.ts';
 export type { TensorboardEvent } from './tensorboard/event-proto.ts';

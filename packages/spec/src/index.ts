@@ -49,6 +49,13 @@ export type { MetricsRecord, MetricsSink, SinkContext, SinkFactory } from './met
 export type { PluginClass, PluginContext } from './plugin.ts';
 export type { PluginErrorOptions, PluginKind } from './plugin-error.ts';
 export { NoSuchPluginError, PluginError } from './plugin-error.ts';
+export type {
+  BackboneContext,
+  BackboneFactory,
+  BuiltinEntry,
+  CreatedBackbone,
+  PluginManifest,
+} from './plugin-manifest.ts';
 export { createRandom, deriveSeed, seededShuffle } from './seeded-random.ts';
 export type { Split, Task, TaskReader } from './task.ts';
 export type { Tool, ToolContext } from './tool.ts';

@@ -3,6 +3,7 @@ export { renderChat } from './chat-format.ts';
 export { createTinyLm, resolveModelFolder, SHIPPED_WEIGHTS, shippedModels } from './create-tinylm.ts';
 export type { LogitsTokenLoss, TokenLoss } from './loss.ts';
 export { aggregationWeights, logitsTokenLoss, tokenLoss } from './loss.ts';
+export { manifest } from './manifest.ts';
 export type { ModelFile, TransformerConfig } from './model-folder.ts';
 export { modelFileSchema, readModelFolder } from './model-folder.ts';
 export { sampleFrom } from './sampler.ts';

@@ -5,12 +5,13 @@ export { extractAnswer, extractBoxed, referenceFromSolution } from './extract-an
 export { latexToPlain } from './internal/latex-to-plain.ts';
 export type { LlmJudgeSettings } from './llm-judge.ts';
 export { JudgmentError, LlmJudge } from './llm-judge.ts';
+export { manifest } from './manifest.ts';
 export type { MathAnswerSettings } from './math-answer-judge.ts';
 export { MathAnswerJudge, predictionSource } from './math-answer-judge.ts';
 export type { NumericAnswer } from './parse-numeric.ts';
 export { cleanAnswerText, parseNumeric } from './parse-numeric.ts';
 export type { RunJudgeCommandOptions } from './run-judge-command.ts';
-export { builtinJudges, runJudgeCommand } from './run-judge-command.ts';
+export { runJudgeCommand } from './run-judge-command.ts';
 export type { ToolDisciplineSettings, Violation, ViolationKind } from './tool-discipline-judge.ts';
 export { ToolDisciplineJudge } from './tool-discipline-judge.ts';
 export type { WeightedSettings } from './weighted-judge.ts';

@@ -1,44 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ChatMessage, Judge, PluginContext, WorkflowTask } from '@ajet/spec';
-import { ConfigError, DatasetError } from '@ajet/spec';
+import type { ChatMessage, Judge, WorkflowTask } from '@ajet/spec';
+import { DatasetError } from '@ajet/spec';
 import { z } from 'zod';
-import { LlmJudge } from './llm-judge.ts';
-import { MathAnswerJudge } from './math-answer-judge.ts';
-import { ToolDisciplineJudge } from './tool-discipline-judge.ts';
-import { WeightedJudge } from './weighted-judge.ts';
-
-function parseSettings<T>(options: { name: string; schema: z.ZodType<T>; settings: unknown }): T {
-  const parsed = options.schema.safeParse(options.settings ?? {});
-  if (!parsed.success) {
-    throw new ConfigError(
-      `Bad settings for judge ${options.name}: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`,
-      {
-        code: 'JUDGE_BAD_SETTINGS',
-        hint: 'See the judge README for its keys.',
-      },
-    );
-  }
-  return parsed.data;
-}
-
-type JudgeFactory = (settings: unknown, context: PluginContext) => Judge;
-
-/** The judges `ajet judge <name>` knows by short name, each built from YAML-shaped (snake_case) settings. */
-export const builtinJudges: Readonly<Record<string, JudgeFactory>> = {
-  math_answer: (settings, context) =>
-    new MathAnswerJudge(parseSettings({ name: 'math_answer', schema: MathAnswerJudge.settings, settings }), context),
-  tool_discipline: (settings, context) =>
-    new ToolDisciplineJudge(
-      parseSettings({ name: 'tool_discipline', schema: ToolDisciplineJudge.settings, settings }),
-      context,
-    ),
-  llm_judge: (settings, context) =>
-    new LlmJudge(parseSettings({ name: 'llm_judge', schema: LlmJudge.settings, settings }), context),
-  weighted: (settings, context) =>
-    new WeightedJudge(parseSettings({ name: 'weighted', schema: WeightedJudge.settings, settings }), context),
-};
 
 const caseSchema = z.object({
   prediction: z.string(),
@@ -51,33 +15,9 @@ const caseSchema = z.object({
 });
 
 export interface RunJudgeCommandOptions {
-  /** A built-in name (`math_answer`, …) or, with `context`, a `"module->Export"` reference. */
-  name: string;
+  /** The judge, built by the runtime's plugin loader from a built-in name or a `"module->Export"` reference. */
+  judge: Judge;
   casesFile: string;
-  /** The judge's settings as YAML would give them (snake_case), e.g. from `--set`. */
-  settings?: unknown;
-  /** The runtime's plugin context; needed for `weighted` and for references. */
-  context?: PluginContext;
-}
-
-async function createJudge(options: RunJudgeCommandOptions): Promise<Judge> {
-  const context: PluginContext = options.context ?? {
-    configDir: dirname(options.casesFile),
-    config: {},
-    load: async (reference) => {
-      throw new ConfigError(`Cannot load "${reference}" without the runtime's plugin loader.`, {
-        code: 'JUDGE_NO_LOADER',
-        hint: 'Run it through `ajet judge`, which passes the plugin context.',
-      });
-    },
-  };
-  const create = Object.hasOwn(builtinJudges, options.name) ? builtinJudges[options.name] : undefined;
-  if (create) return create(options.settings, context);
-  if (options.context) return options.context.load<Judge>(options.name, 'judge', options.settings);
-  throw new ConfigError(`Unknown judge "${options.name}".`, {
-    code: 'JUDGE_UNKNOWN',
-    hint: `Use one of ${Object.keys(builtinJudges).join(', ')}, or a "module->Export" reference.`,
-  });
 }
 
 /**
@@ -85,7 +25,7 @@ async function createJudge(options: RunJudgeCommandOptions): Promise<Judge> {
  * verdict line (`isSuccess`, `rawReward`, `details`) per case. A bad line throws a DatasetError naming it.
  */
 export async function* runJudgeCommand(options: RunJudgeCommandOptions): AsyncGenerator<string> {
-  const judge = await createJudge(options);
+  const { judge } = options;
   const lines = createInterface({
     input: createReadStream(options.casesFile, 'utf8'),
     crlfDelay: Number.POSITIVE_INFINITY,

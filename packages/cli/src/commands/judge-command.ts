@@ -2,17 +2,16 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PluginLoader } from '@ajet/core';
 import { runJudgeCommand } from '@ajet/judges';
-import { builtins } from '../builtins.ts';
+import type { Judge } from '@ajet/spec';
+import { builtinNames, builtins } from '../builtins.ts';
 import { UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet judge <name> --cases FILE.jsonl [--settings JSON]
 
 For each line {"prediction": …, "reference": …} prints one JSON verdict line: isSuccess, rawReward, details.
-<name> is a built-in judge (${Object.entries(builtins)
-  .filter(([, entry]) => entry.kind === 'judge')
-  .map(([name]) => name)
-  .join(', ')}) or "module->Export".
+<name> is a built-in judge (${builtinNames('judge').join(', ')}) or "module->Export"; --settings is its
+settings block as YAML would give it (snake_case keys).
 
 Example:
   ajet judge math_answer --cases cases.jsonl --settings '{"tolerance_absolute": 0.1}'
@@ -53,13 +52,9 @@ export async function judgeCommand(argv: string[]): Promise<number> {
     }
   }
   const loader = new PluginLoader({ configDir: process.cwd(), builtins });
+  const judge = await loader.load<Judge>({ reference: positionals[0] as string, kind: 'judge', settings });
   if (!existsSync(values.cases)) throw new UsageError(`cannot read ${values.cases}: no such file`, 'ajet judge');
-  for await (const line of runJudgeCommand({
-    name: positionals[0] as string,
-    casesFile: values.cases,
-    settings,
-    context: loader.context(),
-  })) {
+  for await (const line of runJudgeCommand({ judge, casesFile: values.cases })) {
     process.stdout.write(`${line}\n`);
   }
   return 0;

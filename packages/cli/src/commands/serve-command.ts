@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runServeCommand } from '@ajet/backbone-grpc';
-import { RecordingBackbone } from '@ajet/spec/test';
 import { startBackboneThread } from '../backbone-thread.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -60,14 +59,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     token: values.token ?? process.env.AJET_BACKEND_TOKEN,
     stateRoot: resolve(values['state-root'] ?? 'ajet_backend_state'),
     // On its own thread, so this one keeps answering keepalive pings and SIGTERM while the policy computes.
-    createBackbone: async (model) =>
-      // The scripted test backbone, as --backbone debug has it, for end-to-end tests of a remote backend.
-      model === 'builtin:recording'
-        ? new RecordingBackbone()
-        : startBackboneThread({
-            entry: new URL('../tinylm-thread-entry.ts', import.meta.url).href,
-            options: { modelPath: model, seed },
-          }),
+    createBackbone: (model) =>
+      startBackboneThread({
+        entry: new URL('../tinylm-thread-entry.ts', import.meta.url).href,
+        options: { modelPath: model, seed },
+      }),
     log: (line) => process.stderr.write(`${line}\n`),
   });
 }

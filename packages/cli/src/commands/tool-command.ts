@@ -2,16 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PluginLoader } from '@ajet/core';
 import type { Tool } from '@ajet/spec';
-import { builtins } from '../builtins.ts';
+import { builtinNames, builtins } from '../builtins.ts';
 import { UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet tool <name> [--input TEXT | --input-file FILE | --args JSON | --code-file FILE] [--settings JSON]
 
-Runs one call of a tool and prints its result: a built-in (${Object.entries(builtins)
-  .filter(([, entry]) => entry.kind === 'tool')
-  .map(([name]) => name)
-  .join(', ')}) or "module->Export".
+Runs one call of a tool and prints its result: a built-in (${builtinNames('tool').join(', ')}) or "module->Export".
 
 Examples (bash or zsh; $'…' turns \\n into newlines):
   ajet tool calculator --input $'<calculator>\\noperation: add\\noperands: [1, 2]\\n</calculator>'

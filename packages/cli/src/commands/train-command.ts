@@ -1,37 +1,12 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, runJob } from '@ajet/core';
-import { metricsSinks } from '@ajet/sinks';
 import { AjetError } from '@ajet/spec';
 import { builtins } from '../builtins.ts';
 import { consoleObserver } from '../console-observer.ts';
-import { createBackbone } from '../create-backbone.ts';
 import { liveLogview } from '../live-logview.ts';
 import { combineObservers, ProgressLine } from '../progress-line.ts';
 import { UsageError } from '../usage-error.ts';
-
-export const TRAIN_HELP = `Usage:
-  ajet --conf FILE [--backbone debug|grpc] [--mode train|eval] [--set key.path=value]...
-
-Options:
-  --conf FILE            the experiment's YAML (root key ajet:)
-  --backbone NAME        debug (in process, breakpoints work) or grpc (remote backend)
-  --mode MODE            train (default) or eval (validation split once; writes eval.json)
-  --set KEY=VALUE        override a config key, e.g. --set rollout.num_repeat=8 (repeatable)
-  --experiment-dir DIR   write the run here instead of experiment_dir/experiment_name
-  --seed N               the run's seed
-  --resume               continue from the experiment's newest complete checkpoint
-  --resume-from DIR      continue from this checkpoints/step-N folder
-  --overwrite            train in a folder that holds an earlier run, deleting that run first (without it or
-                         --resume, a used experiment folder is refused)
-  --with-logview         serve the live report (curves, episodes) while it runs; writes report.html at the end
-  --verbose              print stack traces with errors
-  -h, --help             this text
-
-Examples:
-  ajet --conf tutorial/example_calculator_agent/calculator_agent.yaml --backbone debug
-  ajet --conf my.yaml --backbone debug --set trainer_common.total_training_steps=5
-  ajet --conf my.yaml --mode eval --set trainer_common.val_pass_n=4
-`;
+import { TRAIN_HELP } from './train-help.ts';
 
 function parse(argv: string[]) {
   try {
@@ -110,8 +85,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
     mode: values.mode,
     experimentDir: values['experiment-dir'],
     builtins,
-    createBackbone,
-    sinks: metricsSinks,
     observer,
     signal: controller.signal,
     resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),

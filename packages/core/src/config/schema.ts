@@ -81,7 +81,7 @@ const rollout = section({
   max_tokens: positiveInt.default(512).describe('at most this many tokens per model call'),
   max_env_worker: positiveInt
     .default(64)
-    .describe('episodes running at once (grpc backbone; debug uses debug.debug_max_parallel)'),
+    .describe('episodes running at once with a remote backbone (grpc); in process, debug.debug_max_parallel'),
   episode_timeout_s: z
     .number()
     .positive()
@@ -219,7 +219,7 @@ const debug = section({
   debug_first_n_tasks: positiveInt.nullable().default(null).describe('use only the first N tasks of each split'),
   debug_max_parallel: positiveInt
     .default(1)
-    .describe('episodes at once under --backbone debug (1 keeps breakpoints simple)'),
+    .describe('episodes at once with an in-process backbone (debug) or an endpoint (1 keeps breakpoints simple)'),
   train_threads: positiveInt
     .default(2)
     .describe("threads computing the embedded policy's gradients; the result depends on this count, never on timing"),
@@ -240,10 +240,10 @@ export const ajetSchema = section({
     .default('saved_experiments')
     .describe('where runs are written, relative to the working directory'),
   seed: z.number().int().default(42).describe('seeds data order, sampling and the embedded policy; --seed overrides'),
-  backbone: z
-    .enum(['debug', 'grpc'])
+  // Core names no backbones: the string resolves through the plugin registry (with did-you-mean) in runJob.
+  backbone: pluginReference()
     .default('debug')
-    .describe('debug (in process) or grpc (remote backend); --backbone overrides'),
+    .describe('a backbone plugin: a built-in name (ajet --help lists them) or "module->Export"; --backbone overrides'),
   model,
   backbones,
   task_reader: taskReader,

@@ -32,9 +32,26 @@ describe('PluginLoader', () => {
   const loader = new PluginLoader({
     configDir: fixtures,
     cwd: fileURLToPath(new URL('../../../..', import.meta.url)),
-    builtins: {
-      good: { kind: 'judge', reference: '@fixture->GoodJudge', load: () => import('./__fixtures__/plugins.ts') },
-    },
+    builtins: [
+      {
+        kind: 'judge',
+        name: 'good',
+        summary: 'a fixture judge',
+        load: async () => (await import('./__fixtures__/plugins.ts')).GoodJudge,
+      },
+      {
+        kind: 'judge',
+        name: 'gold',
+        summary: 'another fixture judge',
+        load: async () => (await import('./__fixtures__/plugins.ts')).GoodJudge,
+      },
+      {
+        kind: 'backbone',
+        name: 'fixture',
+        summary: 'a fixture backbone factory',
+        load: async () => (await import('./__fixtures__/plugins.ts')).createFixtureBackbone,
+      },
+    ],
   });
 
   it('loads a relative .ts file with validated settings and defaults', async () => {
@@ -71,7 +88,7 @@ describe('PluginLoader', () => {
 
   it('lists the exports when the export is missing', async () => {
     await expect(loader.load({ reference: './plugins.ts->Nope', kind: 'judge' })).rejects.toThrow(
-      /No export "Nope" in .*plugins\.ts \(it exports: GoodJudge, NotAJudge, aNumber\)/,
+      /No export "Nope" in .*plugins\.ts \(it exports: GoodJudge, NotAJudge, aNumber, createFixtureBackbone\)/,
     );
   });
 
@@ -104,6 +121,42 @@ describe('PluginLoader', () => {
     await expect(loader.load({ reference: 'good', kind: 'workflow' })).rejects.toThrow(
       /No built-in workflow named "good"/,
     );
+  });
+
+  it('names the built-ins of that kind and the nearest one, for every kind alike', async () => {
+    await expect(
+      loader.load({ reference: 'goood', kind: 'judge', keyPath: 'ajet.task_judge.judge_protocol' }),
+    ).rejects.toThrow(
+      /^No built-in judge named "goood" \(built-ins: good, gold\)\. Did you mean "good"\?.*Check ajet\.task_judge\.judge_protocol\.$/,
+    );
+    const error: unknown = await loader
+      .loadFactory({ reference: 'fixtur', kind: 'backbone', keyPath: 'ajet.backbone' })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NoSuchPluginError);
+    expect((error as Error).message).toMatch(
+      /^No built-in backbone named "fixtur" \(built-ins: fixture\)\. Did you mean "fixture"\?.*Check ajet\.backbone\.$/,
+    );
+    await expect(loader.loadFactory({ reference: 'tensorbord', kind: 'metrics_sink' })).rejects.toThrow(
+      /No built-in metrics_sink named "tensorbord" \(built-ins: none\)/,
+    );
+  });
+
+  it('resolves factory kinds (backbone, sink) from a built-in name and from a file', async () => {
+    const byName = await loader.loadFactory<() => Promise<{ description: string }>>({
+      reference: 'fixture',
+      kind: 'backbone',
+    });
+    expect((await byName()).description).toBe('fixture backbone');
+    const byFile = await loader.loadFactory<typeof byName>({
+      reference: './plugins.ts->createFixtureBackbone',
+      kind: 'backbone',
+    });
+    expect(byFile).toBe(byName);
+    await expect(loader.loadFactory({ reference: './plugins.ts->aNumber', kind: 'backbone' })).rejects.toMatchObject({
+      code: 'PLUGIN_NOT_A_FACTORY',
+    });
+    // A plugin's context.load() builds classes; a factory kind asked for that way is a clear error, not a crash.
+    await expect(loader.context().load('fixture', 'backbone')).rejects.toMatchObject({ code: 'PLUGIN_NOT_A_CLASS' });
   });
 
   it('reports a module that fails to import, with the cause', async () => {

@@ -1,21 +1,22 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NoSuchPluginError, type PluginClass, type PluginContext, PluginError, type PluginKind } from '@ajet/spec';
+import {
+  NoSuchPluginError,
+  type PluginClass,
+  type PluginContext,
+  PluginError,
+  type PluginKind,
+  type PluginManifest,
+} from '@ajet/spec';
 import { resolve as resolveModule } from 'import-meta-resolve';
 import type { z } from 'zod';
+import { didYouMean } from '../config/did-you-mean.ts';
 import { userFrame } from '../runtime/error-location.ts';
-import { parsePluginReference } from './plugin-reference.ts';
+import { type PluginReference, parsePluginReference } from './plugin-reference.ts';
 
-/** A built-in plugin: a bare name in YAML mapped to a module the CLI can import. */
-export interface BuiltinPlugin {
-  kind: PluginKind;
-  /** Shown in errors, e.g. `@ajet/judges->MathAnswerJudge`. */
-  reference: string;
-  load(): Promise<unknown>;
-}
-
-export type BuiltinRegistry = Readonly<Record<string, BuiltinPlugin>>;
+/** Kinds whose export is a factory function (`SinkFactory`, `BackboneFactory`) rather than a class. */
+const FACTORY_KINDS: ReadonlySet<PluginKind> = new Set(['metrics_sink', 'backbone']);
 
 /** The methods an instance of each kind must have. */
 const REQUIRED_METHODS: Record<PluginKind, readonly string[]> = {
@@ -44,7 +45,8 @@ export interface PluginLoaderOptions {
   configDir: string;
   /** The working directory: ajet's dotted form and packages resolve from it. */
   cwd?: string;
-  builtins?: BuiltinRegistry;
+  /** Every package's `manifest`, concatenated: the one registry of built-in names, all kinds. */
+  builtins?: PluginManifest;
   /** The resolved config handed to plugins through their context. */
   config?: Readonly<Record<string, unknown>>;
 }
@@ -100,13 +102,13 @@ function exportList(module: Record<string, unknown>): string {
 export class PluginLoader {
   private readonly configDir: string;
   private readonly cwd: string;
-  private readonly builtins: BuiltinRegistry;
+  private readonly builtins: PluginManifest;
   private readonly config: Readonly<Record<string, unknown>>;
 
   constructor(options: PluginLoaderOptions) {
     this.configDir = options.configDir;
     this.cwd = options.cwd ?? process.cwd();
-    this.builtins = options.builtins ?? {};
+    this.builtins = options.builtins ?? [];
     this.config = options.config ?? {};
   }
 
@@ -124,18 +126,41 @@ export class PluginLoader {
     return plugin.create();
   }
 
+  /** The built-in names of one kind, in registry order (for help texts and errors). */
+  builtinNames(kind: PluginKind): string[] {
+    return this.builtins.filter((entry) => entry.kind === kind).map((entry) => entry.name);
+  }
+
+  /**
+   * Resolves a sink or backbone: a factory function rather than a class (`SinkFactory`, `BackboneFactory`), named
+   * the same ways (built-in name, file, dotted path, package) and failing with the same errors.
+   */
+  async loadFactory<Factory>(options: Omit<LoadPluginOptions, 'settings'>): Promise<Factory> {
+    const { reference, kind } = options;
+    const { exported, where } = await this.importExport(options);
+    if (typeof exported !== 'function') {
+      throw new PluginError(`"${reference}" is not a function (${where} exports it as a ${typeof exported}).`, {
+        code: 'PLUGIN_NOT_A_FACTORY',
+        kind,
+        reference,
+        hint: `A ${kind} plugin is a factory function (see ${kind === 'backbone' ? 'BackboneFactory' : 'SinkFactory'} in @ajet/spec).`,
+      });
+    }
+    return exported as Factory;
+  }
+
   /** Imports and checks a plugin once; `create()` then builds instances (each is checked too). */
   async resolve<Instance>(options: LoadPluginOptions): Promise<ResolvedPlugin<Instance>> {
     const { reference, kind } = options;
-    const { module, exportName, where } = await this.importModule(options);
-    const exported = module[exportName];
-    if (exported === undefined) {
-      throw new NoSuchPluginError(`No export "${exportName}" in ${where} (it exports: ${exportList(module)}).`, {
+    if (FACTORY_KINDS.has(kind)) {
+      throw new PluginError(`A ${kind} is a factory function, not a class: "${reference}" cannot be constructed.`, {
+        code: 'PLUGIN_NOT_A_CLASS',
         kind,
         reference,
-        hint: options.keyPath ? `Check ${options.keyPath}.` : undefined,
+        hint: 'Name it where ajet expects one (trainer_common.logger, ajet.backbone); runJob calls the factory.',
       });
     }
+    const { exported, where, exportName } = await this.importExport(options);
     if (typeof exported !== 'function') {
       throw new PluginError(`"${reference}" is not a class (${where} exports it as a ${typeof exported}).`, {
         code: 'PLUGIN_NOT_A_CLASS',
@@ -217,11 +242,52 @@ export class PluginLoader {
     }
   }
 
+  /** The export a reference names: a manifest entry's `load()`, or the named export of a file or package. */
+  private async importExport(
+    options: Omit<LoadPluginOptions, 'settings'>,
+  ): Promise<{ exported: unknown; exportName: string; where: string }> {
+    const parsed = parsePluginReference(options.reference);
+    if (parsed.form === 'builtin') {
+      const exported = await this.builtin({ ...options, name: parsed.name }).load();
+      const exportName = typeof exported === 'function' && exported.name ? exported.name : parsed.name;
+      return { exported, exportName, where: `built-in ${options.kind} "${parsed.name}"` };
+    }
+    const { module, exportName, where } = await this.importModule({ ...options, parsed });
+    const exported = module[exportName];
+    if (exported === undefined) {
+      throw new NoSuchPluginError(`No export "${exportName}" in ${where} (it exports: ${exportList(module)}).`, {
+        kind: options.kind,
+        reference: options.reference,
+        hint: options.keyPath ? `Check ${options.keyPath}.` : undefined,
+      });
+    }
+    return { exported, exportName, where };
+  }
+
+  /** The manifest entry of a bare name; else the names of that kind and the nearest one. */
+  private builtin(options: { name: string; kind: PluginKind; reference: string; keyPath?: string }) {
+    const { name, kind, reference, keyPath } = options;
+    const entry = this.builtins.find((candidate) => candidate.kind === kind && candidate.name === name);
+    if (entry) return entry;
+    const known = this.builtinNames(kind);
+    const suggestion = didYouMean(name, known);
+    const example = FACTORY_KINDS.has(kind)
+      ? `./my_${kind}.ts->create`
+      : `./my_${kind}.ts->My${kind === 'task_reader' ? 'Reader' : 'Class'}`;
+    throw new NoSuchPluginError(
+      `No built-in ${kind} named "${name}" (built-ins: ${known.join(', ') || 'none'}).${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
+      {
+        kind,
+        reference,
+        hint: `Use a built-in name or a "module->Export" string such as "${example}".${keyPath ? ` Check ${keyPath}.` : ''}`,
+      },
+    );
+  }
+
   private async importModule(
-    options: LoadPluginOptions,
+    options: Omit<LoadPluginOptions, 'settings'> & { parsed: Exclude<PluginReference, { form: 'builtin' }> },
   ): Promise<{ module: Record<string, unknown>; exportName: string; where: string }> {
-    const { reference, kind, keyPath } = options;
-    const parsed = parsePluginReference(reference);
+    const { reference, kind, keyPath, parsed } = options;
     const hint = keyPath ? `Check ${keyPath}.` : undefined;
     const importUrl = async (url: string, where: string) => {
       try {
@@ -237,25 +303,6 @@ export class PluginLoader {
       }
     };
     switch (parsed.form) {
-      case 'builtin': {
-        const builtin = this.builtins[parsed.name];
-        if (!builtin || builtin.kind !== kind) {
-          const known = Object.entries(this.builtins)
-            .filter(([, entry]) => entry.kind === kind)
-            .map(([name]) => name);
-          throw new NoSuchPluginError(
-            `No built-in ${kind} named "${parsed.name}" (built-ins: ${known.join(', ') || 'none'}).`,
-            {
-              kind,
-              reference,
-              hint: `Use a built-in name or a "module->Export" string such as "./my_${kind}.ts->My${kind === 'task_reader' ? 'Reader' : 'Class'}". ${hint ?? ''}`.trim(),
-            },
-          );
-        }
-        const builtinParsed = parsePluginReference(builtin.reference);
-        const exportName = builtinParsed.form === 'builtin' ? 'default' : builtinParsed.exportName;
-        return { module: (await builtin.load()) as Record<string, unknown>, exportName, where: builtin.reference };
-      }
       case 'file':
       case 'dotted': {
         const base =

@@ -18,3 +18,7 @@ export class NotAJudge {
 }
 
 export const aNumber = 3;
+
+export async function createFixtureBackbone() {
+  return { backbone: {}, description: 'fixture backbone' };
+}
