@@ -34,6 +34,13 @@ describe('prepareExperimentDir', () => {
     await prepareExperimentDir({ folder: folderWith(['config.yaml']), ...fresh });
   });
 
+  it('takes a file named like a run folder for the user’s own, not a run’s', async () => {
+    await prepareExperimentDir({ folder: folderWith(['tensorboard', 'trajectories']), ...fresh });
+    await expect(prepareExperimentDir({ folder: folderWith(['tensorboard/']), ...fresh })).rejects.toMatchObject({
+      code: 'EXPERIMENT_DIR_NOT_EMPTY',
+    });
+  });
+
   it('--overwrite deletes what runs write and leaves every other file', async () => {
     const folder = folderWith(['metrics.jsonl', 'trajectories/', 'checkpoints/', 'notes.txt']);
     await prepareExperimentDir({ folder, ...fresh, overwrite: true });

@@ -3,17 +3,9 @@ import { join } from 'node:path';
 import { AjetError } from '@ajet/spec';
 
 /** What runs write into an experiment folder; `--overwrite` removes these and nothing else. */
-const RUN_ENTRIES = [
-  'config.yaml',
-  'eval-config.yaml',
-  'metrics.jsonl',
-  'trajectories',
-  'checkpoints',
-  'tensorboard',
-  'swanlab.json',
-  'report.html',
-  'eval.json',
-];
+const RUN_FILES = ['config.yaml', 'eval-config.yaml', 'metrics.jsonl', 'swanlab.json', 'report.html', 'eval.json'];
+const RUN_FOLDERS = ['trajectories', 'checkpoints', 'tensorboard'];
+const RUN_ORDER = [...RUN_FILES, ...RUN_FOLDERS];
 /** A config file alone is what a run that failed before its first rollout leaves: not a run to protect. */
 const CONFIG_ONLY = new Set(['config.yaml', 'eval-config.yaml']);
 
@@ -49,8 +41,12 @@ export async function prepareExperimentDir(options: {
   const { folder } = options;
   await checkWritable(folder);
   if (options.mode !== 'train' || options.resuming) return;
-  const present = new Set(await readdir(folder));
-  const earlier = RUN_ENTRIES.filter((name) => present.has(name));
+  // By name and kind: a file named like a run's folder (or the reverse) is the user's, not a run's.
+  const entries = await readdir(folder, { withFileTypes: true });
+  const earlier = entries
+    .filter((entry) => (entry.isDirectory() ? RUN_FOLDERS : RUN_FILES).includes(entry.name))
+    .map((entry) => entry.name)
+    .sort((a, b) => RUN_ORDER.indexOf(a) - RUN_ORDER.indexOf(b));
   if (earlier.every((name) => CONFIG_ONLY.has(name))) return;
   if (!options.overwrite) {
     throw new AjetError(`The experiment folder ${folder} holds an earlier run (${earlier.join(', ')}).`, {
