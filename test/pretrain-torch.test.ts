@@ -85,7 +85,8 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
     }
     expect(runs[1]).toEqual(runs[0]);
     expect(runs[0]).not.toEqual(initializeParameters(backbone.model.config, createRandom(4)));
-  });
+    // Two PyTorch processes start and train: past vitest's 60 s default on a loaded 2-core machine.
+  }, 180_000);
 
   it('keeps probability off the target tokens with --label-smoothing', async () => {
     // With smoothing E the best a token can do is p(target) = 1 - E + E/vocab: cross-entropy at least 0.69 at

@@ -52,7 +52,8 @@ describe('runServeCommand', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-      const address = chunk.toString().trim().split(' on ')[1] ?? '';
+      // The address line comes first; the state-root line may arrive in the same chunk.
+      const address = chunk.toString().split('\n')[0]?.split(' on ')[1]?.trim() ?? '';
       const remote = new GrpcBackbone({ address, deadlineMs: 5_000 });
       const pending = remote.sample({ promptIds: [1, 2], sampling: {} });
       await new Promise((resolve) => setTimeout(resolve, 100));
