@@ -1,12 +1,12 @@
 import type { Judge, JudgeResult, PluginContext, Trajectory, WorkflowOutput, WorkflowTask } from '@ajet/spec';
 import { z } from 'zod';
 import { answersEquivalent } from './answers-equivalent.ts';
-import { extractAnswer, referenceFromSolution } from './extract-answer.ts';
+import { answerRegion, extractAnswer, referenceFromSolution } from './extract-answer.ts';
 
 const mathAnswerSettings = z
   .strictObject({
-    /** Which `\boxed{}` counts when the answer has several. */
-    box: z.enum(['first', 'last']).default('last'),
+    /** Which `\boxed{}` counts when the answer has several; `all`: every one, compared as a set. */
+    box: z.enum(['first', 'last', 'all']).default('last'),
     /** Task metadata field holding the reference; unset tries `answer`, `reference`, `ground_truth`. */
     reference_field: z.string().min(1).optional(),
     tolerance_relative: z.number().nonnegative().default(1e-6),
@@ -50,7 +50,12 @@ export class MathAnswerJudge implements Judge {
     });
     const reference = referenceFromSolution(options.reference);
     if (!extracted) {
-      return { rawReward: 0, isSuccess: false, details: { reason: 'no_prediction', reference } };
+      const thinking = answerRegion(options.prediction).unclosedThink;
+      return {
+        rawReward: 0,
+        isSuccess: false,
+        details: { reason: 'no_prediction', reference, ...(thinking ? { unclosedThink: true } : {}) },
+      };
     }
     const verdict = answersEquivalent({
       prediction: extracted.text,
@@ -64,6 +69,7 @@ export class MathAnswerJudge implements Judge {
       details: {
         prediction: extracted.text,
         extraction: extracted.method,
+        ...(extracted.afterThink ? { afterThink: true } : {}),
         reference,
         normalizedPrediction: verdict.normalizedPrediction,
         normalizedReference: verdict.normalizedReference,

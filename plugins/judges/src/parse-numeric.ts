@@ -53,7 +53,7 @@ function rational(numerator: bigint, denominator: bigint, sign: string): Numeric
 function isUnitTail(tail: string): boolean {
   const rest = tail.trim().replace(/[.,;:!]+$/, '');
   if (rest === '') return true;
-  if (!/^[a-zA-Z][a-zA-Z\s./²³'-]*$/.test(rest)) return false;
+  if (!/^[a-zA-Z][a-zA-Z\s./²³'-]*(?:\^\s*\(?[23]\)?)?$/.test(rest)) return false;
   if (expressionWords.test(rest)) return false;
   // "5x" is an expression; "5 x" and "5cm" are a number with a unit.
   return /^\s/.test(tail) || /^[a-zA-Z]{2,}/.test(rest);
@@ -61,14 +61,21 @@ function isUnitTail(tail: string): boolean {
 
 /** Strips what never changes a number's value: `$`, `%`, spacing, a trailing period, unicode minus. */
 export function cleanAnswerText(text: string): string {
-  return latexToPlain(text)
-    .replace(/[−–]/g, '-')
-    .replace(/[$%]|\bUSD\b|\bdollars?\b|\bpercent\b/gi, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^[a-zA-Z]\s*=\s*/, '')
-    .replace(/\.$/, '')
-    .trim();
+  return (
+    latexToPlain(text)
+      .replace(/[−–]/g, '-')
+      .replace(/[$%€£¥₹]|\b(?:USD|EUR|GBP)\b|\b(?:dollars?|euros?|pounds?|percent)\b/gi, ' ')
+      // Thin-space thousands separators: `1\,000` became `1 000`.
+      .replace(
+        /(?<![\d.])(\d{1,3})((?: \d{3})+)(?![\d.]|\s*\/)/g,
+        (_all, head: string, groups: string) => head + groups.replace(/ /g, ''),
+      )
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/^[a-zA-Z]\s*=\s*/, '')
+      .replace(/\.$/, '')
+      .trim()
+  );
 }
 
 /**

@@ -20,11 +20,18 @@ describe('runJudgeCommand', () => {
     ]);
   });
 
-  it('applies settings', async () => {
+  it('applies settings: a tolerance to non-integers, never to two whole numbers', async () => {
     const verdicts = await collect(
-      runJudgeCommand({ name: 'math_answer', casesFile: fixture('cases.jsonl'), settings: { tolerance_absolute: 1 } }),
+      runJudgeCommand({
+        name: 'math_answer',
+        casesFile: fixture('tolerance-cases.jsonl'),
+        settings: { tolerance_absolute: 1 },
+      }),
     );
-    expect(verdicts[1]).toMatchObject({ isSuccess: true });
+    expect(verdicts).toMatchObject([
+      { isSuccess: true },
+      { isSuccess: false, details: { reason: 'numeric_different' } },
+    ]);
   });
 
   it('names the file and line of a bad case', async () => {
