@@ -82,12 +82,27 @@ function exactlyEqual(a: NumericAnswer, b: NumericAnswer): boolean | undefined {
   return a.numerator * b.denominator === b.numerator * a.denominator;
 }
 
-/** Exact for rationals; two whole numbers are never within a tolerance (5,000,001 is not 5,000,000). */
-function numericEqual(a: NumericAnswer, b: NumericAnswer, tolerance: Tolerance): boolean {
+/**
+ * Exact for rationals. A tolerance is for a rounded answer: it never joins two whole numbers (5,000,001 is not
+ * 5,000,000) nor two answers both written exactly (integers, fractions, mixed numbers: `\frac{6999993}{4}` is not
+ * `\frac{6999989}{4}`); it applies when either side is a decimal or in scientific notation.
+ */
+function numericEqual(options: {
+  a: NumericAnswer;
+  b: NumericAnswer;
+  tolerance: Tolerance;
+  rounded: boolean;
+}): boolean {
+  const { a, b } = options;
   const exact = exactlyEqual(a, b);
   if (exact === true) return true;
-  if (exact === false && isWhole(a) && isWhole(b)) return false;
-  return numbersClose({ a: a.value, b: b.value, tolerance });
+  if (exact === false && ((isWhole(a) && isWhole(b)) || !options.rounded)) return false;
+  return numbersClose({ a: a.value, b: b.value, tolerance: options.tolerance });
+}
+
+/** Whether an answer is written as a decimal or in scientific notation (a value that may have been rounded). */
+function writtenRounded(text: string): boolean {
+  return /\d?\.\d|\d[eE][-+]?\d|10\s*\^/.test(cleanAnswerText(text));
 }
 
 const percentPattern = /\\?%|\bpercent\b|\bpct\b/i;
@@ -158,7 +173,8 @@ function compareExpressions(prediction: string, reference: string, context: Cont
     if (same === false && predictionValue && referenceValue) {
       const a = { value: Number(predictionValue.numerator) / Number(predictionValue.denominator), ...predictionValue };
       const b = { value: Number(referenceValue.numerator) / Number(referenceValue.denominator), ...referenceValue };
-      const equal = numericEqual(a, b, context.tolerance);
+      const rounded = writtenRounded(prediction) || writtenRounded(reference);
+      const equal = numericEqual({ a, b, tolerance: context.tolerance, rounded });
       return verdict(equal, equal ? 'numeric_equal' : 'numeric_different', formatNumeric(a), formatNumeric(b));
     }
     const irrational = predictionForm.irrational || referenceForm.irrational;
@@ -183,11 +199,12 @@ function compareScalars(prediction: string, reference: string, context: Context)
   if (predictionNumber && referenceNumber) {
     const predictionPercent = percentPattern.test(prediction);
     const referencePercent = percentPattern.test(reference);
+    const settings = { tolerance: context.tolerance, rounded: writtenRounded(prediction) || writtenRounded(reference) };
     // `50\%` is 50 and also 0.5: either reading counts.
     const equal =
-      numericEqual(predictionNumber, referenceNumber, context.tolerance) ||
-      (predictionPercent && numericEqual(hundredth(predictionNumber), referenceNumber, context.tolerance)) ||
-      (referencePercent && numericEqual(predictionNumber, hundredth(referenceNumber), context.tolerance));
+      numericEqual({ a: predictionNumber, b: referenceNumber, ...settings }) ||
+      (predictionPercent && numericEqual({ a: hundredth(predictionNumber), b: referenceNumber, ...settings })) ||
+      (referencePercent && numericEqual({ a: predictionNumber, b: hundredth(referenceNumber), ...settings }));
     return verdict(
       equal,
       equal ? 'numeric_equal' : 'numeric_different',

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { extractAnswer } from './extract-answer.ts';
 import { MathAnswerJudge } from './math-answer-judge.ts';
 
 /**
@@ -44,4 +46,56 @@ describe('math_answer on competition-style answers', () => {
       );
     });
   }
+});
+
+/** A rational p/q in six LaTeX renderings a model writes, each inside its own delimiters. */
+function renderings(numerator: bigint, denominator: bigint): string[] {
+  const sign = numerator < 0n ? '-' : '';
+  const magnitude = numerator < 0n ? -numerator : numerator;
+  const whole = magnitude / denominator;
+  const rest = magnitude % denominator;
+  const mixed =
+    denominator === 1n
+      ? `${numerator}`
+      : whole === 0n
+        ? `${sign}\\frac{${rest}}{${denominator}}`
+        : `${sign}${whole}\\frac{${rest}}{${denominator}}`;
+  return [
+    `So the answer is \\boxed{${sign}\\frac{${magnitude}}{${denominator}}}.`,
+    `The final answer is $${sign}\\dfrac{${magnitude}}{${denominator}}$. I hope it is correct.`,
+    `Hence \\(\\tfrac{${numerator}}{${denominator}}\\)`,
+    `We get $$\\cfrac{${3n * numerator}}{${3n * denominator}}$$`,
+    `Therefore \\[ ${numerator}/${denominator} \\]`,
+    `<answer>${mixed}</answer>`,
+  ];
+}
+
+describe('math_answer properties', () => {
+  it('a rational in six LaTeX forms equals itself in every form, and differs from itself ±1', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        (numerator, denominator) => {
+          // A reference is an answer, not a reply: each rendering's extracted answer.
+          const answers = (forms: string[]) => forms.map((form) => extractAnswer(form)?.text ?? form);
+          const forms = renderings(numerator, denominator);
+          const sameReferences = answers(forms);
+          const otherReferences = [-denominator, denominator].flatMap((shift) =>
+            answers(renderings(numerator + shift, denominator)),
+          );
+          for (const prediction of forms) {
+            for (const reference of sameReferences) {
+              const same = judge.judgeText({ prediction, reference });
+              expect(same.isSuccess, `${prediction} vs ${reference}: ${JSON.stringify(same.details)}`).toBe(true);
+            }
+            for (const reference of otherReferences) {
+              expect(judge.judgeText({ prediction, reference }).isSuccess, `${prediction} vs ${reference}`).toBe(false);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
 });
