@@ -6,7 +6,14 @@ import type { ConstantNode, FunctionNode, MathNode, OperatorNode, ParenthesisNod
  * polynomial. Two answers with the same canonical form are equal; for plain polynomials over free variables a
  * different form means a different answer (no sampling). Every step is capped: model text is hostile input.
  */
-export const rationalFunctionLimits = { maxTerms: 256, maxExponent: 32, maxBits: 4096, maxRadicand: 10n ** 12n };
+export const rationalFunctionLimits = {
+  maxTerms: 128,
+  maxExponent: 32,
+  maxBits: 4096,
+  maxRadicand: 10n ** 12n,
+  /** Monomial products one canonical form may take (a product of two 64-term polynomials is 4,096). */
+  maxOperations: 4096,
+};
 
 export interface Rational {
   numerator: bigint;
@@ -119,9 +126,16 @@ function addPolynomials(a: Polynomial, b: Polynomial, sign: 1n | -1n = 1n): Poly
   return result;
 }
 
-function multiplyPolynomials(a: Polynomial, b: Polynomial): Polynomial {
-  if (a.size * b.size > rationalFunctionLimits.maxTerms * rationalFunctionLimits.maxTerms)
-    throw new TooBig('too many terms');
+/** What building one canonical form found and spent; every product counts against `maxOperations`. */
+interface State {
+  irrational: boolean;
+  variables: boolean;
+  operations: number;
+}
+
+function multiplyPolynomials(a: Polynomial, b: Polynomial, state: State): Polynomial {
+  state.operations += a.size * b.size;
+  if (state.operations > rationalFunctionLimits.maxOperations) throw new TooBig('too much work');
   const result: Polynomial = new Map();
   for (const [keyA, coefficientA] of a) {
     for (const [keyB, coefficientB] of b) {
@@ -140,27 +154,28 @@ interface Fraction {
   denominator: Polynomial;
 }
 
-function power(base: Polynomial, exponent: number): Polynomial {
+function power(base: Polynomial, exponent: number, state: State): Polynomial {
   let result = one();
   let square = base;
   for (let remaining = exponent; remaining > 0; remaining = Math.floor(remaining / 2)) {
-    if (remaining % 2 === 1) result = multiplyPolynomials(result, square);
-    if (remaining > 1) square = multiplyPolynomials(square, square);
+    if (remaining % 2 === 1) result = multiplyPolynomials(result, square, state);
+    if (remaining > 1) square = multiplyPolynomials(square, square, state);
   }
   return result;
 }
 
-/** `n` as `k·√m` with m square-free (trial division, bounded by the radicand cap). */
+/** `n` as `k·√m`, square factors below 1000² pulled out (a larger one stays inside: then only sampling can tell). */
 function simplifiedRoot(radicand: bigint): { outside: bigint; inside: bigint } {
-  let outside = 1n;
-  let inside = radicand;
-  for (let factor = 2n; factor * factor <= inside && factor < 100_000n; factor += 1n) {
-    while (inside % (factor * factor) === 0n) {
+  // The radicand is capped at 10^12, so plain numbers are exact here.
+  let outside = 1;
+  let inside = Number(radicand);
+  for (let factor = 2; factor * factor <= inside && factor < 1000; factor += 1) {
+    while (inside % (factor * factor) === 0) {
       inside /= factor * factor;
       outside *= factor;
     }
   }
-  return { outside, inside };
+  return { outside: BigInt(outside), inside: BigInt(inside) };
 }
 
 function squareRoot(argument: Fraction): Fraction {
@@ -199,7 +214,7 @@ function integerValue(fraction: Fraction): number | undefined {
 
 const atomNames: Readonly<Record<string, string>> = { pi: 'π', PI: 'π', e: 'ℯ', E: 'ℯ' };
 
-function build(node: MathNode, state: { irrational: boolean; variables: boolean }): Fraction {
+function build(node: MathNode, state: State): Fraction {
   switch (node.type) {
     case 'ConstantNode': {
       const value = rationalFromNumber((node as ConstantNode).value as number);
@@ -231,24 +246,24 @@ function build(node: MathNode, state: { irrational: boolean; variables: boolean 
           const sign = operator.fn === 'add' ? 1n : -1n;
           return {
             numerator: addPolynomials(
-              multiplyPolynomials(a.numerator, b.denominator),
-              multiplyPolynomials(b.numerator, a.denominator),
+              multiplyPolynomials(a.numerator, b.denominator, state),
+              multiplyPolynomials(b.numerator, a.denominator, state),
               sign,
             ),
-            denominator: multiplyPolynomials(a.denominator, b.denominator),
+            denominator: multiplyPolynomials(a.denominator, b.denominator, state),
           };
         }
         case 'multiply':
           if (b === undefined) throw new TooBig('no operand');
           return {
-            numerator: multiplyPolynomials(a.numerator, b.numerator),
-            denominator: multiplyPolynomials(a.denominator, b.denominator),
+            numerator: multiplyPolynomials(a.numerator, b.numerator, state),
+            denominator: multiplyPolynomials(a.denominator, b.denominator, state),
           };
         case 'divide':
           if (b === undefined || b.numerator.size === 0) throw new TooBig('division by zero');
           return {
-            numerator: multiplyPolynomials(a.numerator, b.denominator),
-            denominator: multiplyPolynomials(a.denominator, b.numerator),
+            numerator: multiplyPolynomials(a.numerator, b.denominator, state),
+            denominator: multiplyPolynomials(a.denominator, b.numerator, state),
           };
         case 'pow': {
           if (b === undefined) throw new TooBig('no operand');
@@ -258,13 +273,13 @@ function build(node: MathNode, state: { irrational: boolean; variables: boolean 
             if (half === undefined) throw new TooBig('exponent not an integer');
             state.irrational = true;
             const root = squareRoot(a);
-            return { numerator: power(root.numerator, half), denominator: one() };
+            return { numerator: power(root.numerator, half, state), denominator: one() };
           }
           if (Math.abs(exponent) > rationalFunctionLimits.maxExponent) throw new TooBig('exponent too large');
           if (exponent < 0 && a.numerator.size === 0) throw new TooBig('division by zero');
           const raised = {
-            numerator: power(a.numerator, Math.abs(exponent)),
-            denominator: power(a.denominator, Math.abs(exponent)),
+            numerator: power(a.numerator, Math.abs(exponent), state),
+            denominator: power(a.denominator, Math.abs(exponent), state),
           };
           return exponent >= 0 ? raised : { numerator: raised.denominator, denominator: raised.numerator };
         }
@@ -303,10 +318,10 @@ function exponentHalf(fraction: Fraction): number | undefined {
 
 /** The canonical form of a parsed answer, or undefined when it is not a (bounded) rational function. */
 export function rationalFunction(node: MathNode): RationalFunction | undefined {
-  const state = { irrational: false, variables: false };
+  const state: State = { irrational: false, variables: false, operations: 0 };
   try {
     const { numerator, denominator } = build(node, state);
-    return { numerator, denominator, ...state };
+    return { numerator, denominator, irrational: state.irrational, variables: state.variables };
   } catch (error) {
     if (error instanceof TooBig || error instanceof RangeError) return undefined;
     throw error;
@@ -315,10 +330,11 @@ export function rationalFunction(node: MathNode): RationalFunction | undefined {
 
 /** Whether a/b = c/d as canonical forms (a·d − c·b is the zero polynomial); undefined past the caps. */
 export function sameRationalFunction(a: RationalFunction, b: RationalFunction): boolean | undefined {
+  const state: State = { irrational: false, variables: false, operations: 0 };
   try {
     const difference = addPolynomials(
-      multiplyPolynomials(a.numerator, b.denominator),
-      multiplyPolynomials(b.numerator, a.denominator),
+      multiplyPolynomials(a.numerator, b.denominator, state),
+      multiplyPolynomials(b.numerator, a.denominator, state),
       -1n,
     );
     return difference.size === 0;
