@@ -161,7 +161,7 @@ export function extractAnswer(text: string, options: ExtractAnswerOptions = {}):
   const box = options.box === 'all' ? boxes.join(', ') : options.box === 'first' ? boxes[0] : boxes.at(-1);
   return (
     found(box, 'boxed') ??
-    found(lastAnchored(search, /final answer (?:is|:)\s*:?/gi), 'final_answer_is') ??
+    found(lastAnchored(search, /final answer\s*(?:is\b|:)\s*:?/gi), 'final_answer_is') ??
     found(lastAnchored(search, /####/g), 'hashes') ??
     found(lastAnchored(search, /\banswer(?: is|:)\s*:?/gi), 'answer_is') ??
     (tagged?.trim() ? found(tagged, 'answer_tag') : undefined) ??
