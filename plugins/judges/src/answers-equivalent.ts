@@ -69,6 +69,7 @@ export function numbersClose(options: { a: number; b: number; tolerance: Toleran
 interface Context {
   tolerance: Tolerance;
   symbolic: boolean;
+  inequalityAsInterval: boolean;
   comparisons: number;
 }
 
@@ -268,10 +269,64 @@ function sameSequence(a: string[], b: string[], context: Context, depth: number)
   return a.length === b.length && a.every((item, index) => compare(item, b[index] ?? '', context, depth + 1).equal);
 }
 
+const variable = /^[a-zA-Z](?:_\{?\w+\}?)?$/;
+const bound = (operator: string): { below: boolean; closed: boolean } | undefined =>
+  ({
+    '<': { below: true, closed: false },
+    '<=': { below: true, closed: true },
+    '>': { below: false, closed: false },
+    '>=': { below: false, closed: true },
+  })[operator];
+
+/**
+ * An inequality in one variable as the interval it describes: `x < 3` is `(-\infty, 3)`, `3 \le x` is
+ * `[3, \infty)`, `1 < x \le 3` is `(1, 3]`; undefined for anything else.
+ */
+function inequalityInterval(shape: AnswerShape): Extract<AnswerShape, { kind: 'bracketed' }> | undefined {
+  if (shape.kind !== 'relation') return undefined;
+  const first = bound(shape.operator);
+  if (first === undefined) return undefined;
+  const left = shape.left.trim();
+  const right = answerShape(shape.right);
+  const interval = (
+    below: { value: string; closed: boolean },
+    above: { value: string; closed: boolean },
+  ): Extract<AnswerShape, { kind: 'bracketed' }> => ({
+    kind: 'bracketed',
+    open: below.closed ? '[' : '(',
+    close: above.closed ? ']' : ')',
+    items: [below.value, above.value],
+  });
+  const infinite = { value: '\\infty', closed: false };
+  const minusInfinite = { value: '-\\infty', closed: false };
+  if (variable.test(left) && right.kind === 'scalar') {
+    const edge = { value: right.text, closed: first.closed };
+    return first.below ? interval(minusInfinite, edge) : interval(edge, infinite);
+  }
+  if (right.kind === 'scalar' && variable.test(right.text.trim())) {
+    // `3 > x` is `x < 3`.
+    const edge = { value: left, closed: first.closed };
+    return first.below ? interval(edge, infinite) : interval(minusInfinite, edge);
+  }
+  const second = right.kind === 'relation' ? bound(right.operator) : undefined;
+  if (right.kind === 'relation' && second && second.below === first.below && variable.test(right.left.trim())) {
+    const low = { value: first.below ? left : right.right, closed: first.below ? first.closed : second.closed };
+    const high = { value: first.below ? right.right : left, closed: first.below ? second.closed : first.closed };
+    return interval(low, high);
+  }
+  return undefined;
+}
+
 function compareShapes(prediction: AnswerShape, reference: AnswerShape, context: Context, depth: number): Equivalence {
+  // `x < 3` against `(-\infty, 3)`: the inequality as its interval, when asked (Math-Verify's allow_set_relation_comp).
+  if (context.inequalityAsInterval) {
+    const predictionInterval = reference.kind === 'bracketed' ? inequalityInterval(prediction) : undefined;
+    if (predictionInterval) return compareShapes(predictionInterval, reference, context, depth + 1);
+    const referenceInterval = prediction.kind === 'bracketed' ? inequalityInterval(reference) : undefined;
+    if (referenceInterval) return compareShapes(prediction, referenceInterval, context, depth + 1);
+  }
   const shown = (equal: boolean, reason: EquivalenceReason) =>
     verdict(equal, reason, describe(prediction), describe(reference));
-  // `x = 3` against `3`: the relation names the answer.
   // `x = 3` or `2 + 1 = 3` against `3`: the right side is the answer.
   if (prediction.kind === 'relation' && answersBy(prediction, reference)) {
     return compare(prediction.right, describe(reference), context, depth + 1);
@@ -352,6 +407,8 @@ export function answersEquivalent(options: {
   reference: string;
   tolerance?: Tolerance;
   symbolic?: boolean;
+  /** Whether `x < 3` may answer `(-\infty, 3)` (off: the question asked for one notation). */
+  inequalityAsInterval?: boolean;
 }): Equivalence {
   const { prediction, reference } = options;
   if (prediction.length > maxAnswerLength || reference.length > maxAnswerLength) {
@@ -360,6 +417,7 @@ export function answersEquivalent(options: {
   const context: Context = {
     tolerance: options.tolerance ?? defaultTolerance,
     symbolic: options.symbolic !== false,
+    inequalityAsInterval: options.inequalityAsInterval === true,
     comparisons: 0,
   };
   try {

@@ -48,6 +48,23 @@ describe('math_answer on competition-style answers', () => {
   }
 });
 
+describe('inequality_as_interval', () => {
+  it.each([
+    ['\\boxed{x < 3}', '(-\\infty, 3)', true],
+    ['\\boxed{x \\le 3}', '(-\\infty, 3)', false],
+    ['\\boxed{x \\geq 2}', '[2, \\infty)', true],
+    ['\\boxed{3 > x}', '(-\\infty, 3)', true],
+    ['\\boxed{1 < x \\le 3}', '(1, 3]', true],
+    ['\\boxed{1 < x \\le 3}', '[1, 3]', false],
+    ['\\boxed{(-\\infty, 3)}', 'x < 3', true],
+    ['\\boxed{x > 2}', '(-\\infty, 2)', false],
+  ])('reads %s as an interval against %s when asked: %s', (prediction, reference, expected) => {
+    const loose = new MathAnswerJudge(MathAnswerJudge.settings.parse({ inequality_as_interval: true }));
+    expect(loose.judgeText({ prediction, reference }).isSuccess).toBe(expected);
+    expect(judge.judgeText({ prediction, reference }).isSuccess).toBe(false);
+  });
+});
+
 /** A rational p/q in six LaTeX renderings a model writes, each inside its own delimiters. */
 function renderings(numerator: bigint, denominator: bigint): string[] {
   const sign = numerator < 0n ? '-' : '';

@@ -13,12 +13,15 @@ const mathAnswerSettings = z
     tolerance_absolute: z.number().nonnegative().default(0),
     /** Compare non-numeric answers as expressions with mathjs. */
     symbolic: z.boolean().default(true),
+    /** Whether an inequality in one variable may answer an interval (`x < 3` for `(-\infty, 3)`). */
+    inequality_as_interval: z.boolean().default(false),
   })
   .transform((settings) => ({
     box: settings.box,
     referenceField: settings.reference_field,
     tolerance: { relative: settings.tolerance_relative, absolute: settings.tolerance_absolute },
     symbolic: settings.symbolic,
+    inequalityAsInterval: settings.inequality_as_interval,
   }));
 
 export type MathAnswerSettings = z.output<typeof mathAnswerSettings>;
@@ -62,6 +65,7 @@ export class MathAnswerJudge implements Judge {
       reference,
       tolerance: this.settings.tolerance,
       symbolic: this.settings.symbolic,
+      inequalityAsInterval: this.settings.inequalityAsInterval,
     });
     return {
       rawReward: verdict.equal ? 1 : 0,
