@@ -296,6 +296,7 @@ function inequalityInterval(shape: AnswerShape): Extract<AnswerShape, { kind: 'b
     open: below.closed ? '[' : '(',
     close: above.closed ? ']' : ')',
     items: [below.value, above.value],
+    source: shape.source,
   });
   const infinite = { value: '\\infty', closed: false };
   const minusInfinite = { value: '-\\infty', closed: false };
@@ -329,10 +330,10 @@ function compareShapes(prediction: AnswerShape, reference: AnswerShape, context:
     verdict(equal, reason, describe(prediction), describe(reference));
   // `x = 3` or `2 + 1 = 3` against `3`: the right side is the answer.
   if (prediction.kind === 'relation' && answersBy(prediction, reference)) {
-    return compare(prediction.right, describe(reference), context, depth + 1);
+    return compare(prediction.right, reference.source, context, depth + 1);
   }
   if (reference.kind === 'relation' && answersBy(reference, prediction)) {
-    return compare(describe(prediction), reference.right, context, depth + 1);
+    return compare(prediction.source, reference.right, context, depth + 1);
   }
   if (prediction.kind === 'relation' && reference.kind === 'relation') {
     const sameSides = () =>

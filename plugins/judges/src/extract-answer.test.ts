@@ -44,6 +44,12 @@ describe('extractAnswer rules, in order', () => {
     });
   });
 
+  it('searches only the last 200,000 characters of a reply', () => {
+    const prose = 'We keep thinking. '.repeat(20_000);
+    expect(extractAnswer(`${prose}\\boxed{9}`)).toMatchObject({ text: '9', method: 'boxed' });
+    expect(extractAnswer(`\\boxed{9} ${prose} and 4`)).toMatchObject({ text: '4', method: 'last_number' });
+  });
+
   it('uses the whole finalAnswer only after the anchored rules', () => {
     expect(extractAnswer('1/2', { wholeTextFallback: true })).toMatchObject({ text: '1/2', method: 'whole_text' });
     expect(extractAnswer('$\\frac12$', { wholeTextFallback: true })).toMatchObject({ method: 'latex' });

@@ -93,7 +93,9 @@ export function latexSpans(text: string): string[] {
         continue;
       }
       const content = text.slice(index + 1, end);
-      if (content.trim() !== '' && !proseWord.test(content.replace(/\\text\{[^{}]*\}/g, ''))) {
+      // `\text{ cm}`, `\begin{pmatrix}`, `\operatorname{lcm}`: words inside a command's argument are math.
+      const math = content.replace(/\\[a-zA-Z]+\*?\s*\{[a-zA-Z\s*]*\}/g, '');
+      if (content.trim() !== '' && !proseWord.test(math)) {
         spans.push(content);
         index = end + 1;
       } else {
@@ -129,6 +131,9 @@ function lastAnchored(text: string, anchor: RegExp): string | undefined {
   return answerAfterAnchor(text.slice((last.index ?? 0) + last[0].length));
 }
 
+/** Only the last this-many characters of a reply are searched (a 32k-token reply is about 128 KB; answers come last). */
+export const maxSearchLength = 200_000;
+
 export interface AnswerRegion {
   text: string;
   afterThink: boolean;
@@ -136,12 +141,21 @@ export interface AnswerRegion {
   unclosedThink: boolean;
 }
 
-/** The part of a reply that may hold the answer: after the last `</think>`; none when a `<think>` never closed. */
+/**
+ * The part of a reply that may hold the answer: after the last `</think>` (none when a `<think>` never closed),
+ * at most its last `maxSearchLength` characters.
+ */
 export function answerRegion(text: string): AnswerRegion {
   const close = text.lastIndexOf('</think>');
-  if (close >= 0) return { text: text.slice(close + '</think>'.length), afterThink: true, unclosedThink: false };
+  if (close >= 0) {
+    return {
+      text: text.slice(close + '</think>'.length).slice(-maxSearchLength),
+      afterThink: true,
+      unclosedThink: false,
+    };
+  }
   if (/<think>/i.test(text)) return { text: '', afterThink: false, unclosedThink: true };
-  return { text, afterThink: false, unclosedThink: false };
+  return { text: text.slice(-maxSearchLength), afterThink: false, unclosedThink: false };
 }
 
 /**

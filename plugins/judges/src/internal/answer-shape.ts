@@ -5,7 +5,12 @@
  */
 export type RelationOperator = '=' | '<' | '<=' | '>' | '>=' | '!=' | 'in';
 
-export type AnswerShape =
+export type AnswerShape = ShapeKind & {
+  /** The answer's text, unwrapped. */
+  source: string;
+};
+
+type ShapeKind =
   | { kind: 'matrix'; rows: string[][] }
   | { kind: 'relation'; left: string; operator: RelationOperator; right: string }
   | { kind: 'union'; parts: string[] }
@@ -127,9 +132,14 @@ function matrixRows(text: string): string[][] | undefined {
   return rows.map((row) => row.split('&').map((cell) => cell.trim()));
 }
 
-/** Reads the outer shape of an (unwrapped) answer. */
+/** Reads the outer shape of an answer. */
 export function answerShape(raw: string): AnswerShape {
-  const text = unwrapAnswer(raw)
+  const source = unwrapAnswer(raw);
+  return { ...shapeOf(source), source };
+}
+
+function shapeOf(unwrapped: string): ShapeKind {
+  const text = unwrapped
     .replace(/\\(?:text|mbox|textrm|mathrm)\s*\{\s*(?:or|and)\s*\}/g, ',')
     .replace(/\s+or\s+/g, ',');
   const rows = matrixRows(text);
