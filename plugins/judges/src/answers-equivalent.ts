@@ -125,25 +125,30 @@ function parseExpression(text: string): Arithmetic | undefined {
   return parseArithmetic(text.replace(/(\d),(?=\d{3}(?!\d))/g, '$1'));
 }
 
-/** Same value at every sample point (constants: once), within tolerance; undefined when either cannot be evaluated. */
+/**
+ * Same value at every sample point (constants: once), within tolerance. A point where neither side is defined
+ * (`sqrt(x)` at x < 0) is skipped; one where only one side is, is a difference; undefined when no point counts.
+ */
 function sampledEqual(prediction: Arithmetic, reference: Arithmetic, tolerance: Tolerance): boolean | undefined {
   const symbols = [...new Set([...prediction.symbols, ...reference.symbols])];
   const points = symbols.length === 0 ? [0] : samplePoints;
+  let compared = 0;
   for (const [pointIndex, point] of points.entries()) {
     const scope = Object.fromEntries(symbols.map((name, index) => [name, point + index * 0.29 + pointIndex * 0.01]));
     const a = evaluateArithmetic(prediction, scope);
     const b = evaluateArithmetic(reference, scope);
-    if (a === undefined || b === undefined) return undefined;
-    if (!numbersClose({ a, b, tolerance })) return false;
+    if (a === undefined && b === undefined) continue;
+    if (a === undefined || b === undefined || !numbersClose({ a, b, tolerance })) return false;
+    compared += 1;
   }
-  return true;
+  return compared >= Math.min(2, points.length) ? true : undefined;
 }
 
 function textForm(text: string): string {
   return cleanAnswerText(text)
     .toLowerCase()
     .replace(/\s+/g, '')
-    .replace(/[.,;:!]+$/, '');
+    .replace(/[.,;:]+$/, '');
 }
 
 const verdict = (equal: boolean, reason: EquivalenceReason, prediction: string, reference: string): Equivalence => ({

@@ -51,7 +51,8 @@ function rational(numerator: bigint, denominator: bigint, sign: string): Numeric
 
 /** What may follow a number and still leave it a number: nothing, or unit words ("apples", "km/h", "per hour"). */
 function isUnitTail(tail: string): boolean {
-  const rest = tail.trim().replace(/[.,;:!]+$/, '');
+  // Not `!`: `5!` is a factorial, not 5.
+  const rest = tail.trim().replace(/[.,;:]+$/, '');
   if (rest === '') return true;
   if (!/^[a-zA-Z][a-zA-Z\s./²³'-]*(?:\^\s*\(?[23]\)?)?$/.test(rest)) return false;
   if (expressionWords.test(rest)) return false;

@@ -145,6 +145,10 @@ function shapeOf(unwrapped: string): ShapeKind {
   const rows = matrixRows(text);
   if (rows) return { kind: 'matrix', rows };
   const found = scan(text);
+  // `x = -1, x = 2` (or `x=-1 \text{ or } x=2`): a list of relations, not one relation.
+  const parts = found.commas.length > 0 ? splitAt(text, commaCuts(found.commas)) : [];
+  if (parts.length > 1 && parts.every((part) => scan(part).relation !== undefined))
+    return { kind: 'list', items: parts };
   if (found.relation) {
     const { index, length, operator } = found.relation;
     const left = text.slice(0, index).trim();

@@ -25,6 +25,14 @@ function factorial(n: number): number {
   return product;
 }
 
+function binomial(n: number, k: number): number {
+  if (!Number.isInteger(n) || !Number.isInteger(k) || k < 0 || n < 0 || k > n || n > 1000) return Number.NaN;
+  let product = 1;
+  for (let index = 1; index <= Math.min(k, n - k); index += 1)
+    product = (product * (n - Math.min(k, n - k) + index)) / index;
+  return Math.round(product);
+}
+
 function nthRoot(x: number, n: number): number {
   if (!Number.isInteger(n) || n === 0) return Number.NaN;
   if (x < 0 && n % 2 !== 0) return -((-x) ** (1 / n));
@@ -56,6 +64,7 @@ const functions: Readonly<Record<string, Operation>> = {
   sqrt: unary(Math.sqrt),
   cbrt: unary(Math.cbrt),
   nthRoot: { arity: [1, 2], apply: ([x = 0, n = 2]) => nthRoot(x, n) },
+  binom: binary(binomial),
   abs: unary(Math.abs),
   exp: unary(Math.exp),
   log: { arity: [1, 2], apply: ([x = 0, base]) => (base === undefined ? Math.log(x) : Math.log(x) / Math.log(base)) },

@@ -114,6 +114,8 @@ export function latexToPlain(latex: string): string {
   text = text.replace(/\{,\}/g, ',');
   text = text.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
   text = text.replace(/\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|°/g, '');
+  text = text.replace(/\\[dt]binom(?![a-zA-Z])/g, '\\binom');
+  text = replaceCommand({ text, name: 'binom', arity: 2, render: ([n, k]) => ` binom(${n ?? ''}, ${k ?? ''}) ` });
   for (const name of ['text', 'textbf', 'textit', 'mathrm', 'mathbf', 'mathit', 'mbox', 'operatorname', 'boxed']) {
     text = replaceCommand({ text, name, arity: 1, render: ([inner]) => ` ${inner ?? ''} ` });
   }
