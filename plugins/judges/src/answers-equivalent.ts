@@ -1,5 +1,11 @@
 import { type AnswerShape, answerShape } from './internal/answer-shape.ts';
-import { type Arithmetic, arithmeticLimits, evaluateArithmetic, parseArithmetic } from './internal/arithmetic.ts';
+import {
+  type Arithmetic,
+  arithmeticLimits,
+  evaluateArithmetic,
+  parseArithmetic,
+  splitLetterRuns,
+} from './internal/arithmetic.ts';
 import {
   formatRationalFunction,
   type RationalFunction,
@@ -122,7 +128,7 @@ function formatNumeric(answer: NumericAnswer): string {
 }
 
 function parseExpression(text: string): Arithmetic | undefined {
-  return parseArithmetic(text.replace(/(\d),(?=\d{3}(?!\d))/g, '$1'));
+  return parseArithmetic(splitLetterRuns(text.replace(/(\d),(?=\d{3}(?!\d))/g, '$1')));
 }
 
 /**

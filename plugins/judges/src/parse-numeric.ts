@@ -22,6 +22,9 @@ const plainPattern = new RegExp(`^([-+]?)(${unsigned})(.*)$`, 's');
 const maxExponent = 1000;
 /** Longer texts are not read as numbers (the digits become a BigInt; answers are hostile input). */
 const maxNumericLength = 1000;
+/** Units written right after a number (`5cm`, `60km/h`, `3hrs`); other letters there make an expression (`2ab`). */
+const attachedUnit =
+  /^(?:[kcm]?m|[km]?g|kgs|mg|[m]?l|L|mL|s|secs?|ms|h|hrs?|mins?|ft|in|yd|mi|lbs?|oz|mph|kph|km\/h|m\/s|cm\/s|deg|rad|pts?|am|pm|st|nd|rd|th)(?:\s*\^\s*\(?[23]\)?|[²³])?$/;
 /** Words that are part of an expression, not a unit after the number. */
 const expressionWords = /^(?:pi|sqrt|nthroot|e|i|infinity|log|ln|sin|cos|tan|exp)\b/i;
 
@@ -56,8 +59,8 @@ function isUnitTail(tail: string): boolean {
   if (rest === '') return true;
   if (!/^[a-zA-Z][a-zA-Z\s./²³'-]*(?:\^\s*\(?[23]\)?)?$/.test(rest)) return false;
   if (expressionWords.test(rest)) return false;
-  // "5x" is an expression; "5 x" and "5cm" are a number with a unit.
-  return /^\s/.test(tail) || /^[a-zA-Z]{2,}/.test(rest);
+  // "5x" and "2ab" are expressions; "5 x", "5 apples" and "5cm" are a number with a unit.
+  return /^\s/.test(tail) || attachedUnit.test(rest);
 }
 
 /** Strips what never changes a number's value: `$`, `%`, spacing, a trailing period, unicode minus. */

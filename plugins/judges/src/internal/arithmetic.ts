@@ -129,6 +129,23 @@ function check(node: MathNode, found: { symbols: Set<string>; nodes: number }): 
   }
 }
 
+const greekLetters =
+  'alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|xi|omicron|rho|sigma|tau|upsilon|phi|varphi|chi|psi|omega';
+
+/**
+ * Splits runs of letters into one-letter variables as LaTeX means them (`2ab` is 2·a·b, `ba^2` is b·a²), keeping
+ * function names, constants and Greek letters whole.
+ */
+export function splitLetterRuns(text: string): string {
+  const known = new RegExp(`^(?:${Object.keys(functions).join('|')}|${greekLetters}|pi|PI|Infinity)$`);
+  return text.replace(/[a-zA-Z]{2,}/g, (run, offset: number) => {
+    if (known.test(run) || /[\d_]/.test(text[offset + run.length] ?? '') || text[offset - 1] === '_') {
+      return run;
+    }
+    return run.split('').join(' ');
+  });
+}
+
 /** Parses `text` as scalar arithmetic; undefined when it is too long, does not parse, or uses anything else. */
 export function parseArithmetic(text: string): Arithmetic | undefined {
   if (text.length > arithmeticLimits.maxLength) return undefined;
