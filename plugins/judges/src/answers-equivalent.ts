@@ -19,6 +19,8 @@ import { cleanAnswerText, type NumericAnswer, parseNumeric } from './parse-numer
 export const maxAnswerLength = arithmeticLimits.maxLength;
 /** Comparisons one verdict may make (sets compare items pairwise); past it the verdict is `too_complex`. */
 const maxComparisons = 1024;
+/** Wall-clock budget of one verdict; past it (a loaded machine, a pathological answer) the verdict is `too_complex`. */
+export const defaultTimeBudgetMs = 200;
 /** Nesting of sets in tuples in matrices … one verdict follows. */
 const maxDepth = 4;
 
@@ -77,6 +79,7 @@ interface Context {
   symbolic: boolean;
   inequalityAsInterval: boolean;
   comparisons: number;
+  deadline: number;
 }
 
 class TooComplex extends Error {}
@@ -405,7 +408,9 @@ function compareShapes(prediction: AnswerShape, reference: AnswerShape, context:
 
 function compare(prediction: string, reference: string, context: Context, depth: number): Equivalence {
   context.comparisons += 1;
-  if (depth > maxDepth || context.comparisons > maxComparisons) throw new TooComplex();
+  if (depth > maxDepth || context.comparisons > maxComparisons || performance.now() > context.deadline) {
+    throw new TooComplex();
+  }
   return compareShapes(answerShape(prediction), answerShape(reference), context, depth);
 }
 
@@ -414,7 +419,8 @@ function compare(prediction: string, reference: string, context: Context, depth:
  * unions of intervals, sets in any order, tuples and intervals in order with their ends), then item by item as
  * numbers (exact rationals; formatting, units, currency and percent ignored), as expressions (exact canonical
  * forms, else evaluation at fixed points), else as normalized text. Answers past `maxAnswerLength` are
- * `too_long`; verdicts that would compare more than `maxComparisons` items are `too_complex`; neither is equal.
+ * `too_long`; verdicts that would compare more than `maxComparisons` items or run past the time budget are
+ * `too_complex`; neither is equal.
  */
 export function answersEquivalent(options: {
   prediction: string;
@@ -423,6 +429,8 @@ export function answersEquivalent(options: {
   symbolic?: boolean;
   /** Whether `x < 3` may answer `(-\infty, 3)` (off: the question asked for one notation). */
   inequalityAsInterval?: boolean;
+  /** Wall-clock budget of this verdict in ms (default `defaultTimeBudgetMs`). */
+  timeBudgetMs?: number;
 }): Equivalence {
   const { prediction, reference } = options;
   if (prediction.length > maxAnswerLength || reference.length > maxAnswerLength) {
@@ -433,6 +441,7 @@ export function answersEquivalent(options: {
     symbolic: options.symbolic !== false,
     inequalityAsInterval: options.inequalityAsInterval === true,
     comparisons: 0,
+    deadline: performance.now() + (options.timeBudgetMs ?? defaultTimeBudgetMs),
   };
   try {
     return compare(prediction, reference, context, 0);

@@ -67,6 +67,15 @@ describe('math_answer on hostile answers', () => {
     expect(answersEquivalent({ prediction: 'abs(-9)', reference: 'nthRoot(729, 3)' }).equal).toBe(true);
   });
 
+  it('stops a verdict at its time budget: too_complex, not equal', () => {
+    const matrix = `\\begin{pmatrix}${Array.from({ length: 6 }, () => '1 & 2 & 3').join('\\\\')}\\end{pmatrix}`;
+    expect(answersEquivalent({ prediction: matrix, reference: matrix })).toMatchObject({ equal: true });
+    expect(answersEquivalent({ prediction: matrix, reference: matrix, timeBudgetMs: -1 })).toMatchObject({
+      equal: false,
+      reason: 'too_complex',
+    });
+  });
+
   it('reads huge exponents without building the number', () => {
     expect(timed(() => parseNumeric('1e999999999'))).toBeLessThan(boundMs);
     expect(parseNumeric('1e999999999')).toBeUndefined();
