@@ -113,14 +113,19 @@ function answerAfterAnchor(rest: string): string | undefined {
   const line = rest.split('\n', 1)[0] ?? '';
   const boxes = extractBoxed(line);
   if (boxes[0] !== undefined && boxes[0].trim() !== '') return boxes[0].trim();
-  const trimmed = line.trim();
+  // Markdown emphasis and code around the answer: `**5**`, `*5*`, `` `5` ``.
+  const trimmed = line.trim().replace(/^[*_`]+\s*/, '');
   if (/^(?:\$|\\\[|\\\()/.test(trimmed)) {
     const [span] = latexSpans(trimmed);
     if (span !== undefined) return span;
   }
   // "9. I hope it is correct." / "9, because …": the first clause.
   const clause = trimmed.split(/[.,;!]\s+(?=[A-Za-z])|\s+(?:because|since|which|as)\s+/i, 1)[0] ?? '';
-  const answer = clause.replace(/[.;:!]+$/, '').trim();
+  const answer = clause
+    .replace(/[*_`]+$/, '')
+    .replace(/[.;:!]+$/, '')
+    .replace(/[*_`]+$/, '')
+    .trim();
   return answer === '' ? undefined : answer;
 }
 

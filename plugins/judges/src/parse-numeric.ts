@@ -10,11 +10,11 @@ export interface NumericAnswer {
 const unsigned = String.raw`(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+`;
 const mixedPattern = /^([-+]?)(\d+)\s+(\d+)\s*\/\s*(\d+)(.*)$/s;
 const fractionPattern = new RegExp(
-  String.raw`^([-+]?)\(?\s*([-+]?(?:${unsigned}))\s*\)?\s*/\s*\(?\s*(${unsigned})\s*\)?(.*)$`,
+  String.raw`^([-+]?)\(?\s*([-+]?(?:${unsigned}))\s*\)?\s*/\s*\(?\s*(${unsigned})(?:\s*\))?(.*)$`,
   's',
 );
 const scientificPattern = new RegExp(
-  String.raw`^([-+]?)(${unsigned})\s*(?:[eE]\s*([-+]?\d+)|\*\s*10\s*\^\s*\(?\s*([-+]?\d+)\s*\)?)(.*)$`,
+  String.raw`^([-+]?)(${unsigned})\s*(?:[eE]\s*([-+]?\d+)|\*\s*10\s*\^\s*\(?\s*([-+]?\d+)(?:\s*\))?)(.*)$`,
   's',
 );
 const plainPattern = new RegExp(`^([-+]?)(${unsigned})(.*)$`, 's');
@@ -77,6 +77,8 @@ export function cleanAnswerText(text: string): string {
       .replace(/\s+/g, ' ')
       .trim()
       .replace(/^[a-zA-Z]\s*=\s*/, '')
+      // `- 5` (a spaced sign, or `-\,5`) is -5.
+      .replace(/^([-+])\s+(?=[\d.])/, '$1')
       .replace(/\.$/, '')
       .trim()
   );
