@@ -142,6 +142,11 @@ function shapeOf(unwrapped: string): ShapeKind {
   const text = unwrapped
     .replace(/\\(?:text|mbox|textrm|mathrm)\s*\{\s*(?:or|and)\s*\}/g, ',')
     .replace(/\s+or\s+/g, ',');
+  // `1 \pm \sqrt{2}`: the two answers it stands for.
+  const plusMinus = /\\(?:pm|mp)(?![a-zA-Z])|±/g;
+  if ((text.match(plusMinus) ?? []).length === 1 && !text.includes(',')) {
+    return { kind: 'list', items: [text.replace(plusMinus, '+'), text.replace(plusMinus, '-')] };
+  }
   const rows = matrixRows(text);
   if (rows) return { kind: 'matrix', rows };
   const found = scan(text);

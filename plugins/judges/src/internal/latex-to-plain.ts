@@ -114,6 +114,16 @@ export function latexToPlain(latex: string): string {
   text = text.replace(/\{,\}/g, ',');
   text = text.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
   text = text.replace(/\^\s*\{?\s*\\circ\s*\}?|\\circ|\\degree|°/g, '');
+  // A repeating decimal `0.1\overline{6}` as the fraction it is (1/6).
+  text = text.replace(
+    /(\d{0,30})\.(\d{0,30})\\(?:overline|dot)\s*\{(\d{1,30})\}/g,
+    (_all, whole: string, fixed: string, repeat: string) => {
+      const all = BigInt(`${whole}${fixed}${repeat}`);
+      const head = BigInt(`${whole}${fixed}` || '0');
+      const denominator = 10n ** BigInt(fixed.length) * (10n ** BigInt(repeat.length) - 1n);
+      return `(${all - head})/(${denominator})`;
+    },
+  );
   text = text.replace(/\\[dt]binom(?![a-zA-Z])/g, '\\binom');
   text = replaceCommand({ text, name: 'binom', arity: 2, render: ([n, k]) => ` binom(${n ?? ''}, ${k ?? ''}) ` });
   for (const name of ['text', 'textbf', 'textit', 'mathrm', 'mathbf', 'mathit', 'mbox', 'operatorname', 'boxed']) {
