@@ -161,6 +161,20 @@ describe('math_answer table', () => {
     expect(loose.judgeText({ prediction: '\\boxed{793}', reference: '792.8470588235294' }).isSuccess).toBe(false);
   });
 
+  it('never applies a tolerance to two whole numbers or two exactly written answers', () => {
+    const loose = new MathAnswerJudge(
+      MathAnswerJudge.settings.parse({ tolerance_absolute: 1, tolerance_relative: 0.01 }),
+    );
+    expect(loose.judgeText({ prediction: '\\boxed{18}', reference: '19' }).isSuccess).toBe(false);
+    expect(loose.judgeText({ prediction: '\\boxed{\\frac{37}{2}}', reference: '\\frac{39}{2}' }).isSuccess).toBe(false);
+    expect(loose.judgeText({ prediction: '\\boxed{3\\frac{1}{2}}', reference: '7/2' }).isSuccess).toBe(true);
+    expect(loose.judgeText({ prediction: '\\boxed{18.5}', reference: '19' }).isSuccess).toBe(true);
+    expect(
+      judge.judgeText({ prediction: '\\boxed{\\frac{6999993}{4}}', reference: '\\frac{6999989}{4}' }).isSuccess,
+    ).toBe(false);
+    expect(judge.judgeText({ prediction: '\\boxed{0.3333333333}', reference: '\\frac{1}{3}' }).isSuccess).toBe(true);
+  });
+
   it('explains a verdict in details', () => {
     const result = judge.judgeText({ prediction: 'so \\boxed{1,000}', reference: '#### 1000' });
     expect(result.details).toMatchObject({

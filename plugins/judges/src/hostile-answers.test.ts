@@ -29,6 +29,21 @@ describe('math_answer on hostile answers', () => {
     ['a recursive function', '\\boxed{f(x) = f(x)}', 'x'],
     ['3000 nested fractions', `\\boxed{${'\\frac{'.repeat(3000)}1${'}{2}'.repeat(3000)}}`, '0.5'],
     ['20000 nested parentheses', `\\boxed{${'('.repeat(20000)}1${')'.repeat(20000)}}`, '1'],
+    ['a polynomial blow-up', '\\boxed{(a+b+c+d+f+g+h+k)^{32}}', '(a+b+c+d+f+g+h+k)^{31}'],
+    ['a product of powers', `\\boxed{${'(x+y+1)^{32}'.repeat(8)}}`, 'x'],
+    ['huge coefficients', `\\boxed{${'(10^{300}x+1)^{32}'.repeat(4)}}`, 'x'],
+    ['square roots of big numbers', `\\boxed{${'\\sqrt{999999999999}+'.repeat(40)}1}`, '1'],
+    [
+      'a set of 400 items',
+      `\\boxed{\\{${Array.from({ length: 400 }, (_, i) => `x+${i}`).join(',')}\\}}`,
+      `\\{${Array.from({ length: 400 }, (_, i) => `${i}+x`).join(',')}\\}`,
+    ],
+    ['nested sets', `\\boxed{${'\\{'.repeat(200)}1${'\\}'.repeat(200)}}`, `${'\\{'.repeat(200)}1${'\\}'.repeat(200)}`],
+    [
+      'a big matrix',
+      `\\boxed{\\begin{pmatrix}${Array.from({ length: 30 }, () => '1 & 2 & 3 & 4 & 5 & 6 & 7 & 8').join('\\\\')}\\end{pmatrix}}`,
+      `\\begin{pmatrix}${Array.from({ length: 30 }, () => '1 & 2 & 3 & 4 & 5 & 6 & 7 & 8').join('\\\\')} & 9\\end{pmatrix}`,
+    ],
   ])('bounds the work on %s', (_label, prediction, reference) => {
     let result: ReturnType<MathAnswerJudge['judgeText']> | undefined;
     const elapsed = timed(() => {
@@ -50,6 +65,15 @@ describe('math_answer on hostile answers', () => {
     expect(answersEquivalent({ prediction: 'sqrt(81)', reference: '9' }).equal).toBe(true);
     expect(answersEquivalent({ prediction: '3^2', reference: '9' }).equal).toBe(true);
     expect(answersEquivalent({ prediction: 'abs(-9)', reference: 'nthRoot(729, 3)' }).equal).toBe(true);
+  });
+
+  it('stops a verdict at its time budget: too_complex, not equal', () => {
+    const matrix = `\\begin{pmatrix}${Array.from({ length: 6 }, () => '1 & 2 & 3').join('\\\\')}\\end{pmatrix}`;
+    expect(answersEquivalent({ prediction: matrix, reference: matrix })).toMatchObject({ equal: true });
+    expect(answersEquivalent({ prediction: matrix, reference: matrix, timeBudgetMs: -1 })).toMatchObject({
+      equal: false,
+      reason: 'too_complex',
+    });
   });
 
   it('reads huge exponents without building the number', () => {
@@ -83,6 +107,14 @@ describe('math_answer on hostile answers', () => {
       '####'.repeat(200_000),
       '1,'.repeat(300_000),
       `\\boxed{${'{'.repeat(300_000)}`,
+      '$'.repeat(300_000),
+      '$1 x\n'.repeat(60_000),
+      '\\('.repeat(150_000),
+      '\\[ '.repeat(100_000),
+      '$$ '.repeat(100_000),
+      'final answer is '.repeat(30_000),
+      '<think>'.repeat(40_000),
+      `${'</think>'.repeat(40_000)}5`,
     ]) {
       expect(
         timed(() => judge.judgeText({ prediction: text, reference: '5' })),
@@ -151,6 +183,33 @@ const hostilePiece = fc.oneof(
     '</answer>',
     '####',
     'answer is',
+    '\\begin{pmatrix}',
+    '\\end{pmatrix}',
+    '&',
+    '\\\\',
+    '\\cup',
+    '\\{',
+    '\\}',
+    '\\le',
+    '<',
+    '\\in',
+    '<think>',
+    '</think>',
+    '$',
+    '$$',
+    '\\(',
+    '\\)',
+    '\\[',
+    '\\]',
+    '\\sin^2',
+    '\\log_',
+    '\\binom{',
+    '%',
+    '\\%',
+    '€',
+    'ab',
+    ' or ',
+    'final answer is',
   ),
   fc.string({ maxLength: 8 }),
 );

@@ -1,24 +1,27 @@
 import type { Judge, JudgeResult, PluginContext, Trajectory, WorkflowOutput, WorkflowTask } from '@ajet/spec';
 import { z } from 'zod';
 import { answersEquivalent } from './answers-equivalent.ts';
-import { extractAnswer, referenceFromSolution } from './extract-answer.ts';
+import { answerRegion, extractAnswer, referenceFromSolution } from './extract-answer.ts';
 
 const mathAnswerSettings = z
   .strictObject({
-    /** Which `\boxed{}` counts when the answer has several. */
-    box: z.enum(['first', 'last']).default('last'),
+    /** Which `\boxed{}` counts when the answer has several; `all`: every one, compared as a set. */
+    box: z.enum(['first', 'last', 'all']).default('last'),
     /** Task metadata field holding the reference; unset tries `answer`, `reference`, `ground_truth`. */
     reference_field: z.string().min(1).optional(),
     tolerance_relative: z.number().nonnegative().default(1e-6),
     tolerance_absolute: z.number().nonnegative().default(0),
     /** Compare non-numeric answers as expressions with mathjs. */
     symbolic: z.boolean().default(true),
+    /** Whether an inequality in one variable may answer an interval (`x < 3` for `(-\infty, 3)`). */
+    inequality_as_interval: z.boolean().default(false),
   })
   .transform((settings) => ({
     box: settings.box,
     referenceField: settings.reference_field,
     tolerance: { relative: settings.tolerance_relative, absolute: settings.tolerance_absolute },
     symbolic: settings.symbolic,
+    inequalityAsInterval: settings.inequality_as_interval,
   }));
 
 export type MathAnswerSettings = z.output<typeof mathAnswerSettings>;
@@ -50,13 +53,19 @@ export class MathAnswerJudge implements Judge {
     });
     const reference = referenceFromSolution(options.reference);
     if (!extracted) {
-      return { rawReward: 0, isSuccess: false, details: { reason: 'no_prediction', reference } };
+      const thinking = answerRegion(options.prediction).unclosedThink;
+      return {
+        rawReward: 0,
+        isSuccess: false,
+        details: { reason: 'no_prediction', reference, ...(thinking ? { unclosedThink: true } : {}) },
+      };
     }
     const verdict = answersEquivalent({
       prediction: extracted.text,
       reference,
       tolerance: this.settings.tolerance,
       symbolic: this.settings.symbolic,
+      inequalityAsInterval: this.settings.inequalityAsInterval,
     });
     return {
       rawReward: verdict.equal ? 1 : 0,
@@ -64,6 +73,7 @@ export class MathAnswerJudge implements Judge {
       details: {
         prediction: extracted.text,
         extraction: extracted.method,
+        ...(extracted.afterThink ? { afterThink: true } : {}),
         reference,
         normalizedPrediction: verdict.normalizedPrediction,
         normalizedReference: verdict.normalizedReference,

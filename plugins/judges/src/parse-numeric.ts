@@ -10,11 +10,11 @@ export interface NumericAnswer {
 const unsigned = String.raw`(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+`;
 const mixedPattern = /^([-+]?)(\d+)\s+(\d+)\s*\/\s*(\d+)(.*)$/s;
 const fractionPattern = new RegExp(
-  String.raw`^([-+]?)\(?\s*([-+]?(?:${unsigned}))\s*\)?\s*/\s*\(?\s*(${unsigned})\s*\)?(.*)$`,
+  String.raw`^([-+]?)\(?\s*([-+]?(?:${unsigned}))\s*\)?\s*/\s*\(?\s*(${unsigned})(?:\s*\))?(.*)$`,
   's',
 );
 const scientificPattern = new RegExp(
-  String.raw`^([-+]?)(${unsigned})\s*(?:[eE]\s*([-+]?\d+)|\*\s*10\s*\^\s*\(?\s*([-+]?\d+)\s*\)?)(.*)$`,
+  String.raw`^([-+]?)(${unsigned})\s*(?:[eE]\s*([-+]?\d+)|\*\s*10\s*\^\s*\(?\s*([-+]?\d+)(?:\s*\))?)(.*)$`,
   's',
 );
 const plainPattern = new RegExp(`^([-+]?)(${unsigned})(.*)$`, 's');
@@ -22,6 +22,9 @@ const plainPattern = new RegExp(`^([-+]?)(${unsigned})(.*)$`, 's');
 const maxExponent = 1000;
 /** Longer texts are not read as numbers (the digits become a BigInt; answers are hostile input). */
 const maxNumericLength = 1000;
+/** Units written right after a number (`5cm`, `60km/h`, `3hrs`); other letters there make an expression (`2ab`). */
+const attachedUnit =
+  /^(?:[kcm]?m|[km]?g|kgs|mg|[m]?l|L|mL|s|secs?|ms|h|hrs?|mins?|ft|in|yd|mi|lbs?|oz|mph|kph|km\/h|m\/s|cm\/s|deg|rad|pts?|am|pm|st|nd|rd|th)(?:\s*\^\s*\(?[23]\)?|[²³])?$/;
 /** Words that are part of an expression, not a unit after the number. */
 const expressionWords = /^(?:pi|sqrt|nthroot|e|i|infinity|log|ln|sin|cos|tan|exp)\b/i;
 
@@ -51,24 +54,34 @@ function rational(numerator: bigint, denominator: bigint, sign: string): Numeric
 
 /** What may follow a number and still leave it a number: nothing, or unit words ("apples", "km/h", "per hour"). */
 function isUnitTail(tail: string): boolean {
-  const rest = tail.trim().replace(/[.,;:!]+$/, '');
+  // Not `!`: `5!` is a factorial, not 5.
+  const rest = tail.trim().replace(/[.,;:]+$/, '');
   if (rest === '') return true;
-  if (!/^[a-zA-Z][a-zA-Z\s./²³'-]*$/.test(rest)) return false;
+  if (!/^[a-zA-Z][a-zA-Z\s./²³'-]*(?:\^\s*\(?[23]\)?)?$/.test(rest)) return false;
   if (expressionWords.test(rest)) return false;
-  // "5x" is an expression; "5 x" and "5cm" are a number with a unit.
-  return /^\s/.test(tail) || /^[a-zA-Z]{2,}/.test(rest);
+  // "5x" and "2ab" are expressions; "5 x", "5 apples" and "5cm" are a number with a unit.
+  return /^\s/.test(tail) || attachedUnit.test(rest);
 }
 
 /** Strips what never changes a number's value: `$`, `%`, spacing, a trailing period, unicode minus. */
 export function cleanAnswerText(text: string): string {
-  return latexToPlain(text)
-    .replace(/[−–]/g, '-')
-    .replace(/[$%]|\bUSD\b|\bdollars?\b|\bpercent\b/gi, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^[a-zA-Z]\s*=\s*/, '')
-    .replace(/\.$/, '')
-    .trim();
+  return (
+    latexToPlain(text)
+      .replace(/[−–]/g, '-')
+      .replace(/[$%€£¥₹]|\b(?:USD|EUR|GBP)\b|\b(?:dollars?|euros?|pounds?|percent)\b/gi, ' ')
+      // Thin-space thousands separators: `1\,000` became `1 000`.
+      .replace(
+        /(?<![\d.])(\d{1,3})((?: \d{3})+)(?![\d.]|\s*\/)/g,
+        (_all, head: string, groups: string) => head + groups.replace(/ /g, ''),
+      )
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/^[a-zA-Z]\s*=\s*/, '')
+      // `- 5` (a spaced sign, or `-\,5`) is -5.
+      .replace(/^([-+])\s+(?=[\d.])/, '$1')
+      .replace(/\.$/, '')
+      .trim()
+  );
 }
 
 /**

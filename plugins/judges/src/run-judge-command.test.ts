@@ -30,11 +30,14 @@ describe('runJudgeCommand', () => {
     ]);
   });
 
-  it('applies settings', async () => {
+  it('applies settings: a tolerance to non-integers, never to two whole numbers', async () => {
     const verdicts = await collect(
-      runJudgeCommand({ judge: mathAnswer({ tolerance_absolute: 1 }), casesFile: fixture('cases.jsonl') }),
+      runJudgeCommand({ judge: mathAnswer({ tolerance_absolute: 1 }), casesFile: fixture('tolerance-cases.jsonl') }),
     );
-    expect(verdicts[1]).toMatchObject({ isSuccess: true });
+    expect(verdicts).toMatchObject([
+      { isSuccess: true },
+      { isSuccess: false, details: { reason: 'numeric_different' } },
+    ]);
   });
 
   it('names the file and line of a bad case', async () => {

@@ -25,6 +25,14 @@ function factorial(n: number): number {
   return product;
 }
 
+function binomial(n: number, k: number): number {
+  if (!Number.isInteger(n) || !Number.isInteger(k) || k < 0 || n < 0 || k > n || n > 1000) return Number.NaN;
+  let product = 1;
+  for (let index = 1; index <= Math.min(k, n - k); index += 1)
+    product = (product * (n - Math.min(k, n - k) + index)) / index;
+  return Math.round(product);
+}
+
 function nthRoot(x: number, n: number): number {
   if (!Number.isInteger(n) || n === 0) return Number.NaN;
   if (x < 0 && n % 2 !== 0) return -((-x) ** (1 / n));
@@ -56,6 +64,7 @@ const functions: Readonly<Record<string, Operation>> = {
   sqrt: unary(Math.sqrt),
   cbrt: unary(Math.cbrt),
   nthRoot: { arity: [1, 2], apply: ([x = 0, n = 2]) => nthRoot(x, n) },
+  binom: binary(binomial),
   abs: unary(Math.abs),
   exp: unary(Math.exp),
   log: { arity: [1, 2], apply: ([x = 0, base]) => (base === undefined ? Math.log(x) : Math.log(x) / Math.log(base)) },
@@ -65,6 +74,9 @@ const functions: Readonly<Record<string, Operation>> = {
   sin: unary(Math.sin),
   cos: unary(Math.cos),
   tan: unary(Math.tan),
+  sec: unary((x) => 1 / Math.cos(x)),
+  csc: unary((x) => 1 / Math.sin(x)),
+  cot: unary((x) => 1 / Math.tan(x)),
   asin: unary(Math.asin),
   acos: unary(Math.acos),
   atan: unary(Math.atan),
@@ -115,6 +127,23 @@ function check(node: MathNode, found: { symbols: Set<string>; nodes: number }): 
     default:
       return false;
   }
+}
+
+const greekLetters =
+  'alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|xi|omicron|rho|sigma|tau|upsilon|phi|varphi|chi|psi|omega';
+
+/**
+ * Splits runs of letters into one-letter variables as LaTeX means them (`2ab` is 2·a·b, `ba^2` is b·a²), keeping
+ * function names, constants and Greek letters whole.
+ */
+export function splitLetterRuns(text: string): string {
+  const known = new RegExp(`^(?:${Object.keys(functions).join('|')}|${greekLetters}|pi|PI|Infinity)$`);
+  return text.replace(/[a-zA-Z]{2,}/g, (run, offset: number) => {
+    if (known.test(run) || /[\d_]/.test(text[offset + run.length] ?? '') || text[offset - 1] === '_') {
+      return run;
+    }
+    return run.split('').join(' ');
+  });
 }
 
 /** Parses `text` as scalar arithmetic; undefined when it is too long, does not parse, or uses anything else. */
