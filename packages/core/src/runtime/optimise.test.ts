@@ -97,6 +97,14 @@ describe('Optimiser', () => {
     expect(() => optimiser.endStep(2, metrics)).toThrow(/Step 2: 2 trained steps in a row/);
   });
 
+  it('makes one update of the whole batch by default, and then reports no mini-batch count', async () => {
+    const backbone = new RecordingBackbone();
+    const metrics = await new Optimiser({ backbone, config: configWith() }).optimise(samples, groupEnds);
+    expect(backbone.forwardBackwardCalls.map((call) => call.samples.length)).toEqual([5]);
+    expect(metrics).not.toHaveProperty('train/mini_batches');
+    expect(metrics['train/policy_version']).toBe(1);
+  });
+
   it('says nothing at the end of a step that did not train', () => {
     const optimiser = new Optimiser({ backbone: new RecordingBackbone(), config: configWith() });
     expect(optimiser.endStep(1, {})).toBeUndefined();
