@@ -1,0 +1,170 @@
+import { isAjetError } from '@ajet/spec';
+import { describe, expect, it } from 'vitest';
+import { episodeResult, group } from './__fixtures__/episode-results.ts';
+import { onErrorPolicy } from './on-error-policy.ts';
+import { isInformative, type PlanSettings, planBatch } from './plan-batch.ts';
+
+const settings = (overrides: Partial<PlanSettings> = {}): PlanSettings => ({
+  onError: onErrorPolicy('skip_group'),
+  advEstimator: 'grpo',
+  negativeAdvantageScale: 1,
+  ...overrides,
+});
+
+describe('planBatch', () => {
+  it('turns each loss-masked sequence of a group with differing rewards into a sample with its advantage', () => {
+    const masked = { tokenIds: [5, 6, 7], lossMask: [0, 1, 1], logprobs: [0, -0.1, -0.2] };
+    const promptOnly = { tokenIds: [8, 9], lossMask: [0, 0], logprobs: [0, 0] };
+    const groups = [
+      [
+        episodeResult({ taskId: 'a', repeatIndex: 0, reward: 1, sequences: [masked, promptOnly, masked] }),
+        episodeResult({ taskId: 'a', repeatIndex: 1, reward: 0, sequences: [promptOnly] }),
+      ],
+    ];
+    const plan = planBatch({ step: 1, groups, settings: settings(), maxTrainedGroups: null });
+    // grpo with two rewards 1, 0: mean 0.5, unbiased std √0.5.
+    const advantage = 0.5 / (Math.sqrt(0.5) + 1e-6);
+    expect(plan.samples).toEqual([
+      { tokenIds: [5, 6, 7], lossMask: [0, 1, 1], samplerLogprobs: [0, -0.1, -0.2], advantage },
+      { tokenIds: [5, 6, 7], lossMask: [0, 1, 1], samplerLogprobs: [0, -0.1, -0.2], advantage },
+    ]);
+    expect(plan.groupEnds).toEqual([2]);
+    expect(plan.groups[0]?.map(({ advantage, trained }) => ({ advantage, trained }))).toEqual([
+      { advantage, trained: true },
+      { advantage: -advantage, trained: false },
+    ]);
+    expect(plan).toMatchObject({ groupsTrained: 1, groupsSkipped: 0, groupsFailed: 0, groupsDropped: 0 });
+    expect(plan.stopError).toBeUndefined();
+  });
+
+  it('skips a group whose rewards are equal: no samples, no group end, every advantage 0', () => {
+    const plan = planBatch({
+      step: 1,
+      groups: [group('same', [1, 1, 1]), group('mixed', [1, 0])],
+      settings: settings(),
+      maxTrainedGroups: null,
+    });
+    expect(plan.groupsSkipped).toBe(1);
+    expect(plan.groupsTrained).toBe(1);
+    expect(plan.groups[0]?.every(({ advantage, trained }) => advantage === 0 && !trained)).toBe(true);
+    expect(plan.samples).toHaveLength(2);
+    expect(plan.groupEnds).toEqual([2]);
+  });
+
+  it('marks where each trained group ends in the samples, for mini-batches of whole groups', () => {
+    const plan = planBatch({
+      step: 1,
+      groups: [group('a', [1, 0, 0]), group('b', [1, 1]), group('c', [0, 1])],
+      settings: settings(),
+      maxTrainedGroups: null,
+    });
+    expect(plan.groupEnds).toEqual([3, 5]);
+    expect(plan.samples.map((sample) => Math.sign(sample.advantage))).toEqual([1, -1, -1, -1, 1]);
+  });
+
+  it('wires the estimator and the negative-advantage scale through to the samples', () => {
+    const rewards = [1, 0, 0, 0];
+    const drGrpo = planBatch({
+      step: 1,
+      groups: [group('a', rewards)],
+      settings: settings({ advEstimator: 'dr_grpo' }),
+      maxTrainedGroups: null,
+    });
+    expect(drGrpo.samples.map((sample) => sample.advantage)).toEqual([0.75, -0.25, -0.25, -0.25]);
+    const onlyBetter = planBatch({
+      step: 1,
+      groups: [group('a', rewards)],
+      settings: settings({ advEstimator: 'dr_grpo', negativeAdvantageScale: 0 }),
+      maxTrainedGroups: null,
+    });
+    expect(onlyBetter.samples.map((sample) => sample.advantage)).toEqual([0.75, 0, 0, 0]);
+  });
+
+  it('with a cap (filter_groups) trains that many informative groups and drops the rest; skipped ones do not count', () => {
+    const plan = planBatch({
+      step: 1,
+      groups: [group('a', [1, 0]), group('same', [0, 0]), group('b', [0, 1]), group('c', [1, 0])],
+      settings: settings(),
+      maxTrainedGroups: 2,
+    });
+    expect(plan).toMatchObject({ groupsTrained: 2, groupsSkipped: 1, groupsDropped: 1 });
+    expect(plan.groups[3]?.map(({ advantage, trained }) => ({ advantage, trained }))).toEqual([
+      { advantage: 0, trained: false },
+      { advantage: 0, trained: false },
+    ]);
+    expect(plan.samples).toHaveLength(4);
+  });
+});
+
+describe('on_error strategies in planBatch', () => {
+  const groups = () => [group('broken', [1, 1, 1], { 0: 'workflow' }), group('fine', [1, 0])];
+
+  it('skip_group drops a group with a failed episode, counts it failed, and the run goes on', () => {
+    const plan = planBatch({ step: 3, groups: groups(), settings: settings(), maxTrainedGroups: null });
+    expect(plan).toMatchObject({ groupsFailed: 1, groupsTrained: 1, groupsSkipped: 0 });
+    expect(plan.groups[0]?.every(({ trained }) => !trained)).toBe(true);
+    expect(plan.samples).toHaveLength(2);
+    expect(plan.stopError).toBeUndefined();
+  });
+
+  it('zero_reward trains the group with the failed episode at reward 0', () => {
+    const onError = onErrorPolicy('zero_reward');
+    const plan = planBatch({ step: 3, groups: groups(), settings: settings({ onError }), maxTrainedGroups: null });
+    expect(plan).toMatchObject({ groupsFailed: 0, groupsTrained: 2 });
+    // Rewards 0, 1, 1: the failed episode is the group's worst.
+    const broken = plan.groups[0] ?? [];
+    expect(broken[0]?.advantage).toBeLessThan(0);
+    expect(broken.every(({ trained }) => trained)).toBe(true);
+    expect(plan.samples).toHaveLength(5);
+    expect(plan.stopError).toBeUndefined();
+  });
+
+  it('fail drops the group like skip_group and stops with the first failed episode', () => {
+    const failing = [group('ok', [1, 0]), group('x', [1, 1], { 1: 'judge' }), group('y', [1, 1], { 0: 'workflow' })];
+    const plan = planBatch({
+      step: 3,
+      groups: failing,
+      settings: settings({ onError: onErrorPolicy('fail') }),
+      maxTrainedGroups: null,
+    });
+    expect(plan.groupsFailed).toBe(2);
+    expect(isAjetError(plan.stopError) && plan.stopError.code).toBe('EPISODE_FAILED');
+    expect(plan.stopError?.message).toMatch(/^Episode Tx#R1 failed \(judge\): judge broke/);
+    expect(isAjetError(plan.stopError) && plan.stopError.blame).toBe('plugin');
+  });
+
+  it('stops with BACKEND_FAILED when every episode failed and one was the backend, whatever on_error says', () => {
+    for (const name of ['skip_group', 'zero_reward', 'fail'] as const) {
+      const plan = planBatch({
+        step: 4,
+        groups: [group('a', [1, 1], { 0: 'workflow', 1: 'backbone' })],
+        settings: settings({ onError: onErrorPolicy(name) }),
+        maxTrainedGroups: null,
+      });
+      expect(isAjetError(plan.stopError) && plan.stopError.code).toBe('BACKEND_FAILED');
+      expect(plan.stopError?.message).toMatch(/^Every episode of step 4 failed; the backend: backbone broke/);
+    }
+  });
+
+  it('does not blame the backend when every episode failed in the workflow', () => {
+    const plan = planBatch({
+      step: 4,
+      groups: [group('a', [1, 1], { 0: 'workflow', 1: 'workflow' })],
+      settings: settings(),
+      maxTrainedGroups: null,
+    });
+    expect(plan.stopError).toBeUndefined();
+    expect(plan.groupsFailed).toBe(1);
+  });
+});
+
+describe('isInformative', () => {
+  it('is true only for differing rewards with no failure the policy drops the group for', () => {
+    expect(isInformative(group('a', [1, 0]), settings())).toBe(true);
+    expect(isInformative(group('a', [1, 1]), settings())).toBe(false);
+    const failed = group('a', [1, 1], { 0: 'timeout' });
+    expect(isInformative(failed, settings())).toBe(false);
+    expect(isInformative(failed, settings({ onError: onErrorPolicy('fail') }))).toBe(false);
+    expect(isInformative(failed, settings({ onError: onErrorPolicy('zero_reward') }))).toBe(true);
+  });
+});
