@@ -30,6 +30,7 @@ async function measure(options: { episodes: number; turns: number }) {
         policy,
         sampling: {},
         seedParts: [index],
+        rollout: { maxSteps: 5 },
         timeoutMs: 600_000,
       });
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);

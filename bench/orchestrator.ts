@@ -131,6 +131,7 @@ async function runtimeRate(options: { address: string; inFlight: number; turns: 
         policy,
         sampling: {},
         seedParts: [index],
+        rollout: { maxSteps: 5 },
         timeoutMs: 600_000,
       });
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);

@@ -61,5 +61,13 @@ export type { Split, Task, TaskReader } from './task.ts';
 export type { Tool, ToolContext } from './tool.ts';
 export type { ParsedCompletion, ToolCallParser } from './tool-call-parser.ts';
 export type { ModelCall, RolloutError, RolloutErrorKind, TokenSequence, Trajectory } from './trajectory.ts';
-export type { ChatRequest, ChatResponse, FinishReason, SamplingParams, Tuner, TunerEndpoint } from './tuner.ts';
+export type {
+  ChatRequest,
+  ChatResponse,
+  EpisodeRollout,
+  FinishReason,
+  SamplingParams,
+  Tuner,
+  TunerEndpoint,
+} from './tuner.ts';
 export type { Workflow, WorkflowOutput, WorkflowTask } from './workflow.ts';

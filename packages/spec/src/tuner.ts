@@ -37,6 +37,13 @@ export interface ChatResponse {
  * episode's trajectory; calls that continue an earlier conversation merge into one training sample.
  */
 export interface Tuner {
+  /**
+   * Aborts when the episode times out (`rollout.episode_timeout_s`) or the run stops. Pass it to every tool call
+   * (`tool.execute(args, { episodeId, signal })`) and to anything else that can hang.
+   */
+  readonly signal: AbortSignal;
+  /** The rollout settings this episode runs under, so a workflow never re-parses core's config. */
+  readonly rollout: EpisodeRollout;
   chat(request: ChatRequest): Promise<ChatResponse>;
   /**
    * An `openai` SDK client whose chat completions go to this episode's policy in process (no socket), so an
@@ -48,6 +55,11 @@ export interface Tuner {
    * process or framework. The key routes requests to this episode; it stops working when the episode ends.
    */
   endpoint(): Promise<TunerEndpoint>;
+}
+
+export interface EpisodeRollout {
+  /** Model calls per episode at most (`rollout.multi_turn.max_steps`). */
+  maxSteps: number;
 }
 
 export interface TunerEndpoint {

@@ -1,14 +1,19 @@
-import type { ChatRequest, ChatResponse, PluginContext, Tuner, WorkflowTask } from '@ajet/spec';
+import type { ChatRequest, ChatResponse, PluginContext, ToolContext, Tuner, WorkflowTask } from '@ajet/spec';
 import { CalculatorTool } from '@ajet/tools';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ReactAgent } from './react-agent.ts';
 
 /** A tuner that answers with scripted texts, parsing them as the real runtime does. */
-function scriptedTuner(replies: string[]): Tuner & { requests: ChatRequest[] } {
+function scriptedTuner(
+  replies: string[],
+  options: { maxSteps?: number; signal?: AbortSignal } = {},
+): Tuner & { requests: ChatRequest[] } {
   const requests: ChatRequest[] = [];
   return {
     requests,
+    signal: options.signal ?? new AbortController().signal,
+    rollout: { maxSteps: options.maxSteps ?? 4 },
     async chat(request: ChatRequest): Promise<ChatResponse> {
       requests.push({ ...request, messages: [...request.messages] });
       const text = replies.shift() ?? 'out of script';
@@ -35,7 +40,8 @@ function scriptedTuner(replies: string[]): Tuner & { requests: ChatRequest[] } {
 
 const context: PluginContext = {
   configDir: '.',
-  config: { rollout: { multiTurn: { maxSteps: 4 } } },
+  // The agent reads nothing of core's config: max steps come with the tuner.
+  config: {},
   load: async <T>(reference: string) => {
     if (reference !== 'calculator') throw new Error(`unknown tool ${reference}`);
     return new CalculatorTool() as unknown as T;
@@ -103,6 +109,40 @@ describe('ReactAgent', () => {
     const output = await agent({ max_tool_calls: 2 }).execute(task, tuner);
     expect(output.logMetrics).toMatchObject({ steps: 4, tool_calls: 4, tool_errors: 2, answered: 0 });
     expect(output.metadata.finalAnswer).toBeUndefined();
+  });
+
+  it("takes max steps from the episode's rollout settings, not from core's config", async () => {
+    const call = '<calculator>(1+1)</calculator>';
+    const tuner = scriptedTuner([call, call, call, call, call], { maxSteps: 2 });
+    const output = await agent().execute(task, tuner);
+    expect(output.logMetrics).toMatchObject({ steps: 2, answered: 0 });
+    expect(tuner.requests).toHaveLength(2);
+  });
+
+  it("passes the episode's abort signal into every tool call, so a hanging tool ends when the episode does", async () => {
+    const episode = new AbortController();
+    const seen: { episodeId: string; aborted: boolean | undefined }[] = [];
+    const hang = {
+      name: 'hang',
+      description: 'never answers until aborted',
+      parameters: z.object({}),
+      execute: (_args: unknown, toolContext: ToolContext) =>
+        new Promise<string>((resolve) => {
+          setTimeout(() => episode.abort(new Error('episode timeout')), 10);
+          setTimeout(() => resolve('Error: never aborted'), 1000);
+          toolContext.signal?.addEventListener('abort', () => {
+            seen.push({ episodeId: toolContext.episodeId, aborted: toolContext.signal?.aborted });
+            resolve('Error: aborted');
+          });
+        }),
+    };
+    const settings = ReactAgent.settings.parse({ tools: ['hang'], tool_call_format: 'hermes' });
+    const tuner = scriptedTuner(['<tool_call>{"name": "hang", "arguments": {}}</tool_call>', 'done'], {
+      signal: episode.signal,
+    });
+    const hangContext: PluginContext = { ...context, load: async <T>() => hang as unknown as T };
+    await new ReactAgent(settings, hangContext).execute(task, tuner);
+    expect(seen).toEqual([{ episodeId: 'e', aborted: true }]);
   });
 
   it('sends OpenAI tool specs and tool-role replies in the hermes format', async () => {

@@ -36,9 +36,6 @@ const settingsSchema = z.strictObject({
 
 export type ReactAgentSettings = z.output<typeof settingsSchema>;
 
-/** Only the config keys this workflow reads. */
-const configSchema = z.object({ rollout: z.object({ multiTurn: z.object({ maxSteps: z.number() }) }) }).partial();
-
 /**
  * A ReAct loop over any tools: the model thinks and calls tools, tool results come back as messages, until it
  * answers without a tool call or runs out of steps. Counts calls, malformed calls and tool errors for judges and
@@ -56,9 +53,8 @@ export class ReactAgent implements Workflow {
     this.context = context;
   }
 
-  protected maxSteps(): number {
-    const config = configSchema.safeParse(this.context.config);
-    return this.settings.max_steps ?? (config.success ? config.data.rollout?.multiTurn.maxSteps : undefined) ?? 5;
+  protected maxSteps(tuner: Tuner): number {
+    return this.settings.max_steps ?? tuner.rollout.maxSteps;
   }
 
   protected loadTools(): Promise<Map<string, Tool>> {
@@ -110,8 +106,9 @@ export class ReactAgent implements Workflow {
     call: ToolCall;
     tools: Map<string, Tool>;
     episodeId: string;
+    signal: AbortSignal;
   }): Promise<{ output: string; failed: boolean }> {
-    const { call, tools, episodeId } = options;
+    const { call, tools, episodeId, signal } = options;
     const tool = tools.get(call.name);
     if (!tool)
       return { output: `Error: no tool named "${call.name}" (tools: ${[...tools.keys()].join(', ')})`, failed: true };
@@ -130,7 +127,7 @@ export class ReactAgent implements Workflow {
       };
     }
     try {
-      const output = await tool.execute(parsed.data, { episodeId });
+      const output = await tool.execute(parsed.data, { episodeId, signal });
       return { output, failed: output.startsWith('Error:') };
     } catch (error) {
       return { output: `Error: ${tool.name} failed: ${(error as Error).message}`, failed: true };
@@ -154,7 +151,8 @@ export class ReactAgent implements Workflow {
     const messages = this.buildMessages(task);
     const counts = { steps: 0, tool_calls: 0, malformed_tool_calls: 0, tool_errors: 0 };
     let finalAnswer: string | undefined;
-    for (let step = 0; step < this.maxSteps(); step++) {
+    const maxSteps = this.maxSteps(tuner);
+    for (let step = 0; step < maxSteps; step++) {
       const response = await tuner.chat({
         messages,
         tools: toolSpecs,
@@ -176,7 +174,7 @@ export class ReactAgent implements Workflow {
         const result =
           counts.tool_calls > this.settings.max_tool_calls
             ? { output: `Error: more than ${this.settings.max_tool_calls} tool calls`, failed: true }
-            : await this.runTool({ call, tools, episodeId: task.episodeId });
+            : await this.runTool({ call, tools, episodeId: task.episodeId, signal: tuner.signal });
         if (result.failed) counts.tool_errors += 1;
         messages.push(this.formatToolReply({ call, output: result.output }));
       }

@@ -80,6 +80,7 @@ export class GroupCollector {
           policy: this.options.policy,
           sampling,
           seedParts: [config.seed, split, step, workflowTask.task.taskId, workflowTask.repeatIndex],
+          rollout: { maxSteps: config.rollout.multiTurn.maxSteps },
           timeoutMs: config.rollout.episodeTimeoutS * 1000,
           runSignal: this.options.signal,
           tunerServices: this.options.tunerServices,

@@ -47,6 +47,7 @@ async function run(makeClient: (tuner: Tuner) => Promise<OpenAI> | OpenAI) {
     policy: new TokenPolicy({ backbone, description: 'recording' }),
     sampling: { temperature: 1 },
     seedParts: ['test'],
+    rollout: { maxSteps: 5 },
     timeoutMs: 30_000,
     tunerServices: { model: 'recording', endpointServer: () => server },
   });

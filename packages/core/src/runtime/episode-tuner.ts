@@ -1,4 +1,12 @@
-import type { ChatRequest, ChatResponse, SamplingParams, ToolCallParser, Tuner, TunerEndpoint } from '@ajet/spec';
+import type {
+  ChatRequest,
+  ChatResponse,
+  EpisodeRollout,
+  SamplingParams,
+  ToolCallParser,
+  Tuner,
+  TunerEndpoint,
+} from '@ajet/spec';
 import OpenAI from 'openai';
 import { handleChatCompletion } from './chat-completions-handler.ts';
 import type { ChatPolicy } from './chat-policy.ts';
@@ -13,7 +21,10 @@ export interface EpisodeTunerOptions {
   sampling: SamplingParams;
   /** Seeds each call: same run seed and episode → same samples. */
   seedParts: readonly (string | number)[];
+  /** Aborts on the episode timeout and on a run stop; workflows pass it to their tools. */
   signal: AbortSignal;
+  /** Rollout settings a workflow reads (max steps), from the resolved config. */
+  rollout: EpisodeRollout;
   /** The run's loopback server behind `endpoint()`; created lazily by the caller. */
   endpointServer?: () => EpisodeEndpointServer;
   /** Model name reported by `openai()` and `endpoint()`. */
@@ -30,6 +41,14 @@ export class EpisodeTuner implements Tuner {
 
   constructor(options: EpisodeTunerOptions) {
     this.options = options;
+  }
+
+  get signal(): AbortSignal {
+    return this.options.signal;
+  }
+
+  get rollout(): EpisodeRollout {
+    return this.options.rollout;
   }
 
   get calls(): number {

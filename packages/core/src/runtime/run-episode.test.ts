@@ -1,4 +1,4 @@
-import type { Judge, JudgeResult, Tuner, Workflow, WorkflowOutput, WorkflowTask } from '@ajet/spec';
+import type { Judge, JudgeResult, ToolContext, Tuner, Workflow, WorkflowOutput, WorkflowTask } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import type { ChatPolicy } from './chat-policy.ts';
 import { runEpisode } from './run-episode.ts';
@@ -49,6 +49,7 @@ describe('runEpisode', () => {
         policy: unusedPolicy,
         sampling: {},
         seedParts: [index],
+        rollout: { maxSteps: 5 },
         timeoutMs: 10_000,
         runSignal: run.signal,
       }),
@@ -73,6 +74,7 @@ describe('runEpisode', () => {
         policy: unusedPolicy,
         sampling: {},
         seedParts: [0],
+        rollout: { maxSteps: 5 },
         timeoutMs: 10_000,
       });
 
@@ -124,6 +126,77 @@ describe('runEpisode', () => {
     });
   });
 
+  describe("the workflow's signal and rollout settings", () => {
+    /** A workflow whose one tool call hangs until the tool's signal aborts, as a stuck sandbox would. */
+    const hangingTool =
+      (seen: { aborted: boolean; reason: unknown }[]): (() => Workflow) =>
+      () => ({
+        execute: async (_task, tuner: Tuner) => {
+          const toolContext: ToolContext = { episodeId: 'e', signal: tuner.signal };
+          await new Promise<void>((resolve) => {
+            const fallback = setTimeout(resolve, 2000);
+            toolContext.signal?.addEventListener('abort', () => {
+              clearTimeout(fallback);
+              seen.push({ aborted: toolContext.signal?.aborted ?? false, reason: toolContext.signal?.reason });
+              resolve();
+            });
+          });
+          return { reward: 1, metadata: {} };
+        },
+      });
+    const options = { judge, policy: unusedPolicy, sampling: {}, seedParts: [0], rollout: { maxSteps: 3 } };
+
+    it('aborts the signal at the episode timeout: a hanging tool sees signal.aborted, the episode is a timeout', async () => {
+      const seen: { aborted: boolean; reason: unknown }[] = [];
+      const started = performance.now();
+      const result = await runEpisode({
+        ...options,
+        workflowTask: task(1),
+        createWorkflow: hangingTool(seen),
+        timeoutMs: 50,
+      });
+      expect(result.error).toMatchObject({ kind: 'timeout' });
+      expect(result.error?.message).toContain('rollout.episode_timeout_s');
+      expect(performance.now() - started).toBeLessThan(1500);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.aborted).toBe(true);
+      expect(String(seen[0]?.reason)).toContain('rollout.episode_timeout_s');
+    });
+
+    it('aborts the signal when the run stops', async () => {
+      const seen: { aborted: boolean; reason: unknown }[] = [];
+      const run = new AbortController();
+      setTimeout(() => run.abort(new Error('run interrupted')), 20);
+      await runEpisode({
+        ...options,
+        workflowTask: task(2),
+        createWorkflow: hangingTool(seen),
+        timeoutMs: 10_000,
+        runSignal: run.signal,
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.aborted).toBe(true);
+      expect(String(seen[0]?.reason)).toContain('run interrupted');
+    });
+
+    it('gives the workflow max steps through the tuner', async () => {
+      let maxSteps: number | undefined;
+      await runEpisode({
+        ...options,
+        workflowTask: task(3),
+        createWorkflow: () => ({
+          execute: async (_task, tuner: Tuner) => {
+            maxSteps = tuner.rollout.maxSteps;
+            return { reward: 1, metadata: {} };
+          },
+        }),
+        timeoutMs: 10_000,
+      });
+      expect(maxSteps).toBe(3);
+    });
+  });
+
   it("a plugin error carries the first frame in the user's file, and its stack", async () => {
     const error = new Error('judge broke on purpose');
     error.stack = [
@@ -142,6 +215,7 @@ describe('runEpisode', () => {
       policy: unusedPolicy,
       sampling: {},
       seedParts: [0],
+      rollout: { maxSteps: 5 },
       timeoutMs: 10_000,
     });
     expect(result.error?.message).toBe('judge broke on purpose (at /home/me/project/my_judge.ts:12:11)');

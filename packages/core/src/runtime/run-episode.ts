@@ -1,4 +1,5 @@
 import {
+  type EpisodeRollout,
   isAjetError,
   type Judge,
   type JudgeResult,
@@ -34,6 +35,9 @@ export interface RunEpisodeOptions {
   policy: ChatPolicy;
   sampling: SamplingParams;
   seedParts: readonly (string | number)[];
+  /** What the workflow reads from `tuner.rollout` (max steps). */
+  rollout: EpisodeRollout;
+  /** `rollout.episode_timeout_s`: at this deadline the episode's signal aborts and the episode is a timeout. */
   timeoutMs: number;
   /** Aborted when the run stops. */
   runSignal?: AbortSignal;
@@ -79,6 +83,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     sampling,
     seedParts,
     signal,
+    rollout: options.rollout,
     ...options.tunerServices,
   });
   let timer: NodeJS.Timeout | undefined;
