@@ -137,11 +137,11 @@ describe('ReactAgent', () => {
         }),
     };
     const settings = ReactAgent.settings.parse({ tools: ['hang'], tool_call_format: 'hermes' });
-    const tuner = scriptedTuner(['<tool_call>{"name": "hang", "arguments": {}}</tool_call>', 'done'], {
-      signal: episode.signal,
-    });
+    const call = '<tool_call>{"name": "hang", "arguments": {}}</tool_call>';
+    const tuner = scriptedTuner([`${call}${call}`, 'done'], { signal: episode.signal });
     const hangContext: PluginContext = { ...context, load: async <T>() => hang as unknown as T };
-    await new ReactAgent(settings, hangContext).execute(task, tuner);
+    // The episode is over: the second call in the same reply never runs, and the agent ends with the abort reason.
+    await expect(new ReactAgent(settings, hangContext).execute(task, tuner)).rejects.toThrow('episode timeout');
     expect(seen).toEqual([{ episodeId: 'e', aborted: true }]);
   });
 

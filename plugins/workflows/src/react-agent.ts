@@ -170,6 +170,8 @@ export class ReactAgent implements Workflow {
       }
       if (response.finishReason === 'length') break;
       for (const call of calls) {
+        // A timed-out or stopped episode runs no more tools: its result is already recorded as the timeout.
+        tuner.signal.throwIfAborted();
         counts.tool_calls += 1;
         const result =
           counts.tool_calls > this.settings.max_tool_calls
