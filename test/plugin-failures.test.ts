@@ -100,6 +100,52 @@ describe('a run tells the truth about plugin failures', () => {
     );
   });
 
+  it('react_agent whose tool call hangs is stopped at rollout.episode_timeout_s, and the tool sees its signal abort', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-hanging-tool-'));
+    const marker = join(folder, 'aborted.txt');
+    const hanging = join(FIXTURES, 'hanging_tool.ts');
+    const conf = join(folder, 'conf.yaml');
+    writeFileSync(
+      conf,
+      `ajet:
+  backbone: ${hanging}->createHangingToolCaller
+  task_reader:
+    type: ${BASIC}->CountingReader
+    settings:
+      count: 1
+  rollout:
+    user_workflow: react_agent
+    workflow_settings:
+      tools:
+        - tool: ${hanging}->HangingTool
+          settings:
+            marker: ${marker}
+      tool_call_format: hermes
+    num_repeat: 2
+    episode_timeout_s: 1
+  task_judge:
+    judge_protocol: ${BASIC}->PatternJudge
+  data:
+    train_batch_size: 1
+  trainer_common:
+    total_training_steps: 1
+    val_before_train: false
+    test_freq: 0
+    save_freq: 0
+`,
+    );
+    const started = performance.now();
+    const run = await runAjet(['--conf', conf, '--experiment-dir', experimentDir()], { timeoutMs: 60_000 });
+    expect(run.stderr).toMatch(/failed \(timeout\): episode exceeded rollout\.episode_timeout_s \(1 s\)/);
+    expect(run.code).toBe(1);
+    expect(performance.now() - started).toBeLessThan(50_000);
+    const lines = readFileSync(marker, 'utf8').trim().split('\n').sort();
+    expect(lines).toEqual([
+      'train-s1-t0-r0 aborted=true episode exceeded rollout.episode_timeout_s (1 s)',
+      'train-s1-t0-r1 aborted=true episode exceeded rollout.episode_timeout_s (1 s)',
+    ]);
+  }, 70_000);
+
   it('a judge that returns its reward as text fails the episode with a message naming it', async () => {
     const run = await runAjet(['--conf', judgeConfig('StringRewardJudge'), '--experiment-dir', experimentDir()]);
     expect(run.stderr).toMatch(
