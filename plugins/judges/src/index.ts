@@ -2,7 +2,6 @@ export type { Equivalence, EquivalenceReason, Tolerance } from './answers-equiva
 export { answersEquivalent, defaultTolerance, numbersClose } from './answers-equivalent.ts';
 export type { ExtractAnswerOptions, ExtractedAnswer, ExtractionMethod } from './extract-answer.ts';
 export { extractAnswer, extractBoxed, referenceFromSolution } from './extract-answer.ts';
-export { latexToPlain } from './internal/latex-to-plain.ts';
 export type { LlmJudgeSettings } from './llm-judge.ts';
 export { JudgmentError, LlmJudge } from './llm-judge.ts';
 export { manifest } from './manifest.ts';
