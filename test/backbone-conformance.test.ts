@@ -1,56 +1,38 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { defineBackboneAgreement, defineBackboneConformance, runCallScript } from '@ajet/backbone-kit/conformance';
+import { RecordingBackbone } from '@ajet/spec/test';
 import { describe, expect, it } from 'vitest';
-import { GrpcBackbone, serveBackbone } from '../packages/backbone-grpc/src/index.ts';
-import type { Backbone } from '../packages/spec/src/index.ts';
-import { RecordingBackbone } from '../packages/spec/src/test/index.ts';
-import {
-  type BackboneUnderTest,
-  defineBackboneConformance,
-  runCallScript,
-} from './conformance/backbone-conformance.ts';
+import { inProcess, served } from './helpers/backbones-under-test.ts';
 
-async function served(backbone: Backbone): Promise<BackboneUnderTest> {
-  const stateRoot = mkdtempSync(join(tmpdir(), 'ajet-conformance-root-'));
-  const server = await serveBackbone({ backbone, host: '127.0.0.1', port: 0, stateRoot });
-  return {
-    backbone: new GrpcBackbone({ address: server.address, deadlineMs: 5_000 }),
-    dispose: async () => {
-      await server.shutdown();
-      await backbone.close();
-    },
-  };
-}
+const recording = async () => new RecordingBackbone();
 
-defineBackboneConformance({
-  name: 'RecordingBackbone in process',
-  create: async () => ({ backbone: new RecordingBackbone() }),
-});
-defineBackboneConformance({
-  name: 'RecordingBackbone over gRPC',
-  // A short context, so that the check of a prompt that fills it stays small.
-  create: () => served(new RecordingBackbone({ maxModelLen: 4096 })),
-});
+defineBackboneConformance(inProcess('RecordingBackbone in process', recording));
+// A short context, so that the check of a prompt that fills it stays small.
+defineBackboneConformance(
+  served('RecordingBackbone over gRPC', async () => new RecordingBackbone({ maxModelLen: 4096 })),
+);
 
-describe('in process and over gRPC agree', () => {
-  it('gives identical results for the same calls', async () => {
+describe('RecordingBackbone in process and over gRPC agree', () => {
+  defineBackboneAgreement({
+    local: inProcess('in process', recording),
+    remote: served('over gRPC', recording, { token: 'secret' }),
+  });
+
+  it('the server hands the backbone the same requests the client was given', async () => {
     const local = new RecordingBackbone();
     const remoteInner = new RecordingBackbone();
-    const remote = await served(remoteInner);
+    const { backbone, dispose } = await served('over gRPC', async () => remoteInner).create();
     try {
-      const expected = await runCallScript(local);
-      const actual = await runCallScript(remote.backbone);
-      expect(actual).toEqual(expected);
-      // The server handed the backbone the same requests, losses and tools included.
+      await runCallScript(local);
+      await runCallScript(backbone);
+      // Losses and tools included.
       expect(remoteInner.forwardBackwardCalls).toEqual(local.forwardBackwardCalls);
       expect(remoteInner.renderCalls).toEqual(local.renderCalls);
       // `n` left out means 1; the wire always carries it.
       const withN = (calls: RecordingBackbone['sampleCalls']) => calls.map((call) => ({ ...call, n: call.n ?? 1 }));
       expect(withN(remoteInner.sampleCalls)).toEqual(withN(local.sampleCalls));
     } finally {
-      await remote.backbone.close();
-      await remote.dispose?.();
+      await backbone.close();
+      await dispose?.();
     }
   });
 });

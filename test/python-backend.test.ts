@@ -3,13 +3,13 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrpcBackbone } from '@ajet/backbone-grpc';
-import type { EpisodeRecord, MetricsRecord } from '@ajet/spec';
+import { defineBackboneConformance } from '@ajet/backbone-kit/conformance';
+import { BackboneError, type EpisodeRecord, type MetricsRecord } from '@ajet/spec';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { defineBackboneConformance } from './conformance/backbone-conformance.ts';
-import { conformanceChecks } from './conformance/backbone-suite.ts';
 import {
   type PythonBackend,
   pythonBackendMissing,
+  pythonSays,
   startPythonBackend,
   tinyModelFolder,
 } from './helpers/python-backend.ts';
@@ -57,7 +57,10 @@ describe.skipIf(pythonBackendMissing !== undefined)('the Python backend (python 
       const server = await startPythonBackend({ model, maxModelLen: 96, token: 'sesame' });
       return {
         backbone: new GrpcBackbone({ address: server.address, token: 'sesame', deadlineMs: 120_000 }),
-        dispose: () => server.stop(),
+        dispose: async () => {
+          await server.stop();
+          await rm(server.stateRoot, { recursive: true, force: true });
+        },
       };
     },
     // Qwen3's chat template drops earlier <think> blocks and adds an empty one to a closing assistant turn, so a
@@ -65,23 +68,42 @@ describe.skipIf(pythonBackendMissing !== undefined)('the Python backend (python 
     incrementalRenderMatchesFull: false,
   });
 
-  it('passes the backbone-suite checks: save/load first from policy version 0, then sampling and a PPO step', async () => {
-    const { backbone, server } = await serve(96);
+  it('a Python backend error reaches the TypeScript caller with the code, message and hint Python raised', async () => {
+    const { backbone } = await serve(96);
+    const { vocabSize } = (await backbone.getInfo()).capabilities;
+    // What the Python code itself raises for a state name outside the root and a token id outside the vocabulary.
+    const raisedInPython = JSON.parse(
+      await pythonSays(`
+from ajet_backend.request_checks import RequestLimits, check_sample
+from ajet_backend.state_root import state_folder
+errors = []
+for attempt in (lambda: state_folder("/nonexistent/ajet-state-root", "../outside"), lambda: check_sample({"promptIds": [1, -1], "sampling": {"maxTokens": 1}}, RequestLimits(max_model_len=96, vocab_size=${vocabSize}))):
+    try:
+        attempt()
+    except Exception as error:
+        errors.append({"code": error.code, "message": error.message, "hint": error.hint})
+print(json.dumps(errors))`),
+    ) as { code: string; message: string; hint: string }[];
+    const [stateName, outsideVocabulary] = raisedInPython;
+    expect(stateName?.code).toBe('STATE_NAME_INVALID');
+    expect(outsideVocabulary?.code).toBe('BACKBONE_INVALID_REQUEST');
+
     try {
-      await conformanceChecks.saveAndLoad(backbone, 'conformance/state');
-      // LoadState restored version 0 and the initial weights, so the rest sees a fresh policy.
-      const info = await conformanceChecks.info(backbone);
-      expect(info.capabilities.trainable).toBe(true);
-      await conformanceChecks.incrementalRendering(backbone);
-      await conformanceChecks.sampling(backbone);
-      const training = await conformanceChecks.training(backbone);
-      expect(training.gradNorm).toBeGreaterThan(0);
-      expect(existsSync(join(server.stateRoot, 'conformance', 'state', 'model.safetensors'))).toBe(true);
+      const loadError = await backbone
+        .loadState({ path: '../outside', includeOptimizer: false })
+        .catch((error) => error);
+      expect(loadError).toBeInstanceOf(BackboneError);
+      expect(loadError).toMatchObject({ code: stateName?.code, hint: stateName?.hint, retryable: false });
+      expect(loadError.message).toContain(stateName?.message);
+      const sampleError = await backbone
+        .sample({ promptIds: [1, -1], sampling: { maxTokens: 1 } })
+        .catch((error) => error);
+      expect(sampleError).toMatchObject({ code: outsideVocabulary?.code, hint: outsideVocabulary?.hint });
+      expect(sampleError.message).toContain(outsideVocabulary?.message);
     } finally {
       await backbone.close();
-      await rm(server.stateRoot, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 120_000);
 
   it('trains the calculator tutorial for two steps through --backbone grpc and saves a checkpoint', async () => {
     const { server } = await serve(1024);

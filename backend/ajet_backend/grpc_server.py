@@ -16,8 +16,15 @@ from ajet_backend.proto_stubs import load_stubs
 from ajet_backend.request_checks import RequestError
 from ajet_backend.service import BackboneService, decode_float32, decode_int32, encode_float32, encode_int32
 
+# The trailing metadata key of a failed call's ErrorDetail (backend.proto).
+ERROR_DETAIL_KEY = "ajet-error-detail-bin"
 AGGREGATIONS = {0: "token-mean", 1: "token-mean", 2: "seq-mean"}
 FINISH_REASONS = {"stop": 1, "length": 2, "abort": 3}
+
+
+def error_detail(pb: Any, error: BackendError) -> bytes:
+    """The serialized ErrorDetail of an error; its code must be a name of backend.proto's ErrorCode."""
+    return pb.ErrorDetail(code=error.code, message=error.message, hint=error.hint, retryable=False).SerializeToString()
 
 
 def _message(message: Any) -> dict[str, Any]:
@@ -52,7 +59,7 @@ def _sampling(params: Any) -> dict[str, Any]:
 def _loss(spec: Any) -> dict[str, Any]:
     kind = spec.WhichOneof("loss")
     if kind is None:
-        raise BackendError("loss_missing", "ForwardBackward: loss is unset; send cross_entropy, ppo or importance_sampling")
+        raise BackendError("LOSS_MISSING", "ForwardBackward: loss is unset; send cross_entropy, ppo or importance_sampling")
     body = getattr(spec, kind)
     loss: dict[str, Any] = {"type": kind, "aggregation": AGGREGATIONS[body.aggregation]}
     if kind == "ppo":
@@ -83,11 +90,9 @@ def build_servicer(service: BackboneService, token: str | None) -> Any:
 
         try:
             return await asyncio.to_thread(locked)
-        except RequestError as error:
-            # The same code and message a TypeScript server gives (packages/backbone-grpc/src/serve-backbone.ts).
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error), trailing_metadata=(("ajet-error-code", error.code), ("ajet-error-retryable", "false")))
         except BackendError as error:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{error.code}: {error}")
+            # Code, message and hint travel as backend.proto's ErrorDetail, as a TypeScript server sends them.
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{error.code}: {error}", trailing_metadata=((ERROR_DETAIL_KEY, error_detail(pb, error)),))
 
     def _render_body(request: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"messages": [_message(m) for m in request.messages], "tools": [_tool(index, t) for index, t in enumerate(request.tools)]}

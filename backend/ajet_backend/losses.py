@@ -33,15 +33,15 @@ class LossSpec:
 
     def validate(self) -> None:
         if self.type not in ("cross_entropy", "ppo", "importance_sampling"):
-            raise ConfigError("loss_type", f"loss.type '{self.type}' is unknown: use cross_entropy, ppo or importance_sampling")
+            raise ConfigError("LOSS_TYPE", f"loss.type '{self.type}' is unknown: use cross_entropy, ppo or importance_sampling")
         if self.aggregation not in ("token-mean", "seq-mean"):
-            raise ConfigError("loss_aggregation", f"loss.aggregation '{self.aggregation}' is unknown: use token-mean or seq-mean")
+            raise ConfigError("LOSS_AGGREGATION", f"loss.aggregation '{self.aggregation}' is unknown: use token-mean or seq-mean")
         if self.type == "ppo" and (self.clip_low < 0 or self.clip_high < 0):
-            raise ConfigError("loss_clip", "loss.clipLow and loss.clipHigh must be >= 0")
+            raise ConfigError("LOSS_CLIP", "loss.clipLow and loss.clipHigh must be >= 0")
         if self.dual_clip is not None and self.dual_clip <= 1:
-            raise ConfigError("loss_dual_clip", f"loss.dualClip is {self.dual_clip}: it must be > 1 (e.g. 3)")
+            raise ConfigError("LOSS_DUAL_CLIP", f"loss.dualClip is {self.dual_clip}: it must be > 1 (e.g. 3)")
         if self.kl is not None and self.kl.estimator != "k3":
-            raise ConfigError("loss_kl", f"loss.kl.estimator '{self.kl.estimator}' is unknown: use k3")
+            raise ConfigError("LOSS_KL", f"loss.kl.estimator '{self.kl.estimator}' is unknown: use k3")
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def compute_loss(
         metrics["ratio_mean"] = float(((ratio * mask).sum() / mask.sum().clamp(min=1.0)).item())
     if spec.type != "cross_entropy" and spec.kl is not None:
         if reference_logprobs is None:
-            raise ConfigError("loss_kl_reference", "loss.kl is set but the backend has no reference policy: keep a reference (PolicySettings.keep_reference) or drop loss.kl")
+            raise ConfigError("LOSS_KL_REFERENCE", "loss.kl is set but the backend has no reference policy: keep a reference (PolicySettings.keep_reference) or drop loss.kl")
         r = (reference_logprobs.float() - logprobs) * mask
         k3 = torch.exp(r) - r - 1.0
         metrics["kl"] = float(((k3 * mask).sum() / mask.sum().clamp(min=1.0)).item())

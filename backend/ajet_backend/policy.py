@@ -170,9 +170,9 @@ class Policy:
         for position, sample in enumerate(samples):
             sizes = {len(sample.token_ids), len(sample.loss_mask), len(sample.sampler_logprobs)}
             if len(sizes) != 1:
-                raise BackendError("sample_shape", f"samples[{position}]: tokenIds, lossMask and samplerLogprobs differ in length ({sorted(sizes)}); send arrays of one length")
+                raise BackendError("SAMPLE_SHAPE", f"samples[{position}]: tokenIds, lossMask and samplerLogprobs differ in length ({sorted(sizes)}); send arrays of one length")
             if sample.loss_mask and sample.loss_mask[0] != 0:
-                raise BackendError("sample_mask", f"samples[{position}].lossMask[0] is 1: the first token has no prediction; mask it out")
+                raise BackendError("SAMPLE_MASK", f"samples[{position}].lossMask[0] is 1: the first token has no prediction; mask it out")
         total_mask = sum(sum(sample.loss_mask) for sample in samples)
         total_sequences = sum(1 for sample in samples if sum(sample.loss_mask) > 0)
         self.model.train()
@@ -214,7 +214,7 @@ class Policy:
         """One AdamW step; (policy version, gradient norm before clipping). After a non-finite loss or gradient
         norm nothing is applied: the gradients are zeroed, the version stays, and the norm comes back non-finite."""
         if params.learning_rate < 0:
-            raise ConfigError("optim_learning_rate", f"learningRate is {params.learning_rate}: it must be >= 0")
+            raise ConfigError("OPTIM_LEARNING_RATE", f"learningRate is {params.learning_rate}: it must be >= 0")
         trainable = self._trainable()
         gradients = [parameter.grad for parameter in trainable if parameter.grad is not None]
         grad_norm = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in gradients])).item()) if gradients else 0.0
@@ -266,7 +266,7 @@ class Policy:
     def sample(self, *, prompt_ids: list[int], n: int, params: SamplingParams) -> list[Completion]:
         """Batched ancestral sampling with a KV cache (or the engine); logprobs under softmax(logits / temperature), before top-p."""
         if not prompt_ids:
-            raise BackendError("sample_empty_prompt", "Sample: promptIds is empty; render a chat first")
+            raise BackendError("SAMPLE_EMPTY_PROMPT", "Sample: promptIds is empty; render a chat first")
         if self.engine is not None:
             from ajet_backend.vllm_engine import needs_logprob_recompute
 
@@ -353,7 +353,7 @@ class Policy:
     def load_state(self, *, path: str, include_optimizer: bool) -> None:
         state_file = os.path.join(path, "trainer_state.pt")
         if not os.path.isfile(state_file):
-            raise BackendError("state_missing", f"LoadState: {state_file} does not exist; pass a folder written by SaveState")
+            raise BackendError("STATE_MISSING", f"LoadState: {state_file} does not exist; pass a folder written by SaveState")
         adapter_file = os.path.join(path, "adapter_model.safetensors")
         if self.is_lora and os.path.isfile(adapter_file):
             from peft import set_peft_model_state_dict
@@ -383,4 +383,4 @@ class Policy:
         plain = os.path.join(path, "model.pt")
         if os.path.isfile(plain):
             return torch.load(plain, weights_only=True)
-        raise BackendError("state_weights_missing", f"LoadState: no model.safetensors or model.pt in {path}; pass a folder written by SaveState")
+        raise BackendError("STATE_WEIGHTS_MISSING", f"LoadState: no model.safetensors or model.pt in {path}; pass a folder written by SaveState")

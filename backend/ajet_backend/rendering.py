@@ -19,7 +19,7 @@ class ChatRenderer:
 
     def __init__(self, tokenizer: Any) -> None:
         if not getattr(tokenizer, "chat_template", None):
-            raise BackendError("render_no_template", "the tokenizer has no chat_template: serve a model folder whose tokenizer_config.json has one")
+            raise BackendError("RENDER_NO_TEMPLATE", "the tokenizer has no chat_template: serve a model folder whose tokenizer_config.json has one")
         self.tokenizer = tokenizer
         self.end_of_turn = tokenizer.eos_token
         self.end_of_turn_id = tokenizer.convert_tokens_to_ids(self.end_of_turn) if self.end_of_turn else None
@@ -43,9 +43,9 @@ class ChatRenderer:
             return self._ids(full)
         count = prefix.message_count
         if count < 1 or count > len(messages):
-            raise BackendError("render_prefix_count", f"RenderChat: prefix.messageCount is {count} but there are {len(messages)} messages; pass 1..{len(messages)}")
+            raise BackendError("RENDER_PREFIX_COUNT", f"RenderChat: prefix.messageCount is {count} but there are {len(messages)} messages; pass 1..{len(messages)}")
         if not self.end_of_turn:
-            raise BackendError("render_prefix_no_end_of_turn", "RenderChat: the tokenizer has no eos token marking the end of a turn, so prefix rendering cannot find where new messages start; render without prefix")
+            raise BackendError("RENDER_PREFIX_NO_END_OF_TURN", "RenderChat: the tokenizer has no eos token marking the end of a turn, so prefix rendering cannot find where new messages start; render without prefix")
         covered = self._text(messages[:count], tools, False)
         # The template need not preserve prefixes: Qwen3's adds an empty <think> block to a final assistant turn
         # and drops earlier <think> blocks once a user message follows. The runtime keeps the sampled tokens
@@ -56,7 +56,7 @@ class ChatRenderer:
         for _ in range(turns):
             position = full.find(self.end_of_turn, position + len(self.end_of_turn))
             if position < 0:
-                raise BackendError("render_prefix_turns", f"RenderChat: rendering {len(messages)} messages has fewer turns than the first {count} alone; the chat template merges turns, render without prefix")
+                raise BackendError("RENDER_PREFIX_TURNS", f"RenderChat: rendering {len(messages)} messages has fewer turns than the first {count} alone; the chat template merges turns, render without prefix")
         after_turns = position + len(self.end_of_turn) if turns else 0
         ended = bool(prefix.token_ids) and prefix.token_ids[-1] == self.end_of_turn_id
         closing = "" if ended or messages[count - 1].get("role") != "assistant" else self.end_of_turn

@@ -17,6 +17,8 @@ MAX_STOP_STRINGS = 32
 MAX_STOP_STRING_CHARS = 1000
 CHAT_ROLES = ("system", "user", "assistant", "tool")
 INVALID_REQUEST = "BACKBONE_INVALID_REQUEST"
+# The hint @ajet/spec's BackboneRequestError gives.
+INVALID_REQUEST_HINT = "The request was refused before it reached the model; fix the caller."
 
 
 def default_max_render_chars(max_model_len: int) -> int:
@@ -39,7 +41,7 @@ class RequestError(BackendError):
     """A request that breaks a rule of the backend protocol; `field` is the path to the bad value."""
 
     def __init__(self, field: str, problem: str) -> None:
-        super().__init__(INVALID_REQUEST, f"{field}{problem}.")
+        super().__init__(INVALID_REQUEST, f"{field}{problem}.", hint=INVALID_REQUEST_HINT)
         self.field = field
 
 

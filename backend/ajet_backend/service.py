@@ -115,7 +115,7 @@ class BackboneService:
         prompt = list(request["promptIds"])
         room = self.info.max_model_len - len(prompt)
         if room <= 0:
-            raise BackendError("sample_prompt_too_long", f"Sample: the prompt has {len(prompt)} tokens but --max-model-len is {self.info.max_model_len}; shorten the episode or raise --max-model-len")
+            raise BackendError("SAMPLE_PROMPT_TOO_LONG", f"Sample: the prompt has {len(prompt)} tokens but --max-model-len is {self.info.max_model_len}; shorten the episode or raise --max-model-len")
         stop_strings = list(sampling.get("stop") or [])
         tokenizer = self.renderer.tokenizer
 
@@ -189,7 +189,7 @@ class BackboneService:
 
     def _state_folder(self, name: str) -> str:
         if self.state_root is None:
-            raise BackendError("state_root_missing", "this server keeps no state: start it with --state-root DIR")
+            raise BackendError("STATE_ROOT_MISSING", "this server keeps no state: it was started without a state root", hint="Start `python -m ajet_backend serve` with --state-root DIR.")
         return state_folder(self.state_root, name)
 
     def save_state(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -208,6 +208,6 @@ class BackboneService:
         path = self._state_folder(request["name"])
         damage = state_damage(path)
         if damage is not None:
-            raise BackendError("state_damaged", f"LoadState: state {request['name']} is damaged: {damage}; load an older state (the trainer's --resume does so by itself)")
+            raise BackendError("STATE_DAMAGED", f"state {request['name']} is damaged: {damage}", hint="Load an older state; the trainer’s --resume does so by itself.")
         self.policy.load_state(path=path, include_optimizer=bool(request.get("includeOptimizer", True)))
         return {"path": path}

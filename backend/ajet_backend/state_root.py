@@ -13,9 +13,12 @@ from ajet_backend.errors import BackendError
 NAME_PART = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
+STATE_NAME_HINT = "SaveState/LoadState take a relative name under the server’s --state-root, e.g. run-1/step-3."
+
+
 def _refuse(name: str, why: str) -> BackendError:
-    shown = name[:200]
-    return BackendError("state_name", f"state name {shown!r} {why}; SaveState/LoadState take a relative name under the server's --state-root, e.g. run-1/step-3")
+    # The message and hint `ajet serve` gives (packages/backbone-grpc/src/internal/state-root.ts).
+    return BackendError("STATE_NAME_INVALID", f"state name {json.dumps(name[:200], ensure_ascii=False)} {why}", hint=STATE_NAME_HINT)
 
 
 def state_folder(root: str, name: str) -> str:

@@ -83,12 +83,12 @@ def completions_from_output(request_output: Any) -> list[Completion]:
     for output in sorted(request_output.outputs, key=lambda item: item.index):
         token_ids = [int(token) for token in output.token_ids]
         if output.logprobs is None or len(output.logprobs) != len(token_ids):
-            raise BackendError("vllm_logprobs_missing", f"vLLM returned {0 if output.logprobs is None else len(output.logprobs)} logprobs for {len(token_ids)} tokens; the engine must be built with logprobs enabled")
+            raise BackendError("VLLM_LOGPROBS_MISSING", f"vLLM returned {0 if output.logprobs is None else len(output.logprobs)} logprobs for {len(token_ids)} tokens; the engine must be built with logprobs enabled")
         logprobs = []
         for token, candidates in zip(token_ids, output.logprobs):
             entry = candidates.get(token)
             if entry is None:
-                raise BackendError("vllm_logprobs_missing", f"vLLM gave no logprob for the sampled token {token}")
+                raise BackendError("VLLM_LOGPROBS_MISSING", f"vLLM gave no logprob for the sampled token {token}")
             logprobs.append(float(entry.logprob if hasattr(entry, "logprob") else entry))
         # finish_reason None means vLLM ran out of room, which the spec calls length.
         finish = FINISH_REASONS.get(output.finish_reason or "length", "length")

@@ -66,13 +66,13 @@ def test_a_training_round_over_grpc(tmp_path) -> None:
                     handle.truncate(3)
                 with pytest.raises(grpc.aio.AioRpcError) as damaged:
                     await stub.LoadState(pb.StateRequest(name="exp/run-1/ckpt"), metadata=auth)
-                assert "state_damaged" in damaged.value.details() and "trainer_state.pt has 3 bytes" in damaged.value.details()
+                assert "STATE_DAMAGED" in damaged.value.details() and "trainer_state.pt has 3 bytes" in damaged.value.details()
                 # A later save removes the earlier one the trainer pruned.
                 await stub.SaveState(pb.StateRequest(name="exp/run-1/ckpt2", remove=["exp/run-1/ckpt"]), metadata=auth)
                 assert sorted(path.name for path in (tmp_path / "states" / "exp" / "run-1").iterdir()) == ["ckpt2"]
                 with pytest.raises(grpc.aio.AioRpcError) as missing:
                     await stub.LoadState(pb.StateRequest(name="nowhere"), metadata=auth)
-                assert missing.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "state_missing" in missing.value.details()
+                assert missing.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "STATE_MISSING" in missing.value.details()
         finally:
             await server.stop(None)
 
@@ -151,18 +151,33 @@ def test_save_and_load_state_stay_under_the_state_root(tmp_path) -> None:
                     for call in (stub.SaveState, stub.LoadState):
                         with pytest.raises(grpc.aio.AioRpcError) as refused:
                             await call(pb.StateRequest(name=name))
-                        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "state_name" in refused.value.details(), name
+                        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "STATE_NAME_INVALID" in refused.value.details(), name
                     with pytest.raises(grpc.aio.AioRpcError) as bad_remove:
                         await stub.SaveState(pb.StateRequest(name="fine", remove=[name]))
-                    assert "state_name" in bad_remove.value.details(), name
+                    assert "STATE_NAME_INVALID" in bad_remove.value.details(), name
                 assert not (root / "fine").exists()
             async with grpc.aio.insecure_channel(f"127.0.0.1:{bare_port}") as channel:
                 with pytest.raises(grpc.aio.AioRpcError) as no_root:
                     await pb_grpc.BackendStub(channel).SaveState(pb.StateRequest(name="x"))
-                assert "state_root_missing" in no_root.value.details()
+                assert "STATE_ROOT_MISSING" in no_root.value.details()
         finally:
             await server.stop(None)
             await bare.stop(None)
 
     asyncio.run(scenario())
     assert list(outside.iterdir()) == []
+
+
+def test_every_code_a_server_sends_is_a_name_of_the_proto_error_code_table() -> None:
+    """Upper-case codes cross the wire in an ErrorDetail: each must be in backend.proto's ErrorCode, the one table
+    the TypeScript side reads too (@ajet/backbone-kit's backendErrorCodes). Lower case is for start-up errors."""
+    import re
+    from pathlib import Path
+
+    pb, _ = load_stubs()
+    table = set(pb.ErrorCode.keys())
+    source = "\n".join(path.read_text() for path in (Path(__file__).parents[1] / "ajet_backend").glob("*.py"))
+    raised = set(re.findall(r'(?:Backend|Config)Error\(\s*"([A-Za-z_]+)"', source)) | {"BACKBONE_INVALID_REQUEST"}
+    sent = {code for code in raised if code.isupper()}
+    assert len(sent) > 15 and sent <= table, sorted(sent - table)
+    assert {code for code in raised if not code.isupper()} <= {"lora_missing", "model_dtype", "model_not_found", "proto_compile", "proto_missing", "proto_tools_missing", "serve_engine", "serve_engine_vllm_missing", "serve_engine_vllm_no_gpu", "serve_flags", "serve_gpu_memory"}

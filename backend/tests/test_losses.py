@@ -60,7 +60,7 @@ def test_seq_mean_differs_from_token_mean() -> None:
 def test_bad_specs_raise_config_errors() -> None:
     with pytest.raises(ConfigError) as caught:
         _one_token(LossSpec(type="ppo", dual_clip=0.5), -1.0, -1.0, 1.0)
-    assert caught.value.code == "loss_dual_clip"
+    assert caught.value.code == "LOSS_DUAL_CLIP"
     with pytest.raises(ConfigError):
         _one_token(LossSpec(type="ppo", kl=KlPenalty(beta=0.1)), -1.0, -1.0, 1.0)
 

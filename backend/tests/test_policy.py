@@ -102,7 +102,7 @@ def test_save_and_load_state_round_trip(tmp_path) -> None:
     assert restored.optimizer is not None and len(restored.optimizer.state) > 0
     with pytest.raises(BackendError) as caught:
         restored.load_state(path=str(tmp_path / "missing"), include_optimizer=False)
-    assert caught.value.code == "state_missing"
+    assert caught.value.code == "STATE_MISSING"
 
 
 def test_loading_a_state_saved_before_any_step_resets_the_optimizer(tmp_path) -> None:
@@ -125,4 +125,4 @@ def test_bad_sample_shapes_are_named() -> None:
     bad = TrainingSample(token_ids=[1, 2, 3], loss_mask=[0, 1], sampler_logprobs=[0, 0, 0], advantage=1.0)
     with pytest.raises(BackendError) as caught:
         policy.forward_backward(samples=[bad], spec=LossSpec(type="cross_entropy"))
-    assert caught.value.code == "sample_shape" and "samples[0]" in str(caught.value)
+    assert caught.value.code == "SAMPLE_SHAPE" and "samples[0]" in str(caught.value)

@@ -55,7 +55,7 @@ def test_qwen3_template_dropping_think_is_detected_and_handled(renderer: ChatRen
 def test_bad_prefix_count_is_named(renderer: ChatRenderer) -> None:
     with pytest.raises(BackendError) as caught:
         renderer.render(messages=[{"role": "user", "content": "hi"}], prefix=Prefix(token_ids=[1], message_count=3))
-    assert caught.value.code == "render_prefix_count"
+    assert caught.value.code == "RENDER_PREFIX_COUNT"
 
 
 def test_detokenize_gives_one_piece_per_token(renderer: ChatRenderer) -> None:

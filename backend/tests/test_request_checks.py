@@ -111,7 +111,9 @@ def test_the_server_answers_invalid_argument_and_the_weights_stay_finite(served)
                         await pending
                     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, refused.value.details()
                     assert message in refused.value.details()
-                    assert ("ajet-error-code", "BACKBONE_INVALID_REQUEST") in tuple(refused.value.trailing_metadata() or ())
+                    detail = pb.ErrorDetail.FromString(dict(refused.value.trailing_metadata() or ())["ajet-error-detail-bin"])
+                    assert detail.code == "BACKBONE_INVALID_REQUEST" and detail.hint == "The request was refused before it reached the model; fix the caller."
+                    assert message in detail.message and not detail.retryable
                 with pytest.raises(grpc.aio.AioRpcError) as refused:
                     await stub.Sample(pb.SampleRequest(prompt_ids=encode_int32([1, vocab]), n=1)).read()
                 assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and f"promptIds[1]={vocab}" in refused.value.details()

@@ -69,4 +69,4 @@ def test_prompt_longer_than_the_model_is_refused(service: BackboneService) -> No
     assert caught.value.code == "BACKBONE_INVALID_REQUEST" and "promptIds has 600 tokens; the model reads at most 512" in str(caught.value)
     with pytest.raises(BackendError) as full:
         service.sample({"promptIds": [1] * 512, "sampling": {}})
-    assert full.value.code == "sample_prompt_too_long"
+    assert full.value.code == "SAMPLE_PROMPT_TOO_LONG"

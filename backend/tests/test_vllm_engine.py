@@ -67,7 +67,7 @@ def test_request_output_converts_to_completions() -> None:
     without = SimpleNamespace(outputs=[SimpleNamespace(index=0, token_ids=[1], logprobs=None, finish_reason="stop")])
     with pytest.raises(BackendError) as caught:
         completions_from_output(without)
-    assert caught.value.code == "vllm_logprobs_missing"
+    assert caught.value.code == "VLLM_LOGPROBS_MISSING"
 
 
 class RecordingEngine:

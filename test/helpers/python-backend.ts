@@ -38,6 +38,16 @@ export async function tinyModelFolder(): Promise<{ folder: string; dispose: () =
   return { folder, dispose: () => rm(parent, { recursive: true, force: true }) };
 }
 
+/** Runs Python code (with `json` imported) in backend/ with the backend's interpreter; resolves to its stdout. */
+export async function pythonSays(code: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(BACKEND_PYTHON, ['-c', `import json\n${code}`], {
+    cwd: join(REPO_ROOT, 'backend'),
+    env: { ...process.env, ...OFFLINE },
+    timeout: 60_000,
+  });
+  return stdout;
+}
+
 export interface PythonBackend {
   /** host:port on loopback. */
   address: string;

@@ -4,7 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { int32ToBytes, loadBackend, type WireRenderChatRequest, type WireSampleRequest } from '@ajet/proto';
+import {
+  int32ToBytes,
+  loadBackend,
+  type WireRenderChatRequestDecoded,
+  type WireSampleRequestDecoded,
+} from '@ajet/proto';
 import { BackboneError, type SampleRequest } from '@ajet/spec';
 import { RecordingBackbone } from '@ajet/spec/test';
 import * as grpc from '@grpc/grpc-js';
@@ -155,11 +160,14 @@ describe('GrpcBackbone failures', () => {
       GetInfo: (_call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
         inner.getInfo().then((info) => callback(null, info));
       },
-      RenderChat: (call: grpc.ServerUnaryCall<WireRenderChatRequest, object>, callback: grpc.sendUnaryData<object>) => {
+      RenderChat: (
+        call: grpc.ServerUnaryCall<WireRenderChatRequestDecoded, object>,
+        callback: grpc.sendUnaryData<object>,
+      ) => {
         const request = renderChatFromWire(call.request, (json) => JSON.parse(json));
         inner.renderChat(request).then(({ tokenIds }) => callback(null, { tokenIds: int32ToBytes(tokenIds) }));
       },
-      Sample: (call: grpc.ServerWritableStream<WireSampleRequest, object>) => {
+      Sample: (call: grpc.ServerWritableStream<WireSampleRequestDecoded, object>) => {
         inner.sample(sampleFromWire(call.request)).then(({ completions, policyVersion }) => {
           for (const [index, completion] of completions.entries())
             call.write(completionToWire({ completion, index, policyVersion }));

@@ -1,18 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorFromDetail, sampleChatInParts } from '@ajet/backbone-kit';
 import {
   type BackendMethodName,
   bytesToInt32,
+  decodeErrorDetail,
+  errorDetailMetadataKey,
   int32ToBytes,
   loadBackend,
-  type WireDetokenizeResponse,
-  type WireForwardBackwardResponse,
-  type WireGetInfoResponse,
-  type WireOptimStepResponse,
-  type WireSampleChatResponse,
-  type WireSampleChunk,
+  type WireDetokenizeResponseDecoded,
+  type WireForwardBackwardResponseDecoded,
+  type WireGetInfoResponseDecoded,
+  type WireOptimStepResponseDecoded,
+  type WireRenderChatResponseDecoded,
+  type WireSampleChatResponseDecoded,
+  type WireSampleChunkDecoded,
   type WireStateRequest,
-  type WireStateResponse,
-  type WireTokens,
+  type WireStateResponseDecoded,
 } from '@ajet/proto';
 import type {
   Backbone,
@@ -42,8 +45,6 @@ import {
   sampleChatToWire,
   sampleToWire,
 } from './internal/convert.ts';
-import { sampleChatInParts } from './internal/sample-chat-in-parts.ts';
-import { errorCodeMetadataKey, errorRetryableMetadataKey } from './serve-backbone.ts';
 
 export interface GrpcBackboneOptions {
   /** `host:port` of an `ajet.v1.Backend` server. */
@@ -109,7 +110,7 @@ export class GrpcBackbone implements Backbone {
   }
 
   async getInfo(): Promise<BackboneInfo> {
-    const info = (await this.unary({ method: 'GetInfo', request: {}, idempotent: true })) as WireGetInfoResponse;
+    const info = (await this.unary({ method: 'GetInfo', request: {}, idempotent: true })) as WireGetInfoResponseDecoded;
     const vocabSize = info.capabilities?.vocabSize ?? 0;
     return {
       model: info.model,
@@ -129,7 +130,7 @@ export class GrpcBackbone implements Backbone {
       method: 'RenderChat',
       request: renderChatToWire(request),
       idempotent: true,
-    })) as WireTokens;
+    })) as WireRenderChatResponseDecoded;
     return { tokenIds: bytesToInt32(response.tokenIds) };
   }
 
@@ -138,7 +139,7 @@ export class GrpcBackbone implements Backbone {
       method: 'Detokenize',
       request: { tokenIds: int32ToBytes(request.tokenIds) },
       idempotent: true,
-    })) as WireDetokenizeResponse;
+    })) as WireDetokenizeResponseDecoded;
     return { pieces: response.pieces };
   }
 
@@ -164,7 +165,7 @@ export class GrpcBackbone implements Backbone {
         request: sampleChatToWire(request),
         attempts,
         deadline,
-      })) as WireSampleChatResponse;
+      })) as WireSampleChatResponseDecoded;
       return sampleChatResponseFromWire(response);
     } catch (error) {
       if (!(error instanceof BackboneError) || error.code !== 'GRPC_UNIMPLEMENTED') throw error;
@@ -178,12 +179,16 @@ export class GrpcBackbone implements Backbone {
       method: 'ForwardBackward',
       request: forwardBackwardToWire(request),
       idempotent: false,
-    })) as WireForwardBackwardResponse;
+    })) as WireForwardBackwardResponseDecoded;
     return { loss: response.loss, metrics: { ...response.metrics } };
   }
 
   async optimStep(request: OptimStepRequest): Promise<OptimStepResponse> {
-    const response = (await this.unary({ method: 'OptimStep', request, idempotent: false })) as WireOptimStepResponse;
+    const response = (await this.unary({
+      method: 'OptimStep',
+      request,
+      idempotent: false,
+    })) as WireOptimStepResponseDecoded;
     return { policyVersion: response.policyVersion, gradNorm: response.gradNorm };
   }
 
@@ -194,7 +199,11 @@ export class GrpcBackbone implements Backbone {
       includeOptimizer: request.includeOptimizer,
       remove: [...(request.remove ?? [])],
     };
-    const response = (await this.unary({ method: 'SaveState', request: wire, idempotent: false })) as WireStateResponse;
+    const response = (await this.unary({
+      method: 'SaveState',
+      request: wire,
+      idempotent: false,
+    })) as WireStateResponseDecoded;
     return { path: response.path, server: this.address };
   }
 
@@ -243,9 +252,9 @@ export class GrpcBackbone implements Backbone {
   private sampleOnce(request: object, deadline: number): Promise<SampleResponse> {
     const call = (this.client as unknown as Record<string, StreamMethod>).Sample as StreamMethod;
     return new Promise<SampleResponse>((resolve, reject) => {
-      const chunks: WireSampleChunk[] = [];
+      const chunks: WireSampleChunkDecoded[] = [];
       const stream = call.call(this.client, request, this.metadata(), { deadline });
-      stream.on('data', (chunk: WireSampleChunk) => chunks.push(chunk));
+      stream.on('data', (chunk: WireSampleChunkDecoded) => chunks.push(chunk));
       stream.on('error', reject);
       stream.on('end', () => {
         chunks.sort((left, right) => left.index - right.index);
@@ -278,8 +287,10 @@ export class GrpcBackbone implements Backbone {
     attempts: number;
   }): BackboneError {
     const { method, error, attempts } = options;
-    const [serverCode] = error.metadata?.get(errorCodeMetadataKey) ?? [];
-    const [serverRetryable] = error.metadata?.get(errorRetryableMetadataKey) ?? [];
+    const [detailBytes] = error.metadata?.get(errorDetailMetadataKey) ?? [];
+    const detail = detailBytes instanceof Buffer ? decodeErrorDetail(detailBytes) : undefined;
+    // The server's own error, with the code and hint it raised (any server: ajet serve, the Python backend).
+    if (detail?.code) return errorFromDetail({ detail, method, address: this.address, cause: error });
     const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
     const common = { address: this.address, cause: error };
     switch (error.code) {
@@ -306,8 +317,7 @@ export class GrpcBackbone implements Backbone {
       default:
         return new BackboneError(`${method} failed: ${error.details ?? error.message}`, {
           ...common,
-          code: typeof serverCode === 'string' ? serverCode : `GRPC_${grpc.status[error.code] ?? 'ERROR'}`,
-          retryable: serverRetryable === 'true',
+          code: `GRPC_${grpc.status[error.code] ?? 'ERROR'}`,
         });
     }
   }

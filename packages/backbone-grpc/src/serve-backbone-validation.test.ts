@@ -1,4 +1,11 @@
-import { float32ToBytes, int32ToBytes, loadBackend, uint8ToBytes } from '@ajet/proto';
+import {
+  decodeErrorDetail,
+  errorDetailMetadataKey,
+  float32ToBytes,
+  int32ToBytes,
+  loadBackend,
+  uint8ToBytes,
+} from '@ajet/proto';
 import { RecordingBackbone } from '@ajet/spec/test';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -187,7 +194,12 @@ describe('serveBackbone refuses bad requests with INVALID_ARGUMENT naming the fi
       expect(error?.code, error?.details).toBe(grpc.status.INVALID_ARGUMENT);
       expect(error?.details).toContain(field);
       if (text) expect(error?.details).toContain(`${field}${text}`);
-      expect(error?.metadata.get('ajet-error-code')).toEqual(['BACKBONE_INVALID_REQUEST']);
+      const [detail] = error?.metadata.get(errorDetailMetadataKey) ?? [];
+      expect(decodeErrorDetail(detail as Buffer)).toMatchObject({
+        code: 'BACKBONE_INVALID_REQUEST',
+        hint: 'The request was refused before it reached the model; fix the caller.',
+        retryable: false,
+      });
       // Refused before the backbone saw it.
       expect(callCount()).toBe(callsBefore);
     });

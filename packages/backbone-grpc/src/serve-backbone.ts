@@ -1,17 +1,27 @@
 import { timingSafeEqual } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import {
+  backendErrorCodes,
+  errorDetailOf,
+  folderDamage,
+  STATE_MANIFEST,
+  sampleChatInParts,
+  sealFolder,
+} from '@ajet/backbone-kit';
+import {
   bytesToInt32,
+  encodeErrorDetail,
+  errorDetailMetadataKey,
   int32ToBytes,
   loadBackend,
-  type WireForwardBackwardRequest,
-  type WireOptimStepRequest,
-  type WireRenderChatRequest,
-  type WireSampleChatRequest,
-  type WireSampleRequest,
-  type WireStateRequest,
+  type WireDetokenizeRequestDecoded,
+  type WireForwardBackwardRequestDecoded,
+  type WireOptimStepRequestDecoded,
+  type WireRenderChatRequestDecoded,
+  type WireSampleChatRequestDecoded,
+  type WireSampleRequestDecoded,
+  type WireStateRequestDecoded,
   type WireStateResponse,
-  type WireTokens,
 } from '@ajet/proto';
 import {
   type Backbone,
@@ -24,7 +34,6 @@ import {
   checkRenderChatRequest,
   checkSampleChatRequest,
   checkSampleRequest,
-  isAjetError,
 } from '@ajet/spec';
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -36,8 +45,6 @@ import {
   sampleChatResponseToWire,
   sampleFromWire,
 } from './internal/convert.ts';
-import { sampleChatInParts } from './internal/sample-chat-in-parts.ts';
-import { sealState, stateDamage } from './internal/state-manifest.ts';
 import { stateFolder } from './internal/state-root.ts';
 
 export interface ServeBackboneOptions {
@@ -68,11 +75,6 @@ export interface BackboneServer {
   shutdown(options?: { graceMs?: number }): Promise<void>;
 }
 
-/** Metadata key carrying an AjetError's `code` to the client. */
-export const errorCodeMetadataKey = 'ajet-error-code';
-/** Metadata key saying whether the failed call may succeed when repeated. */
-export const errorRetryableMetadataKey = 'ajet-error-retryable';
-
 const loopbackHosts = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 function formatHost(host: string): string {
@@ -87,25 +89,22 @@ function tokenMatches(metadata: grpc.Metadata, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The gRPC status for what a handler threw; a coded error carries its ErrorDetail (backend.proto) in the trailer. */
 function toServiceError(error: unknown): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
-  if (error instanceof BackboneRequestError) {
-    metadata.set(errorCodeMetadataKey, error.code);
-    metadata.set(errorRetryableMetadataKey, 'false');
-    return { code: grpc.status.INVALID_ARGUMENT, details: error.message, metadata };
+  const detail = errorDetailOf(error);
+  if (!detail) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { code: grpc.status.INTERNAL, details: `backbone failed: ${message}`, metadata };
   }
-  if (isAjetError(error)) {
-    metadata.set(errorCodeMetadataKey, error.code);
-    const retryable = error instanceof BackboneError && error.retryable;
-    metadata.set(errorRetryableMetadataKey, String(retryable));
-    return {
-      code: retryable ? grpc.status.UNAVAILABLE : grpc.status.FAILED_PRECONDITION,
-      details: error.message,
-      metadata,
-    };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: grpc.status.INTERNAL, details: `backbone failed: ${message}`, metadata };
+  metadata.set(errorDetailMetadataKey, encodeErrorDetail(detail));
+  const code =
+    error instanceof BackboneRequestError
+      ? grpc.status.INVALID_ARGUMENT
+      : detail.retryable
+        ? grpc.status.UNAVAILABLE
+        : grpc.status.FAILED_PRECONDITION;
+  return { code, details: (error as Error).message, metadata };
 }
 
 /**
@@ -141,7 +140,7 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
     };
   }
 
-  const sample: grpc.handleServerStreamingCall<WireSampleRequest, object> = (call) => {
+  const sample: grpc.handleServerStreamingCall<WireSampleRequestDecoded, object> = (call) => {
     if (!authorized(call.metadata)) {
       call.emit('error', unauthenticated);
       return;
@@ -191,7 +190,7 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
     );
     return limits;
   };
-  const sampleChat = async (request: WireSampleChatRequest) => {
+  const sampleChat = async (request: WireSampleChatRequestDecoded) => {
     const badTools: string[] = [];
     const parsed = sampleChatFromWire(request, parseParameters(badTools));
     checkTools(request.tools, badTools);
@@ -205,14 +204,14 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
   const requireStateRoot = (): string => {
     if (options.stateRoot) return options.stateRoot;
     throw new BackboneError('this server keeps no state: it was started without a state root', {
-      code: 'GRPC_NO_STATE_ROOT',
+      code: backendErrorCodes.STATE_ROOT_MISSING,
       hint: 'Start `ajet serve` with --state-root DIR (serveBackbone: the stateRoot option).',
     });
   };
 
   const handlers: grpc.UntypedServiceImplementation = {
     GetInfo: unary(() => backbone.getInfo()),
-    RenderChat: unary(async (request: WireRenderChatRequest) => {
+    RenderChat: unary(async (request: WireRenderChatRequestDecoded) => {
       const badTools: string[] = [];
       const parsed = renderChatFromWire(request, parseParameters(badTools));
       checkTools(request.tools, badTools);
@@ -220,14 +219,14 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
       const response = await backbone.renderChat(parsed);
       return { tokenIds: int32ToBytes(response.tokenIds) };
     }),
-    Detokenize: unary(async (request: WireTokens) => {
+    Detokenize: unary(async (request: WireDetokenizeRequestDecoded) => {
       const parsed = { tokenIds: bytesToInt32(request.tokenIds) };
       checkDetokenizeRequest(parsed, await requestLimits());
       return backbone.detokenize(parsed);
     }),
     Sample: sample,
     SampleChat: unary(sampleChat),
-    ForwardBackward: unary(async (request: WireForwardBackwardRequest) => {
+    ForwardBackward: unary(async (request: WireForwardBackwardRequestDecoded) => {
       const loss = lossFromWire(request.loss ?? {});
       if (!loss) throw new BackboneRequestError('loss', ' is not set: send cross_entropy, ppo or importance_sampling');
       const forward = {
@@ -239,26 +238,26 @@ export async function serveBackbone(options: ServeBackboneOptions): Promise<Back
       checkForwardBackwardRequest(forward, await requestLimits());
       return backbone.forwardBackward(forward);
     }),
-    OptimStep: unary(async (request: WireOptimStepRequest) => {
+    OptimStep: unary(async (request: WireOptimStepRequestDecoded) => {
       checkOptimStepRequest(request);
       return backbone.optimStep(request);
     }),
-    SaveState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
+    SaveState: unary(async (request: WireStateRequestDecoded): Promise<WireStateResponse> => {
       const root = requireStateRoot();
       const path = await stateFolder({ root, name: request.name });
       // Checked before saving, so a bad name to remove fails the call before anything is written.
       const removed = await Promise.all((request.remove ?? []).map((name) => stateFolder({ root, name })));
       await backbone.saveState({ path, includeOptimizer: request.includeOptimizer });
-      await sealState(path);
+      await sealFolder({ folder: path, manifest: STATE_MANIFEST });
       for (const folder of removed) if (folder !== path) await rm(folder, { recursive: true, force: true });
       return { path };
     }),
-    LoadState: unary(async (request: WireStateRequest): Promise<WireStateResponse> => {
+    LoadState: unary(async (request: WireStateRequestDecoded): Promise<WireStateResponse> => {
       const path = await stateFolder({ root: requireStateRoot(), name: request.name });
-      const damage = await stateDamage(path);
+      const damage = await folderDamage({ folder: path, manifest: STATE_MANIFEST });
       if (damage) {
         throw new BackboneError(`state ${request.name} is damaged: ${damage}`, {
-          code: 'GRPC_STATE_DAMAGED',
+          code: backendErrorCodes.STATE_DAMAGED,
           hint: 'Load an older state; the trainer’s --resume does so by itself.',
         });
       }

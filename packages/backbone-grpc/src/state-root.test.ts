@@ -44,7 +44,7 @@ describe('SaveState and LoadState stay under the server’s state root', () => {
     expect(existsSync(join(root, 'exp/run-1/step-3', 'ajet-state-manifest.json'))).toBe(true);
     truncateSync(params, 2);
     const damaged = await caught(client.loadState({ path: 'exp/run-1/step-3', includeOptimizer: true }));
-    expect(damaged.code).toBe('GRPC_STATE_DAMAGED');
+    expect(damaged.code).toBe('STATE_DAMAGED');
     expect(damaged.message).toContain('state exp/run-1/step-3 is damaged: recording-backbone.json has 2 bytes');
     // A later save deletes the earlier states the trainer pruned.
     await client.saveState({ path: 'exp/run-1/step-4', includeOptimizer: true, remove: ['exp/run-1/step-3'] });
@@ -61,11 +61,11 @@ describe('SaveState and LoadState stay under the server’s state root', () => {
     const { client } = await served(root);
     for (const name of [join(outside, 'abs'), '../outside/up', 'a/../../outside/x', '', 'a//b', 'a\\b', 'link/x']) {
       const error = await caught(client.saveState({ path: name, includeOptimizer: false }));
-      expect(error.code, name).toBe('GRPC_BAD_STATE_NAME');
+      expect(error.code, name).toBe('STATE_NAME_INVALID');
       const loadError = await caught(client.loadState({ path: name, includeOptimizer: false }));
-      expect(loadError.code, name).toBe('GRPC_BAD_STATE_NAME');
+      expect(loadError.code, name).toBe('STATE_NAME_INVALID');
       const removeError = await caught(client.saveState({ path: 'fine', includeOptimizer: false, remove: [name] }));
-      expect(removeError.code, name).toBe('GRPC_BAD_STATE_NAME');
+      expect(removeError.code, name).toBe('STATE_NAME_INVALID');
     }
     expect(existsSync(join(root, 'fine'))).toBe(false);
     expect(readdirSync(outside)).toEqual([]);
@@ -74,7 +74,7 @@ describe('SaveState and LoadState stay under the server’s state root', () => {
   it('a server started without a state root refuses both, saying how to give one', async () => {
     const { client } = await served(undefined);
     const error = await caught(client.saveState({ path: 'x', includeOptimizer: false }));
-    expect(error.code).toBe('GRPC_NO_STATE_ROOT');
+    expect(error.code).toBe('STATE_ROOT_MISSING');
     expect(error.message).toContain('without a state root');
   });
 });

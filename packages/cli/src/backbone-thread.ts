@@ -1,19 +1,10 @@
 import { Worker } from 'node:worker_threads';
+import { type BackboneMethodName, requiredBackboneMethods } from '@ajet/backbone-kit';
 import { type Backbone, BackboneError } from '@ajet/spec';
 
-/** The Backbone methods a thread answers; each takes at most one request object. */
-const METHODS = [
-  'getInfo',
-  'renderChat',
-  'detokenize',
-  'sample',
-  'forwardBackward',
-  'optimStep',
-  'saveState',
-  'loadState',
-  'close',
-] as const satisfies readonly (keyof Backbone)[];
-export type BackboneMethod = (typeof METHODS)[number];
+/** The Backbone methods a thread answers (every required one); each takes at most one request object. */
+const METHODS = requiredBackboneMethods;
+export type BackboneMethod = BackboneMethodName;
 
 export interface ThreadCall {
   id: number;

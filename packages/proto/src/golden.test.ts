@@ -7,7 +7,8 @@ import type {
   WireSampleChatRequest,
   WireSampleChatResponse,
   WireSampleRequest,
-} from './messages.ts';
+  WireSampleRequestDecoded,
+} from './wire.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../test-fixtures/${name}.hex`, import.meta.url), 'utf8').trim();
 
@@ -104,8 +105,8 @@ describe('backend.proto wire format', () => {
     expect(bytesToFloat32(float32ToBytes([-0.5, 1.25]))).toEqual([-0.5, 1.25]);
     const decoded = methods.Sample.requestDeserialize(
       methods.Sample.requestSerialize(sampleRequest),
-    ) as WireSampleRequest;
+    ) as WireSampleRequestDecoded;
     expect(bytesToInt32(decoded.promptIds)).toEqual([1, 2, 300, -1, 2_000_000]);
-    expect(decoded.sampling.seed).toBe(42);
+    expect(decoded.sampling?.seed).toBe(42);
   });
 });

@@ -1,14 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { AjetError } from '@ajet/spec';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { BackendMethodName } from './wire.ts';
 
 /** Absolute path of `ajet/v1/backend.proto`, for servers in other languages and for tools. */
 export const backendProtoPath = fileURLToPath(new URL('../ajet/v1/backend.proto', import.meta.url));
 
 /**
  * Field names arrive in camelCase, 64-bit integers as numbers, enums as their names, bytes as Buffers,
- * unset scalars as their defaults, and the set member of a oneof under its oneof name (`loss.loss`).
+ * unset scalars as their defaults, and the set member of a oneof under its oneof name (`loss.loss`). The
+ * generated wire types (src/generated, `pnpm gen:proto`) are made with the same options.
  */
 const loaderOptions: protoLoader.Options = {
   keepCase: false,
@@ -23,23 +24,9 @@ export interface BackendDefinition {
   service: grpc.ServiceDefinition;
   /** Client constructor for `ajet.v1.Backend`. */
   Client: grpc.ServiceClientConstructor;
-  /** Each RPC's definition (path, serializers), by name. */
+  /** Each RPC's definition (path, serializers), by name: the RPCs backend.proto declares. */
   methods: Record<BackendMethodName, grpc.MethodDefinition<object, object>>;
 }
-
-export const backendMethodNames = [
-  'GetInfo',
-  'RenderChat',
-  'Detokenize',
-  'Sample',
-  'SampleChat',
-  'ForwardBackward',
-  'OptimStep',
-  'SaveState',
-  'LoadState',
-] as const;
-
-export type BackendMethodName = (typeof backendMethodNames)[number];
 
 /** Loads backend.proto at run time (no code generation, works offline). */
 export function loadBackend(): BackendDefinition {
@@ -48,17 +35,6 @@ export function loadBackend(): BackendDefinition {
     ajet: { v1: { Backend: grpc.ServiceClientConstructor } };
   };
   const Client = root.ajet.v1.Backend;
-  const methods = Object.fromEntries(
-    backendMethodNames.map((name) => {
-      const method = Client.service[name];
-      if (!method)
-        throw new AjetError(`backend.proto has no rpc ${name}`, {
-          code: 'PROTO_MISSING_RPC',
-          blame: 'system',
-          hint: `Restore ${backendProtoPath}.`,
-        });
-      return [name, method];
-    }),
-  ) as Record<BackendMethodName, grpc.MethodDefinition<object, object>>;
+  const methods = { ...Client.service } as Record<BackendMethodName, grpc.MethodDefinition<object, object>>;
   return { service: Client.service, Client, methods };
 }

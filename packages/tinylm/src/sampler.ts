@@ -1,4 +1,5 @@
 // Drawing completions: the token rule (greedy or nucleus) and the decode loop that reuses cached prompt states.
+import { backboneDefaults } from '@ajet/backbone-kit';
 import { BackboneError, type Completion, type SampleRequest } from '@ajet/spec';
 import { logSoftmaxAt } from './internal/kernels.ts';
 import type { PrefixCache } from './internal/prefix-cache.ts';
@@ -78,8 +79,8 @@ export function sampleCompletion(options: {
     });
   }
   const random = createRandom(options.seed);
-  const temperature = sampling.temperature ?? 1;
-  const topP = sampling.topP ?? 1;
+  const temperature = sampling.temperature ?? backboneDefaults.temperature;
+  const topP = sampling.topP ?? backboneDefaults.topP;
   const maxTokens = Math.min(sampling.maxTokens ?? maxSeqLen, maxSeqLen - promptIds.length);
   const stops = sampling.stop ?? [];
   const decoder = model.createDecoder(options.params);

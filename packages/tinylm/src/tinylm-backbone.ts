@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { backboneDefaults } from '@ajet/backbone-kit';
 import {
   type Backbone,
   type BackboneInfo,
@@ -137,7 +138,7 @@ export class TinyLmBackbone implements Backbone {
       tokenIds: renderChat({
         tokenizer: this.tokenizer,
         messages: request.messages,
-        addGenerationPrompt: request.addGenerationPrompt ?? true,
+        addGenerationPrompt: request.addGenerationPrompt ?? backboneDefaults.addGenerationPrompt,
         prefix: request.prefix,
       }),
     };
@@ -164,7 +165,7 @@ export class TinyLmBackbone implements Backbone {
     checkSampleRequest(request, this.limits);
     const base = request.sampling.seed ?? this.seed + this.sampleCount;
     this.sampleCount += 1;
-    const completions = Array.from({ length: request.n ?? 1 }, (_, index) =>
+    const completions = Array.from({ length: request.n ?? backboneDefaults.completions }, (_, index) =>
       this.sampleOne({ promptIds: request.promptIds, sampling: request.sampling, seed: base + index * 7919 }),
     );
     return { completions, policyVersion: this.policyVersion };
@@ -173,10 +174,14 @@ export class TinyLmBackbone implements Backbone {
   async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
     checkForwardBackwardRequest(request, this.limits);
     const { samples, loss: spec } = request;
-    const temperature = request.temperature ?? 1;
+    const temperature = request.temperature ?? backboneDefaults.temperature;
     const counts = samples.map(trainedTokens);
     const totalTokens = counts.reduce((sum, count) => sum + count, 0);
-    const weights = aggregationWeights({ aggregation: spec.aggregation, counts, lossScale: request.lossScale ?? 1 });
+    const weights = aggregationWeights({
+      aggregation: spec.aggregation,
+      counts,
+      lossScale: request.lossScale ?? backboneDefaults.lossScale,
+    });
     const sums = await this.threads.accumulate({ samples, counts, weights, spec, temperature });
     if (!Number.isFinite(sums.loss)) this.nonFiniteLoss = true;
     const denominator = Math.max(1, totalTokens);

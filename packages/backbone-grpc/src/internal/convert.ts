@@ -1,3 +1,4 @@
+import { backboneDefaults } from '@ajet/backbone-kit';
 import {
   bytesToFloat32,
   bytesToInt32,
@@ -6,16 +7,25 @@ import {
   int32ToBytes,
   uint8ToBytes,
   type WireChatMessage,
-  type WireFinishReason,
+  type WireChatMessageDecoded,
+  type WireFinishReasonDecoded,
   type WireForwardBackwardRequest,
-  type WireLossAggregation,
+  type WireForwardBackwardRequestDecoded,
+  type WireLossAggregationDecoded,
   type WireLossSpec,
+  type WireLossSpecDecoded,
   type WireRenderChatRequest,
+  type WireRenderChatRequestDecoded,
   type WireSampleChatRequest,
+  type WireSampleChatRequestDecoded,
   type WireSampleChatResponse,
+  type WireSampleChatResponseDecoded,
   type WireSampleChunk,
+  type WireSampleChunkDecoded,
   type WireSampleRequest,
+  type WireSampleRequestDecoded,
   type WireSamplingParams,
+  type WireSamplingParamsDecoded,
 } from '@ajet/proto';
 import type {
   ChatMessage,
@@ -44,7 +54,7 @@ export function chatMessageToWire(message: ChatMessage): WireChatMessage {
   };
 }
 
-export function chatMessageFromWire(wire: WireChatMessage): ChatMessage {
+export function chatMessageFromWire(wire: WireChatMessageDecoded): ChatMessage {
   const message: ChatMessage = { role: wire.role as ChatRole, content: wire.content };
   if (wire.toolCalls.length > 0)
     message.toolCalls = wire.toolCalls.map(({ id, name, arguments: args }) => ({ id, name, arguments: args }));
@@ -71,7 +81,7 @@ export function renderChatToWire(request: RenderChatRequest): WireRenderChatRequ
 }
 
 export function renderChatFromWire(
-  wire: WireRenderChatRequest,
+  wire: WireRenderChatRequestDecoded,
   parseParameters: (json: string, tool: string) => Record<string, unknown>,
 ): RenderChatRequest {
   const request: RenderChatRequest = { messages: wire.messages.map(chatMessageFromWire) };
@@ -92,9 +102,9 @@ function samplingToWire(sampling: SamplingParams): WireSamplingParams {
   return { temperature, topP, maxTokens, stop: stop ?? [], seed };
 }
 
-function samplingFromWire(wire: WireSamplingParams): SamplingParams {
+function samplingFromWire(wire: WireSamplingParamsDecoded | null): SamplingParams {
   const sampling: SamplingParams = {};
-  const { temperature, topP, maxTokens, stop, seed } = wire;
+  const { temperature, topP, maxTokens, stop, seed } = wire ?? { stop: [] };
   if (temperature !== undefined) sampling.temperature = temperature;
   if (topP !== undefined) sampling.topP = topP;
   if (maxTokens !== undefined) sampling.maxTokens = maxTokens;
@@ -104,24 +114,42 @@ function samplingFromWire(wire: WireSamplingParams): SamplingParams {
 }
 
 export function sampleToWire(request: SampleRequest): WireSampleRequest {
-  return { promptIds: int32ToBytes(request.promptIds), n: request.n ?? 1, sampling: samplingToWire(request.sampling) };
+  return {
+    promptIds: int32ToBytes(request.promptIds),
+    n: request.n ?? backboneDefaults.completions,
+    sampling: samplingToWire(request.sampling),
+  };
 }
 
-export function sampleFromWire(wire: WireSampleRequest): SampleRequest {
-  return { promptIds: bytesToInt32(wire.promptIds), n: wire.n || 1, sampling: samplingFromWire(wire.sampling) };
+export function sampleFromWire(wire: WireSampleRequestDecoded): SampleRequest {
+  return {
+    promptIds: bytesToInt32(wire.promptIds),
+    n: wire.n || backboneDefaults.completions,
+    sampling: samplingFromWire(wire.sampling),
+  };
 }
 
 export function sampleChatToWire(request: SampleChatRequest): WireSampleChatRequest {
   const { messages, tools, prefix } = renderChatToWire(request);
-  return { messages, tools, prefix, n: request.n ?? 1, sampling: samplingToWire(request.sampling) };
+  return {
+    messages,
+    tools,
+    prefix,
+    n: request.n ?? backboneDefaults.completions,
+    sampling: samplingToWire(request.sampling),
+  };
 }
 
 export function sampleChatFromWire(
-  wire: WireSampleChatRequest,
+  wire: WireSampleChatRequestDecoded,
   parseParameters: (json: string, tool: string) => Record<string, unknown>,
 ): SampleChatRequest {
   const { messages, tools, prefix } = renderChatFromWire(wire, parseParameters);
-  const request: SampleChatRequest = { messages, n: wire.n || 1, sampling: samplingFromWire(wire.sampling) };
+  const request: SampleChatRequest = {
+    messages,
+    n: wire.n || backboneDefaults.completions,
+    sampling: samplingFromWire(wire.sampling),
+  };
   if (tools) request.tools = tools;
   if (prefix) request.prefix = prefix;
   return request;
@@ -138,7 +166,7 @@ export function sampleChatResponseToWire(response: SampleChatResponse): WireSamp
   };
 }
 
-export function sampleChatResponseFromWire(wire: WireSampleChatResponse): SampleChatResponse {
+export function sampleChatResponseFromWire(wire: WireSampleChatResponseDecoded): SampleChatResponse {
   return {
     renderedIds: bytesToInt32(wire.renderedIds),
     completions: wire.completions.map(completionFromWire),
@@ -146,7 +174,7 @@ export function sampleChatResponseFromWire(wire: WireSampleChatResponse): Sample
   };
 }
 
-const finishReasonToWire: Record<FinishReason, WireFinishReason> = {
+const finishReasonToWire: Record<FinishReason, WireFinishReasonDecoded> = {
   stop: 'FINISH_REASON_STOP',
   length: 'FINISH_REASON_LENGTH',
   abort: 'FINISH_REASON_ABORT',
@@ -168,7 +196,7 @@ export function completionToWire(options: {
   };
 }
 
-export function completionFromWire(chunk: WireSampleChunk): Completion {
+export function completionFromWire(chunk: WireSampleChunkDecoded): Completion {
   const finishReason: FinishReason =
     chunk.finishReason === 'FINISH_REASON_LENGTH'
       ? 'length'
@@ -183,11 +211,11 @@ export function completionFromWire(chunk: WireSampleChunk): Completion {
   };
 }
 
-function aggregationToWire(aggregation: LossAggregation): WireLossAggregation {
+function aggregationToWire(aggregation: LossAggregation): WireLossAggregationDecoded {
   return aggregation === 'seq-mean' ? 'LOSS_AGGREGATION_SEQ_MEAN' : 'LOSS_AGGREGATION_TOKEN_MEAN';
 }
 
-function aggregationFromWire(aggregation: WireLossAggregation): LossAggregation {
+function aggregationFromWire(aggregation: WireLossAggregationDecoded): LossAggregation {
   return aggregation === 'LOSS_AGGREGATION_SEQ_MEAN' ? 'seq-mean' : 'token-mean';
 }
 
@@ -206,7 +234,7 @@ export function lossToWire(loss: LossSpec): WireLossSpec {
 }
 
 /** Undefined when no member of the oneof is set. */
-export function lossFromWire(wire: WireLossSpec): LossSpec | undefined {
+export function lossFromWire(wire: WireLossSpecDecoded): LossSpec | undefined {
   if (wire.crossEntropy)
     return { type: 'cross_entropy', aggregation: aggregationFromWire(wire.crossEntropy.aggregation) };
   if (wire.importanceSampling) {
@@ -247,7 +275,9 @@ export function forwardBackwardToWire(request: ForwardBackwardRequest): WireForw
   };
 }
 
-export function forwardBackwardSamplesFromWire(wire: WireForwardBackwardRequest): ForwardBackwardRequest['samples'] {
+export function forwardBackwardSamplesFromWire(
+  wire: WireForwardBackwardRequestDecoded,
+): ForwardBackwardRequest['samples'] {
   return wire.samples.map((sample) => ({
     tokenIds: bytesToInt32(sample.tokenIds),
     lossMask: bytesToUint8(sample.lossMask),

@@ -1,13 +1,14 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { backendErrorCodes, stateNameHint } from '@ajet/backbone-kit';
 import { BackboneError } from '@ajet/spec';
 
 const namePart = /^[A-Za-z0-9._-]+$/;
 
 function refuse(name: string, why: string): BackboneError {
   return new BackboneError(`state name ${JSON.stringify(name.slice(0, 200))} ${why}`, {
-    code: 'GRPC_BAD_STATE_NAME',
-    hint: 'SaveState/LoadState take a relative name under the server’s --state-root, e.g. run-1/step-3.',
+    code: backendErrorCodes.STATE_NAME_INVALID,
+    hint: stateNameHint,
   });
 }
 

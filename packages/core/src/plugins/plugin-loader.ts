@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { requiredBackboneMethods } from '@ajet/backbone-kit';
 import {
   NoSuchPluginError,
   type PluginClass,
@@ -25,17 +26,7 @@ const REQUIRED_METHODS: Record<PluginKind, readonly string[]> = {
   task_reader: ['readTasks'],
   tool: ['execute'],
   metrics_sink: ['write', 'close'],
-  backbone: [
-    'getInfo',
-    'renderChat',
-    'detokenize',
-    'sample',
-    'forwardBackward',
-    'optimStep',
-    'saveState',
-    'loadState',
-    'close',
-  ],
+  backbone: requiredBackboneMethods,
 };
 
 const SOURCE_EXTENSIONS = ['', '.ts', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];

@@ -184,7 +184,7 @@ describe('Checkpoints', () => {
       override async loadState(request: Parameters<RecordingBackbone['loadState']>[0]): Promise<void> {
         if (request.path.endsWith('step-2')) {
           throw new BackboneError('state x is damaged: params.bin has 3 bytes, 900 were written', {
-            code: 'GRPC_STATE_DAMAGED',
+            code: 'STATE_DAMAGED',
           });
         }
         loaded.push(request.path);

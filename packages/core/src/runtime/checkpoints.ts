@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { backendErrorCodes } from '@ajet/backbone-kit';
 import { AjetError, type Backbone } from '@ajet/spec';
 import { z } from 'zod';
 import type { AjetConfig } from '../config/schema.ts';
@@ -30,11 +31,10 @@ export interface CheckpointsOptions {
   warn: (message: string) => void;
 }
 
-/** A server's answer that a saved state failed its manifest check (ajet serve's code, the Python backend's). */
+/** A server's answer that a saved state failed its manifest check (the same code from every server). */
 function isStateDamage(error: unknown): boolean {
   const cause = error instanceof AjetError && error.cause ? error.cause : error;
-  if (cause instanceof AjetError && cause.code === 'GRPC_STATE_DAMAGED') return true;
-  return cause instanceof Error && /\bstate_damaged\b/.test(cause.message);
+  return cause instanceof AjetError && cause.code === backendErrorCodes.STATE_DAMAGED;
 }
 
 /** A new run's identity: sortable by start time, unique enough for one experiment folder. */

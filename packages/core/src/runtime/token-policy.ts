@@ -1,3 +1,4 @@
+import { sampleChatInParts } from '@ajet/backbone-kit';
 import type {
   Backbone,
   BackboneInfo,
@@ -67,20 +68,11 @@ export class TokenPolicy implements ChatPolicy {
     };
   }
 
-  /** One round trip when the backbone offers sampleChat, else renderChat then sample with maxTokens clamped. */
+  /** One round trip when the backbone offers sampleChat, else the contract's fallback (renderChat, then sample). */
   private async renderAndSample(options: SampleChatRequest & { signal: AbortSignal }): Promise<SampleChatResponse> {
     const { signal, ...request } = options;
     if (this.backbone.sampleChat) return this.backbone.sampleChat(request);
-    const { prefix, sampling } = request;
-    const rendered = await this.backbone.renderChat({ messages: request.messages, tools: request.tools, prefix });
-    signal.throwIfAborted();
-    const promptLength = (prefix?.tokenIds.length ?? 0) + rendered.tokenIds.length;
-    const { capabilities, policyVersion } = await this.info();
-    const room = capabilities.maxModelLen - promptLength;
-    const maxTokens = Math.min(sampling.maxTokens ?? room, room);
-    if (maxTokens <= 0) return { renderedIds: rendered.tokenIds, completions: [], policyVersion };
-    const promptIds = prefix ? [...prefix.tokenIds, ...rendered.tokenIds] : rendered.tokenIds;
-    const sampled = await this.backbone.sample({ promptIds, n: request.n, sampling: { ...sampling, maxTokens } });
-    return { renderedIds: rendered.tokenIds, completions: sampled.completions, policyVersion: sampled.policyVersion };
+    const { maxModelLen } = (await this.info()).capabilities;
+    return sampleChatInParts({ backbone: this.backbone, request, maxModelLen, signal });
   }
 }

@@ -1,14 +1,20 @@
 import type { Backbone, SampleChatRequest, SampleChatResponse } from '@ajet/spec';
 
-/** SampleChat for a backbone without `sampleChat`: renderChat, then sample with maxTokens clamped to the room left. */
+/**
+ * What `sampleChat` gives, for a backbone without it: renderChat, then sample on prefix + rendered tokens with
+ * maxTokens clamped to the room left in `maxModelLen` (no completion when there is none).
+ */
 export async function sampleChatInParts(options: {
   backbone: Backbone;
   request: SampleChatRequest;
   maxModelLen: number;
+  /** Checked between the two calls. */
+  signal?: AbortSignal;
 }): Promise<SampleChatResponse> {
-  const { backbone, request, maxModelLen } = options;
+  const { backbone, request, maxModelLen, signal } = options;
   const { prefix, sampling } = request;
   const rendered = await backbone.renderChat({ messages: request.messages, tools: request.tools, prefix });
+  signal?.throwIfAborted();
   const room = maxModelLen - (prefix?.tokenIds.length ?? 0) - rendered.tokenIds.length;
   const maxTokens = Math.min(sampling.maxTokens ?? room, room);
   if (maxTokens <= 0) {
