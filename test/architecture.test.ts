@@ -35,6 +35,9 @@ describe('the import rules of DESIGN §2', () => {
       'plugins/judges/package.json': JSON.stringify({ name: '@ajet/judges', dependencies: { '@ajet/cli': '*' } }),
       'plugins/judges/src/judge.ts':
         "export { Trainer } from '@ajet/core';\nimport { x } from '@ajet/tools/internal/parse.ts';\n",
+      'packages/backbone-kit/package.json': JSON.stringify({ name: '@ajet/backbone-kit' }),
+      'packages/backbone-kit/src/kit.ts':
+        "import { loadBackend } from '@ajet/proto';\nimport { ErrorCode } from '@ajet/proto/wire';\nimport type { GrpcBackbone } from '@ajet/backbone-grpc';\n",
       'tutorial/example_x/make-data.ts':
         "import { createRandom } from '@ajet/core';\nimport { createRandom as ok } from '@ajet/spec';\n",
     });
@@ -50,6 +53,8 @@ describe('the import rules of DESIGN §2', () => {
         'plugins/judges/src/judge.ts @ajet/core',
         'plugins/judges/src/judge.ts @ajet/tools/internal/parse.ts',
         'tutorial/example_x/make-data.ts @ajet/core',
+        'packages/backbone-kit/src/kit.ts @ajet/proto',
+        'packages/backbone-kit/src/kit.ts @ajet/backbone-grpc',
       ].sort(),
     );
   });

@@ -67,6 +67,13 @@ function forbidden(part: Part): { names: string[]; rule: string }[] {
   if (part.folder === join('packages', 'tinylm')) {
     rules.push({ names: ['@ajet/core', '@ajet/cli'], rule: 'tinylm is a backbone: it imports @ajet/spec, not core' });
   }
+  if (part.folder === join('packages', 'backbone-kit')) {
+    rules.push({
+      // `=name`: that exact specifier (the package root), its subpaths allowed.
+      names: ['@ajet/core', '@ajet/cli', ...BACKBONES, '=@ajet/proto'],
+      rule: 'backbone-kit is the contract: it imports @ajet/spec and @ajet/proto/wire (no grpc-js), never core, the cli or a backbone',
+    });
+  }
   if (part.folder === join('packages', 'spec')) {
     rules.push({ names: ['@ajet/'], rule: 'spec is the ground: it imports no other ajet package' });
   }
@@ -84,11 +91,15 @@ export function importViolations(root: string): Violation[] {
   const violations: Violation[] = [];
   for (const part of all) {
     const rules = forbidden(part);
-    const breaks = (name: string) =>
+    // `specifier`: the whole import, for `=name` rules; a dependency in package.json has none.
+    const breaks = (name: string, specifier?: string) =>
       name === part.name
         ? undefined
         : rules.find((rule) =>
-            rule.names.some((banned) => (banned.endsWith('/') ? name.startsWith(banned) : name === banned)),
+            rule.names.some((banned) => {
+              if (banned.startsWith('=')) return specifier === banned.slice(1);
+              return banned.endsWith('/') ? name.startsWith(banned) : name === banned;
+            }),
           );
     for (const dependency of part.dependencies) {
       const rule = breaks(dependency);
@@ -115,7 +126,7 @@ export function importViolations(root: string): Violation[] {
           violations.push({ file: shown, specifier, rule: "a package never imports another's internal/" });
           continue;
         }
-        const rule = breaks(packageOf(specifier));
+        const rule = breaks(packageOf(specifier), specifier);
         if (rule) violations.push({ file: shown, specifier, rule: rule.rule });
       }
     }
