@@ -1,6 +1,6 @@
 /**
  * What an unset field of a Backbone request means (packages/spec/src/backbone.ts), for every backbone and server.
- * The Python backend keeps its one copy in backend/ajet_backend (checked by test/python-backend.test.ts).
+ * The Python backend keeps its one Python copy (backend/ajet_backend/service.py, grpc_server.py).
  */
 export const backboneDefaults = {
   /** SampleRequest.n, SampleChatRequest.n. */
