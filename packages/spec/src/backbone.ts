@@ -188,8 +188,8 @@ export interface SavedState {
 
 /**
  * The policy: token in, token out, and training. In process (`debug`) or over gRPC (`grpc`); every
- * implementation passes the conformance suite in `test/`. Gradients from forwardBackward accumulate until
- * optimStep.
+ * implementation passes the conformance suite (`@ajet/backbone-kit/conformance`). Gradients from forwardBackward
+ * accumulate until optimStep.
  */
 export interface Backbone {
   getInfo(): Promise<BackboneInfo>;
