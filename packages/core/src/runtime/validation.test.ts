@@ -2,13 +2,19 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Judge, MetricsRecord, Task, Workflow } from '@ajet/spec';
+import type { Judge, MetricsRecord, Split, Task, TaskReader, Workflow } from '@ajet/spec';
 import { RecordingBackbone } from '@ajet/spec/test';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.ts';
 import { StepWriter } from './step-writer.ts';
 import { TokenPolicy } from './token-policy.ts';
-import { type EvalSummary, sampledTemperature, Validator, validationMetrics } from './validation.ts';
+import {
+  type EvalSummary,
+  readExtraValidationSets,
+  sampledTemperature,
+  Validator,
+  validationMetrics,
+} from './validation.ts';
 
 const BASE = fileURLToPath(new URL('../config/__fixtures__/base.yaml', import.meta.url));
 const task = (taskId: string): Task => ({ taskId, mainQuery: `question ${taskId}`, metadata: {} });
@@ -149,5 +155,36 @@ describe('validationMetrics', () => {
       'eval/heldout/sampled/reward_mean': 0.25,
       'eval/heldout/sampled/episodes_failed': 1,
     });
+  });
+});
+
+describe('readExtraValidationSets', () => {
+  /** A reader of `count` validation tasks and none for training, with one bad-row line. */
+  const reader = (count: number): TaskReader => ({
+    async *readTasks(split: Split) {
+      if (split === 'validation') for (let index = 0; index < count; index++) yield task(`v${index}`);
+    },
+    badRowSummary: () => ['rows.jsonl: 1 row without an answer skipped'],
+  });
+
+  it("reads each set's validation split (the first N with debug_first_n_tasks), warning per set by name", async () => {
+    const warnings: string[] = [];
+    const sets = await readExtraValidationSets({
+      readers: [
+        { name: 'heldout', reader: reader(5) },
+        { name: 'empty', reader: reader(0) },
+      ],
+      firstN: 3,
+      warn: (message) => warnings.push(message),
+    });
+    expect(sets.map(({ name, tasks }) => [name, tasks.map((item) => item.taskId)])).toEqual([
+      ['heldout', ['v0', 'v1', 'v2']],
+      ['empty', []],
+    ]);
+    expect(warnings).toEqual([
+      'heldout: rows.jsonl: 1 row without an answer skipped',
+      'empty: rows.jsonl: 1 row without an answer skipped',
+      'validation set empty has no tasks: it is skipped.',
+    ]);
   });
 });
