@@ -25,7 +25,7 @@ import {
 const CSV = new URL('../../shared/data/calculator/calculator_train.csv', import.meta.url).pathname;
 const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';
 const MIX = 'mix_csv_train=1';
-const validation = readCalculatorJsonl(
+const heldOutRows = readCalculatorJsonl(
   new URL('../tutorial/example_calculator_agent/data/heldout_csv.jsonl', import.meta.url).pathname,
 );
 const scratch = mkdtempSync(join(tmpdir(), 'ajet-bench-'));
@@ -44,10 +44,14 @@ if (process.argv.includes(MIX)) {
 }
 const loaded = loadConfig({ file: CONF, sets: extraSets });
 const temperature = loaded.config.rollout.temperature;
+// debug.debug_first_n_tasks=N (a quick look) scores the first N rows of each set too, as the run validates them.
+const firstN = loaded.config.debug.debugFirstNTasks;
+const firstRows = <Row>(rows: readonly Row[]): Row[] => rows.slice(0, firstN ?? rows.length);
+const validation = firstRows(heldOutRows);
 const TARGET_TEMPERATURE = 0.9;
 
-const tutorialValidation = readCalculatorJsonl(
-  new URL('../tutorial/example_calculator_agent/data/validation.jsonl', import.meta.url).pathname,
+const tutorialValidation = firstRows(
+  readCalculatorJsonl(new URL('../tutorial/example_calculator_agent/data/validation.jsonl', import.meta.url).pathname),
 );
 // Sampled accuracy on the tutorial's split is the mean of 4 samples a row (with one, its standard error is ~3 points).
 const SAMPLE_SEEDS = [1, 2, 3, 4];
