@@ -56,4 +56,26 @@ describe('validation sets (greedy and sampled) on the calculator tutorial with t
       );
     }
   });
+
+  it('--mode eval writes eval.json with greedy and sampled results for each set', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-validation-sets-')), 'eval');
+    const run = await runAjet(
+      ['--conf', CONF, '--backbone', 'debug', '--mode', 'eval', '--experiment-dir', dir].concat([
+        '--set',
+        'debug.debug_first_n_tasks=2',
+      ]),
+      { timeoutMs: 120_000 },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const written = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8')) as Record<string, unknown>;
+    const set = {
+      n: 2,
+      k: 1,
+      temperature: 0.9,
+      greedy: { 'pass@1': expect.any(Number) },
+      'pass@1': expect.any(Number),
+    };
+    expect(written).toMatchObject({ ...set, sets: { heldout_csv: set } });
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')).toEqual(written);
+  });
 });
