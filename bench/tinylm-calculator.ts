@@ -2,7 +2,9 @@
 // accuracy (greedy pass@1, and one sample a row at the training temperature, and at 0.9, the issue's target, when
 // training samples at another) on the tutorial's validation split
 // (the kind of question GRPO trains on) and on the held-out 10% of the calculator CSV's expressions (questions
-// neither the warm start nor GRPO saw); wall time, sampling tokens/s and training tokens/s. Needs ../shared.
+// neither the warm start nor GRPO saw: the tutorial's data/heldout_csv.jsonl); then the run's own validation of both
+// sets (metrics.jsonl), greedy and sampled pass@1 before → after; wall time, sampling tokens/s and training
+// tokens/s. mix_csv_train=1 needs ../shared.
 //   pnpm bench tinylm-calculator [key=value...]   config overrides, e.g. trainer_common.optim.lr=3e-4
 //   pnpm bench tinylm-calculator mix_csv_train=1  GRPO tasks: the tutorial's plus the CSV's training rows
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,9 @@ import {
 const CSV = new URL('../../shared/data/calculator/calculator_train.csv', import.meta.url).pathname;
 const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';
 const MIX = 'mix_csv_train=1';
-const { train: csvTrain, validation } = splitRows(readCalculatorCsv(CSV), HOLDOUT);
+const heldOutRows = readCalculatorJsonl(
+  new URL('../tutorial/example_calculator_agent/data/heldout_csv.jsonl', import.meta.url).pathname,
+);
 const scratch = mkdtempSync(join(tmpdir(), 'ajet-bench-'));
 const extraSets = process.argv.slice(2).filter((argument) => argument.includes('=') && argument !== MIX);
 if (process.argv.includes(MIX)) {
@@ -33,16 +37,21 @@ if (process.argv.includes(MIX)) {
     new URL('../tutorial/example_calculator_agent/data/train.jsonl', import.meta.url),
     'utf8',
   );
+  const csvTrain = splitRows(readCalculatorCsv(CSV), HOLDOUT).train;
   const csvLines = csvTrain.map(({ question, expression, answer }) => JSON.stringify({ question, expression, answer }));
   writeFileSync(mixed, `${tutorialTrain.trimEnd()}\n${csvLines.join('\n')}\n`);
   extraSets.push(`task_reader.dataset_file.training.file_path=${mixed}`);
 }
 const loaded = loadConfig({ file: CONF, sets: extraSets });
 const temperature = loaded.config.rollout.temperature;
+// debug.debug_first_n_tasks=N (a quick look) scores the first N rows of each set too, as the run validates them.
+const firstN = loaded.config.debug.debugFirstNTasks;
+const firstRows = <Row>(rows: readonly Row[]): Row[] => rows.slice(0, firstN ?? rows.length);
+const validation = firstRows(heldOutRows);
 const TARGET_TEMPERATURE = 0.9;
 
-const tutorialValidation = readCalculatorJsonl(
-  new URL('../tutorial/example_calculator_agent/data/validation.jsonl', import.meta.url).pathname,
+const tutorialValidation = firstRows(
+  readCalculatorJsonl(new URL('../tutorial/example_calculator_agent/data/validation.jsonl', import.meta.url).pathname),
 );
 // Sampled accuracy on the tutorial's split is the mean of 4 samples a row (with one, its standard error is ~3 points).
 const SAMPLE_SEEDS = [1, 2, 3, 4];
@@ -67,11 +76,12 @@ const result = await runJob({ loaded, mode: 'train', experimentDir, builtins });
 const wallSeconds = (performance.now() - started) / 1000;
 const steps = result.mode === 'train' ? result.summary.steps : 0;
 const after = await score(join(experimentDir, 'checkpoints', `step-${steps}`));
-const train = readFileSync(join(experimentDir, 'metrics.jsonl'), 'utf8')
+const records = readFileSync(join(experimentDir, 'metrics.jsonl'), 'utf8')
   .trim()
   .split('\n')
-  .map((line) => JSON.parse(line) as MetricsRecord)
-  .filter((record) => record.phase === 'train');
+  .map((line) => JSON.parse(line) as MetricsRecord);
+const train = records.filter((record) => record.phase === 'train');
+const validations = records.filter((record) => record.phase === 'val');
 const sum = (name: string) => train.reduce((total, record) => total + (record.metrics[name] ?? 0), 0);
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
@@ -97,6 +107,27 @@ for (const kind of new Set(tutorialValidation.map((row) => expressionKind(row.ex
   console.log(
     `${`  ${kind} (${indices.length}) greedy`.padEnd(38)}${percent(share(before.tutorial.greedyCorrect)).padStart(10)}   ${percent(share(after.tutorial.greedyCorrect)).padStart(10)}`,
   );
+}
+const [firstValidation, lastValidation] = [validations[0], validations.at(-1)];
+if (firstValidation && lastValidation && firstValidation !== lastValidation) {
+  const k = lastValidation.metrics['val/sampled/k'] ?? 1;
+  console.log(
+    `the run's own validation (metrics.jsonl, step ${firstValidation.step} → ${lastValidation.step}; sampled: ${k} episode(s) a task at T=${lastValidation.metrics['val/sampled/temperature']})`,
+  );
+  for (const [set, label] of [
+    ['', 'tutorial validation'],
+    ['heldout_csv/', 'held-out CSV'],
+  ] as const) {
+    for (const kind of ['greedy', 'sampled'] as const) {
+      const name = `val/${set}${kind}/pass@1`;
+      const [a, b] = [firstValidation.metrics[name], lastValidation.metrics[name]];
+      if (a === undefined || b === undefined) continue;
+      const rows = lastValidation.metrics[`val/${set}n`] ?? 0;
+      console.log(
+        `${`${label} (${rows}) ${kind}`.padEnd(38)}${percent(a).padStart(10)}   ${percent(b).padStart(10)}   ${((b - a) * 100).toFixed(1)} pts`,
+      );
+    }
+  }
 }
 console.log('targets: sampled accuracy up by at least 15 pts and greedy at least 90%, in at most 600 s');
 console.log(`GRPO run wall time       ${wallSeconds.toFixed(0)} s`);

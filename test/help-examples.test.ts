@@ -103,6 +103,7 @@ ajet:
     dataset_file:
       training: { file_path: ./my_data/train.jsonl }
       validation: { file_path: ./my_data/validation.jsonl }
+    extra_validation: [] # not the tutorial's 174 held-out questions: an example must run in 150 s
   rollout: { num_repeat: 2 }
   data: { train_batch_size: 1 }
   trainer_common: { val_before_train: false, test_freq: 0 }

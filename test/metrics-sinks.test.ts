@@ -34,11 +34,12 @@ describe('metrics sinks chosen by trainer_common.logger', () => {
     const expected = readMetrics(dir).flatMap((record) =>
       Object.entries(record.metrics).map(([tag, value]) => ({ tag, step: record.step, value: Math.fround(value) })),
     );
-    expect(expected.some((point) => point.tag === 'val/pass@1')).toBe(true);
+    expect(expected.some((point) => point.tag === 'val/greedy/pass@1')).toBe(true);
+    expect(expected.some((point) => point.tag === 'val/sampled/pass@k')).toBe(true);
     const scalars = (await readScalars(join(dir, 'tensorboard'))).map(({ tag, step, value }) => ({ tag, step, value }));
     expect(scalars).toEqual(expected);
     // The table after the second validation has a row per validation so far.
-    expect(run.stderr).toMatch(/ {2}step {2}pass@1 {2}pass@2 {2}reward {2}tasks {2}failed\n +1 .*\n +2 /);
+    expect(run.stderr).toMatch(/ {2}step {2}greedy pass@1 {2}sampled pass@1 {2}sampled pass@2 {2}failed\n +1 .*\n +2 /);
   });
 
   it('uploads every finite scalar of metrics.jsonl to a (loopback) SwanLab named by base_url', async () => {

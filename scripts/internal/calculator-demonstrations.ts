@@ -148,6 +148,18 @@ export async function demonstrationSample(
 export const HOLDOUT = { seed: 7, fraction: 0.1 };
 
 /**
+ * The CSV's held-out rows (`HOLDOUT`) in file order, as the tutorial ships them (`data/heldout_csv.jsonl`, written by
+ * `scripts/make_heldout_csv.ts`): question, expression and the answer computed exactly from the expression.
+ */
+export function heldOutCsvRows(csvFile: string): CalculatorRow[] {
+  return splitRows(readCalculatorCsv(csvFile), HOLDOUT).validation.map(({ question, expression, answer }) => ({
+    question,
+    expression,
+    answer,
+  }));
+}
+
+/**
  * Runs the calculator agent on `rows` with the backbone directly (call, tool reply, answer) and returns the share
  * answered correctly. Greedy at temperature 0; seeded sampling otherwise.
  */

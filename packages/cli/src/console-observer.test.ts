@@ -2,43 +2,101 @@ import type { MetricsRecord } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { consoleObserver } from './console-observer.ts';
 
-function validation(step: number, k: number, passAt1: number, passAtK: number): MetricsRecord {
-  return {
-    step,
-    phase: 'val',
-    metrics: {
-      'val/k': k,
-      'val/pass@1': passAt1,
-      'val/pass@k': passAtK,
-      'val/reward_mean': passAt1,
-      'val/n': 20,
-      'val/episodes_failed': 0,
-    },
-    time: 0,
-  };
+/** A validation record as runtime/validation.ts writes it: the main set, and `heldout` when given. */
+function validation(
+  step: number,
+  options: { k?: number; greedy?: number; sampled: number; sampledK?: number; heldout?: [number, number] },
+): MetricsRecord {
+  const k = options.k ?? 1;
+  const set = (prefix: string, greedy: number | undefined, sampled: number, n: number) => ({
+    [`${prefix}n`]: n,
+    ...(greedy === undefined ? {} : { [`${prefix}greedy/pass@1`]: greedy, [`${prefix}greedy/episodes_failed`]: 0 }),
+    [`${prefix}sampled/pass@1`]: sampled,
+    [`${prefix}sampled/pass@k`]: options.sampledK ?? sampled,
+    [`${prefix}sampled/k`]: k,
+    [`${prefix}sampled/temperature`]: 0.9,
+    [`${prefix}sampled/reward_mean`]: sampled,
+    [`${prefix}sampled/episodes_failed`]: 1,
+  });
+  const heldout = options.heldout ? set('val/heldout/', options.heldout[0], options.heldout[1], 174) : {};
+  return { step, phase: 'val', metrics: { ...set('val/', options.greedy, options.sampled, 200), ...heldout }, time: 0 };
 }
 
-function linesFor(records: MetricsRecord[]): string[] {
+function observe(records: MetricsRecord[]): { lines: string[]; end: () => string[] } {
   const lines: string[] = [];
   const observer = consoleObserver({ write: (line) => lines.push(line) });
   for (const record of records) observer.onMetrics?.(record);
-  return lines;
+  return {
+    lines,
+    end: () => {
+      const before = lines.length;
+      observer.onRunEnd?.({ steps: 60, experimentDir: '/tmp/run' });
+      return lines.slice(before);
+    },
+  };
 }
 
+const cells = (line: string | undefined) => line?.trim().split(/\s{2,}/);
+
 describe('consoleObserver', () => {
-  it('shows pass@1 once when validation samples one episode a task', () => {
-    const lines = linesFor([validation(0, 1, 0.25, 0.25), validation(20, 1, 0.5, 0.5)]);
-    expect(lines[0]).toBe('val @ step 0: pass@1 0.250 | reward 0.250 | 20 tasks | failed 0');
-    for (const line of lines) expect(line.match(/pass@1/g)?.length ?? 0).toBeLessThanOrEqual(1);
-    expect(lines.at(-3)?.trim().split(/\s+/)).toEqual(['step', 'pass@1', 'reward', 'tasks', 'failed']);
-    expect(lines.at(-1)?.trim().split(/\s+/)).toEqual(['20', '0.500', '0.500', '20', '0']);
+  it('prints greedy and sampled pass@1 and a table whose header says which is which', () => {
+    const { lines } = observe([
+      validation(0, { greedy: 0.975, sampled: 0.553 }),
+      validation(20, { greedy: 0.935, sampled: 0.7 }),
+    ]);
+    expect(lines.at(-5)).toBe(
+      'val @ step 20: greedy pass@1 0.935 | sampled (T=0.9) pass@1 0.700 | 200 tasks | failed 1',
+    );
+    expect(lines.at(-4)).toBe(
+      '  validation (200 tasks): greedy = temperature 0, 1 episode a task; sampled = T=0.9, 1 episode a task',
+    );
+    expect(cells(lines.at(-3))).toEqual(['step', 'greedy pass@1', 'sampled pass@1', 'failed']);
+    expect(cells(lines.at(-2))).toEqual(['0', '0.975', '0.553', '1']);
+    expect(cells(lines.at(-1))).toEqual(['20', '0.935', '0.700', '1']);
   });
 
-  it('adds pass@k beside pass@1 when validation samples k > 1 episodes a task', () => {
-    const lines = linesFor([validation(0, 4, 0.25, 0.75)]);
-    expect(lines[0]).toBe('val @ step 0: pass@1 0.250 | pass@4 0.750 | reward 0.250 | 20 tasks | failed 0');
-    expect(lines[1]?.trim().split(/\s+/)).toEqual(['step', 'pass@1', 'pass@4', 'reward', 'tasks', 'failed']);
-    expect(lines[2]?.trim().split(/\s+/)).toEqual(['0', '0.250', '0.750', '0.250', '20', '0']);
+  it('adds sampled pass@k when validation samples k > 1 episodes a task', () => {
+    const { lines } = observe([validation(0, { k: 4, greedy: 0.5, sampled: 0.25, sampledK: 0.75 })]);
+    expect(lines[0]).toBe(
+      'val @ step 0: greedy pass@1 0.500 | sampled (T=0.9) pass@1 0.250 | pass@4 0.750 | 200 tasks | failed 1',
+    );
+    expect(lines[1]).toContain('sampled = T=0.9, 4 episodes a task');
+    expect(cells(lines[2])).toEqual(['step', 'greedy pass@1', 'sampled pass@1', 'sampled pass@4', 'failed']);
+  });
+
+  it('leaves greedy out when the run validated without it', () => {
+    const { lines } = observe([validation(0, { sampled: 0.25 })]);
+    expect(lines[0]).toBe('val @ step 0: sampled (T=0.9) pass@1 0.250 | 200 tasks | failed 1');
+    expect(cells(lines[2])).toEqual(['step', 'sampled pass@1', 'failed']);
+  });
+
+  it('reports each extra validation set separately: its line and its table', () => {
+    const { lines } = observe([validation(0, { greedy: 0.9, sampled: 0.5, heldout: [0.626, 0.333] })]);
+    expect(lines).toContain(
+      'val heldout @ step 0: greedy pass@1 0.626 | sampled (T=0.9) pass@1 0.333 | 174 tasks | failed 1',
+    );
+    expect(lines).toContain(
+      '  heldout (174 tasks): greedy = temperature 0, 1 episode a task; sampled = T=0.9, 1 episode a task',
+    );
+    expect(lines.at(-1)?.trim().split(/\s+/)).toEqual(['0', '0.626', '0.333', '1']);
+  });
+
+  it('ends a run with one before → after line per validation set, greedy and sampled', () => {
+    const { end } = observe([
+      validation(0, { greedy: 0.975, sampled: 0.553, heldout: [0.626, 0.333] }),
+      validation(20, { greedy: 0.9, sampled: 0.6, heldout: [0.6, 0.4] }),
+      validation(60, { greedy: 0.955, sampled: 0.745, heldout: [0.563, 0.483] }),
+    ]);
+    expect(end()).toEqual([
+      'ajet: validation before → after (step 0 → 60): greedy pass@1 0.975 → 0.955, sampled (T=0.9) pass@1 0.553 → 0.745',
+      'ajet: heldout before → after (step 0 → 60): greedy pass@1 0.626 → 0.563, sampled (T=0.9) pass@1 0.333 → 0.483',
+      'ajet: done after 60 steps; results in /tmp/run',
+    ]);
+  });
+
+  it('prints no before → after line after a single validation', () => {
+    const { end } = observe([validation(60, { greedy: 0.9, sampled: 0.5 })]);
+    expect(end()).toEqual(['ajet: done after 60 steps; results in /tmp/run']);
   });
 
   describe('rollout errors', () => {

@@ -11,27 +11,102 @@ export interface ConsoleObserverOptions {
   verbose?: boolean;
 }
 
-/** Validation results so far, one row per validation, newest last (the last 10). */
-function validationTable(rows: readonly MetricsRecord[]): string[] {
+/** The validation sets a validation record holds: `null` for the main split, then each extra set's name. */
+export function validationSets(record: MetricsRecord): (string | null)[] {
+  const prefix = `${record.phase}/`;
+  const names = Object.keys(record.metrics)
+    .filter((name) => name.startsWith(prefix) && name.endsWith('/n') && name !== `${prefix}n`)
+    .map((name) => name.slice(prefix.length, -'/n'.length))
+    .filter((name) => !name.includes('/'));
+  return [...(`${prefix}n` in record.metrics ? [null] : []), ...names];
+}
+
+/** One validation set's numbers in a record, read by the metric names `runtime/validation.ts` writes. */
+function setNumbers(record: MetricsRecord, set: string | null) {
+  const prefix = set === null ? `${record.phase}/` : `${record.phase}/${set}/`;
+  const value = (name: string) => record.metrics[`${prefix}${name}`];
+  return {
+    n: value('n') ?? 0,
+    greedy: value('greedy/pass@1'),
+    sampled: value('sampled/pass@1') ?? 0,
+    sampledK: value('sampled/pass@k') ?? 0,
+    k: value('sampled/k') ?? 1,
+    temperature: value('sampled/temperature') ?? 0,
+    failed: (value('greedy/episodes_failed') ?? 0) + (value('sampled/episodes_failed') ?? 0),
+  };
+}
+
+const setLabel = (set: string | null) => set ?? 'validation';
+
+/**
+ * One set's validation results so far, newest last (the last 10), under a line saying what greedy and sampled
+ * mean: greedy is one episode a task at temperature 0, sampled is k episodes a task at the sampled temperature.
+ */
+function validationTable(rows: readonly MetricsRecord[], set: string | null): string[] {
   const last = rows.at(-1);
-  const k = last ? (last.metrics[`${last.phase}/k`] ?? 1) : 1;
-  const header = ['step', 'pass@1', ...(k > 1 ? [`pass@${k}`] : []), 'reward', 'tasks', 'failed'];
+  if (!last) return [];
+  const { k, temperature, n, greedy } = setNumbers(last, set);
+  const hasGreedy = greedy !== undefined;
+  const episodes = `${k} episode${k === 1 ? '' : 's'} a task`;
+  const title = `  ${setLabel(set)} (${n} tasks): ${hasGreedy ? 'greedy = temperature 0, 1 episode a task; ' : ''}sampled = T=${temperature}, ${episodes}`;
+  const header = [
+    'step',
+    ...(hasGreedy ? ['greedy pass@1'] : []),
+    'sampled pass@1',
+    ...(k > 1 ? [`sampled pass@${k}`] : []),
+    'failed',
+  ];
   const cells = rows.slice(-10).map((record) => {
-    const m = record.metrics;
-    const value = (name: string) => m[`${record.phase}/${name}`] ?? 0;
+    const numbers = setNumbers(record, set);
     return [
       String(record.step),
-      value('pass@1').toFixed(3),
-      ...(k > 1 ? [value('pass@k').toFixed(3)] : []),
-      value('reward_mean').toFixed(3),
-      String(value('n')),
-      String(value('episodes_failed')),
+      ...(hasGreedy ? [(numbers.greedy ?? 0).toFixed(3)] : []),
+      numbers.sampled.toFixed(3),
+      ...(k > 1 ? [numbers.sampledK.toFixed(3)] : []),
+      String(numbers.failed),
     ];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column]?.length ?? 0)));
+  const widths = header.map((heading, column) =>
+    Math.max(heading.length, ...cells.map((row) => row[column]?.length ?? 0)),
+  );
   const line = (row: readonly string[]) =>
     `  ${row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  ')}`;
-  return [line(header), ...cells.map(line)];
+  return [title, line(header), ...cells.map(line)];
+}
+
+/** A validation set's line: greedy and sampled pass@1 (and pass@k), tasks, failed episodes. */
+function validationLine(record: MetricsRecord, set: string | null): string {
+  const numbers = setNumbers(record, set);
+  return [
+    `${record.phase}${set === null ? '' : ` ${set}`} @ step ${record.step}:`,
+    [
+      ...(numbers.greedy === undefined ? [] : [`greedy pass@1 ${numbers.greedy.toFixed(3)}`]),
+      `sampled (T=${numbers.temperature}) pass@1 ${numbers.sampled.toFixed(3)}`,
+      ...(numbers.k > 1 ? [`pass@${numbers.k} ${numbers.sampledK.toFixed(3)}`] : []),
+      `${numbers.n} tasks`,
+      `failed ${numbers.failed}`,
+    ].join(' | '),
+  ].join(' ');
+}
+
+/** Per validation set, its first and last validation of the run: greedy and sampled pass@1, before → after. */
+export function beforeAfterLines(validations: readonly MetricsRecord[]): string[] {
+  const first = validations[0];
+  const last = validations.at(-1);
+  if (!first || !last || first === last) return [];
+  const change = (before: number, after: number) => `${before.toFixed(3)} → ${after.toFixed(3)}`;
+  return validationSets(last).flatMap((set) => {
+    if (!validationSets(first).includes(set)) return [];
+    const [before, after] = [setNumbers(first, set), setNumbers(last, set)];
+    const parts = [
+      ...(before.greedy !== undefined && after.greedy !== undefined
+        ? [`greedy pass@1 ${change(before.greedy, after.greedy)}`]
+        : []),
+      `sampled (T=${after.temperature}) pass@1 ${change(before.sampled, after.sampled)}`,
+      ...(after.k > 1 ? [`pass@${after.k} ${change(before.sampledK, after.sampledK)}`] : []),
+    ];
+    return [`ajet: ${setLabel(set)} before → after (step ${first.step} → ${last.step}): ${parts.join(', ')}`];
+  });
 }
 
 function compact(value: number): string {
@@ -66,23 +141,21 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
       if (m['train/loss'] !== undefined) parts.push(`loss ${m['train/loss'].toFixed(4)}`);
       return parts.join(' | ');
     }
-    const phase = record.phase;
-    const k = m[`${phase}/k`] ?? 1;
-    return [
-      `${phase} @ step ${record.step}: pass@1 ${(m[`${phase}/pass@1`] ?? 0).toFixed(3)}`,
-      ...(k > 1 ? [`pass@${k} ${(m[`${phase}/pass@k`] ?? 0).toFixed(3)}`] : []),
-      `reward ${(m[`${phase}/reward_mean`] ?? 0).toFixed(3)}`,
-      `${m[`${phase}/n`] ?? 0} tasks`,
-      `failed ${m[`${phase}/episodes_failed`] ?? 0}`,
-    ].join(' | ');
+    return validationSets(record)
+      .map((set) => validationLine(record, set))
+      .join('\n');
   };
   return {
     onRunStart(info) {
       totalSteps = info.totalSteps;
+      const validationCounts = [
+        `${info.validationTasks} validation`,
+        ...(info.extraValidationTasks ?? []).map(({ name, tasks }) => `${tasks} ${name}`),
+      ].join(', ');
       const what =
         info.mode === 'train'
-          ? `training on ${info.trainTasks} tasks (${info.validationTasks} validation), ${info.totalSteps} steps`
-          : `evaluating ${info.validationTasks} tasks`;
+          ? `training on ${info.trainTasks} tasks (${validationCounts}), ${info.totalSteps} steps`
+          : `evaluating ${validationCounts}`;
       write(`ajet: ${what} with ${info.policy}`);
       write(`ajet: writing to ${info.experimentDir}`);
     },
@@ -100,12 +173,14 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
     },
     onMetrics(record) {
       if (options.metricLines === false) return;
-      write(format(record));
+      for (const line of format(record).split('\n')) write(line);
       if (record.phase === 'train') return;
       validations.push(record);
-      for (const line of validationTable(validations.filter((row) => row.phase === record.phase))) write(line);
+      const rows = validations.filter((row) => row.phase === record.phase);
+      for (const set of validationSets(record)) for (const line of validationTable(rows, set)) write(line);
     },
     onRunEnd(event) {
+      for (const line of beforeAfterLines(validations.filter((row) => row.phase === 'val'))) write(line);
       write(`ajet: done after ${event.steps} steps; results in ${event.experimentDir}`);
     },
   };

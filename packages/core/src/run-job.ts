@@ -116,6 +116,16 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     settings: readerSettings,
     keyPath: 'ajet.task_reader.type',
   });
+  const extraValidation: { name: string; reader: TaskReader }[] = [];
+  for (const [index, set] of config.taskReader.extraValidation.entries()) {
+    const setReader = await loader.load<TaskReader>({
+      reference: set.type,
+      kind: 'task_reader',
+      settings: { on_bad_row: config.taskReader.onBadRow, ...set.settings },
+      keyPath: `ajet.task_reader.extra_validation.${index}.type`,
+    });
+    extraValidation.push({ name: set.name, reader: setReader });
+  }
   const workflow = await loader.resolve<Workflow>({
     reference: config.rollout.userWorkflow,
     kind: 'workflow',
@@ -195,6 +205,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     policy,
     backbone,
     reader,
+    extraValidation,
     createWorkflow: () => workflow.create(),
     judge,
     experimentDir,

@@ -95,6 +95,13 @@ describe('trajectoryFile', () => {
     expect(trajectoryFile('step-12')).toEqual({ name: 'step-12', step: 12, phase: 'train' });
     expect(trajectoryFile('val-step-0')).toEqual({ name: 'val-step-0', step: 0, phase: 'val' });
     expect(trajectoryFile('eval-step-3')?.phase).toBe('eval');
+    expect(trajectoryFile('val-heldout_csv-step-60')).toEqual({
+      name: 'val-heldout_csv-step-60',
+      step: 60,
+      phase: 'val',
+      set: 'heldout_csv',
+    });
+    expect(trajectoryFile('val-../x-step-1')).toBeUndefined();
     expect(trajectoryFile('../step-1')).toBeUndefined();
     expect(trajectoryFile('step-1.jsonl')).toBeUndefined();
   });
@@ -120,6 +127,48 @@ describe('buildCharts', () => {
       [100, 200, 300],
       [10, 20, 30],
     ]);
+  });
+});
+
+describe('buildCharts with greedy and sampled validation', () => {
+  /** A validation row as core's runtime/validation.ts writes it, with the extra set `heldout`. */
+  const row = (step: number, greedy: number, sampled: number) =>
+    JSON.stringify({
+      step,
+      phase: 'val',
+      time: 1,
+      metrics: {
+        'val/n': 200,
+        'val/greedy/pass@1': greedy,
+        'val/sampled/pass@1': sampled,
+        'val/sampled/pass@k': sampled,
+        'val/sampled/k': 1,
+        'val/sampled/temperature': 0.9,
+        'val/heldout/n': 174,
+        'val/heldout/greedy/pass@1': greedy / 2,
+        'val/heldout/sampled/pass@1': sampled / 2,
+        'val/heldout/sampled/pass@k': sampled / 2,
+        'val/heldout/sampled/k': 1,
+        'val/heldout/sampled/temperature': 0.9,
+      },
+    });
+
+  it('draws one chart per validation set, greedy and sampled pass@1 apart', () => {
+    const charts = buildCharts(parseMetrics(`${row(0, 0.8, 0.4)}\n${row(20, 0.9, 0.6)}\n`).rows);
+    const pass = charts.find((chart) => chart.id === 'pass');
+    const heldout = charts.find((chart) => chart.id === 'pass-heldout');
+    expect(pass?.title).toBe('Validation: greedy pass@1, sampled (T=0.9) pass@1');
+    expect(pass?.series.map((series) => [series.label, series.values])).toEqual([
+      ['greedy pass@1', [0.8, 0.9]],
+      ['sampled pass@1', [0.4, 0.6]],
+    ]);
+    expect(heldout?.title).toBe('Validation heldout: greedy pass@1, sampled (T=0.9) pass@1');
+    expect(heldout?.validationSet).toBe('heldout');
+    expect(heldout?.series.map((series) => series.values)).toEqual([
+      [0.4, 0.45],
+      [0.2, 0.3],
+    ]);
+    expect(charts.map((chart) => chart.id)).toEqual(['reward', 'success', 'pass', 'pass-heldout', 'tokens']);
   });
 });
 

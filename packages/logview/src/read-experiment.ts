@@ -115,14 +115,17 @@ export function parseTrajectories(text: string, file: string): Parsed<EpisodeVie
   });
 }
 
-const TRAJECTORY_NAME = /^(?:(val|eval)-)?step-(\d+)$/;
+const TRAJECTORY_NAME = /^(?:(val|eval)-(?:([a-z][a-z0-9_]*)-)?)?step-(\d+)$/;
 
-/** `step-3` → train step 3; `val-step-3` → validation at step 3; anything else → undefined. */
+/**
+ * `step-3` → train step 3; `val-step-3` → validation at step 3; `val-heldout-step-3` → the extra validation set
+ * `heldout` at step 3; anything else → undefined.
+ */
 export function trajectoryFile(name: string): TrajectoryFile | undefined {
   const match = TRAJECTORY_NAME.exec(name);
   if (!match) return undefined;
   const phase = match[1] === 'val' ? 'val' : match[1] === 'eval' ? 'eval' : 'train';
-  return { name, step: Number(match[2]), phase };
+  return { name, step: Number(match[3]), phase, ...(match[2] ? { set: match[2] } : {}) };
 }
 
 /** The error for a folder a run did not write. */
@@ -188,7 +191,7 @@ export async function readTrajectoryFile(dir: string, name: string): Promise<Par
     throw new AjetError(`"${name}" is not a trajectory file name.`, {
       code: 'LOGVIEW_BAD_TRAJECTORY_NAME',
       blame: 'user',
-      hint: 'Names look like step-3, val-step-3 or eval-step-0.',
+      hint: 'Names look like step-3, val-step-3, val-heldout-step-3 or eval-step-0.',
     });
   }
   const file = join(resolve(dir), 'trajectories', `${name}.jsonl`);

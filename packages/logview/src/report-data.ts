@@ -14,6 +14,8 @@ export interface TrajectoryFile {
   name: string;
   step: number;
   phase: 'train' | 'val' | 'eval';
+  /** The `task_reader.extra_validation` set of a validation file (`val-<set>-step-N`); absent for the main split. */
+  set?: string;
 }
 
 export interface ChartSeries {
@@ -26,10 +28,13 @@ export interface ChartSeries {
 
 /** One chart: shared x values (steps), a few series, optionally a shaded band between two of them. */
 export interface ChartSpec {
-  id: 'reward' | 'success' | 'pass' | 'tokens';
+  /** `pass` is the main validation split's, `pass-<set>` each extra validation set's. */
+  id: 'reward' | 'success' | 'pass' | 'tokens' | `pass-${string}`;
   title: string;
   x: number[];
   series: ChartSeries[];
+  /** A validation chart's extra validation set (its trajectories are `val-<set>-step-N`). */
+  validationSet?: string;
   /** Indices into `series` whose area in between is shaded. */
   band?: [number, number];
 }

@@ -7,7 +7,7 @@ import type { MetricsRecord } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { crc32c } from './tensorboard/crc32c.ts';
 import { readEventFile, readScalars } from './tensorboard/event-file-reader.ts';
-import { TensorboardSink } from './tensorboard-sink.ts';
+import { scalarTags, TensorboardSink } from './tensorboard-sink.ts';
 
 const BACKEND_PYTHON = fileURLToPath(new URL('../../../backend/.venv/bin/python', import.meta.url));
 
@@ -27,7 +27,20 @@ function records(): MetricsRecord[] {
       },
     });
   }
-  rows.push({ step: 5, phase: 'val', time: 1_700_000_010_000, metrics: { 'val/pass@1': 0.36, 'val/n': 50 } });
+  // A validation as core writes it: greedy and sampled pass@1, the main split and the extra set `heldout`.
+  rows.push({
+    step: 5,
+    phase: 'val',
+    time: 1_700_000_010_000,
+    metrics: {
+      'val/greedy/pass@1': 0.36,
+      'val/sampled/pass@1': 0.25,
+      'val/n': 50,
+      'val/heldout/greedy/pass@1': 0.5,
+      'val/heldout/sampled/pass@1': 0.125,
+      'val/heldout/n': 20,
+    },
+  });
   return rows;
 }
 
@@ -41,6 +54,19 @@ async function written(folder: string): Promise<string> {
 }
 
 describe('TensorboardSink', () => {
+  it('gives each validation set its own greedy and sampled tags', () => {
+    const validation = records().at(-1);
+    if (!validation) throw new Error('no validation record');
+    expect(scalarTags(validation).map((scalar) => scalar.tag)).toEqual([
+      'val/greedy/pass@1',
+      'val/sampled/pass@1',
+      'val/n',
+      'val/heldout/greedy/pass@1',
+      'val/heldout/sampled/pass@1',
+      'val/heldout/n',
+    ]);
+  });
+
   it('computes CRC-32C as the standard check value says', () => {
     expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283);
   });

@@ -241,3 +241,34 @@ describe('loadConfig: paths', () => {
     expect(Object.keys(readerBlock).sort()).toEqual(['training', 'validation']);
   });
 });
+
+describe('task_reader.extra_validation', () => {
+  it("gives each set its name, the main reader's type unless it names one, and its settings with paths resolved", () => {
+    const { config } = loadConfig({ file: fixture('extra-validation.yaml') });
+    const folder = dirname(fixture('extra-validation.yaml'));
+    expect(config.taskReader.extraValidation).toEqual([
+      {
+        name: 'heldout_csv',
+        type: 'dataset_file',
+        settings: { validation: { file_path: join(folder, 'data/heldout.jsonl') } },
+      },
+      {
+        name: 'other',
+        type: `${join(folder, 'my_reader.ts')}->MyReader`,
+        settings: { file: join(folder, 'other.jsonl') },
+      },
+    ]);
+    expect(loadConfig({ file: fixture('base.yaml') }).config.taskReader.extraValidation).toEqual([]);
+  });
+
+  it('refuses a name that is a metric name part or used twice, naming the key', () => {
+    const reserved = configError(() =>
+      loadConfig({ file: fixture('base.yaml'), sets: ['task_reader.extra_validation=[{name: greedy}]'] }),
+    );
+    expect(reserved.message).toContain('task_reader.extra_validation.0.name');
+    const twice = configError(() =>
+      loadConfig({ file: fixture('base.yaml'), sets: ['task_reader.extra_validation=[{name: a}, {name: a}]'] }),
+    );
+    expect(twice.message).toContain('task_reader.extra_validation.1.name');
+  });
+});

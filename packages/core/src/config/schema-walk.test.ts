@@ -21,6 +21,7 @@ describe('schema walk', () => {
       'type',
       'on_bad_row',
       'settings',
+      'extra_validation',
     ]);
   });
 

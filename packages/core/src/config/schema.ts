@@ -45,6 +45,27 @@ const grpc = section({
 
 const backbones = section({ grpc });
 
+/** The names a validation set may not take: they are metric name parts (`val/greedy/pass@1`). */
+const RESERVED_SET_NAMES = ['greedy', 'sampled', 'validation', 'n'];
+
+/** One more validation set: a reader whose validation split is scored beside the main one, under its own name. */
+const extraValidationSet = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, 'a name of lowercase letters, digits and _ (it names metrics and files)')
+      .refine((name) => !RESERVED_SET_NAMES.includes(name), {
+        message: `not one of ${RESERVED_SET_NAMES.join(', ')} (metric name parts)`,
+      })
+      .describe('names the set in the console, metrics (val/<name>/greedy/pass@1) and trajectories'),
+    type: pluginReference()
+      .nullable()
+      .default(null)
+      .describe("the set's reader; null: task_reader.type. Its settings block is the key named after the type"),
+    settings: pluginSettings('replace').default({}).describe('settings of a "module->Class" reader'),
+  })
+  .catchall(pluginSettings('merge'));
+
 /** `type` and `on_bad_row`, plus one settings block per reader type, named after it. */
 const taskReader = z
   .object({
@@ -62,13 +83,31 @@ const taskReader = z
       .describe(
         'settings of a "module->Class" reader (a built-in reads the block named after its type, e.g. dataset_file:)',
       ),
+    extra_validation: z
+      .array(extraValidationSet)
+      .default([])
+      .superRefine((sets, context) => {
+        const seen = new Set<string>();
+        for (const [index, set] of sets.entries()) {
+          if (seen.has(set.name))
+            context.addIssue({ code: 'custom', message: 'names must differ', path: [index, 'name'] });
+          seen.add(set.name);
+        }
+      })
+      .describe(
+        'more validation sets, each [{name, type?, <type>: reader settings}]: its validation split is validated beside the main one and reported under its name',
+      ),
   })
   .catchall(pluginSettings('merge'))
-  .transform(({ type, on_bad_row, settings, ...blocks }) => ({
+  .transform(({ type, on_bad_row, settings, extra_validation, ...blocks }) => ({
     type,
     onBadRow: on_bad_row,
     /** The reader's settings: the block named after its type, else `settings`. */
     settings: blocks[type] ?? settings,
+    extraValidation: extra_validation.map(({ name, type: setType, settings: setSettings, ...setBlocks }) => {
+      const reader = setType ?? type;
+      return { name, type: reader, settings: setBlocks[reader] ?? setSettings };
+    }),
   }))
   .prefault({});
 
@@ -95,8 +134,19 @@ const rollout = section({
     ),
   multi_turn: section({ max_steps: positiveInt.default(5).describe('model calls per episode at most') }),
   val_kwargs: section({
-    temperature: z.number().nonnegative().default(0).describe('sampling temperature for validation and eval'),
-    top_p: z.number().gt(0).lte(1).default(1).describe('nucleus sampling for validation and eval'),
+    temperature: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .default(null)
+      .describe(
+        'sampled validation and eval: trainer_common.val_pass_n episodes a task at this temperature (null: rollout.temperature)',
+      ),
+    top_p: z.number().gt(0).lte(1).default(1).describe('nucleus sampling of the sampled validation and eval'),
+    greedy: z
+      .boolean()
+      .default(true)
+      .describe('also validate greedily: one episode a task at temperature 0 (greedy pass@1)'),
   }),
 });
 
@@ -186,7 +236,9 @@ const trainerCommon = section({
   save_freq: nonNegativeInt.default(0).describe('write a checkpoint every N steps (0: only at the end)'),
   test_freq: nonNegativeInt.default(0).describe('validate every N steps (0: never during training)'),
   val_before_train: z.boolean().default(false).describe('validate once before the first step'),
-  val_pass_n: positiveInt.default(1).describe('episodes per validation task; pass@k uses k = val_pass_n'),
+  val_pass_n: positiveInt
+    .default(1)
+    .describe('sampled episodes per validation task (rollout.val_kwargs); sampled pass@k uses k = val_pass_n'),
   max_checkpoints: positiveInt
     .default(3)
     .describe("keep this run's newest N checkpoints (a gRPC server keeps its copies under its --state-root)"),

@@ -49,7 +49,11 @@ export class GroupCollector {
     const { rollout } = this.options.config;
     return split === 'train'
       ? { temperature: rollout.temperature, topP: rollout.topP, maxTokens: rollout.maxTokens }
-      : { temperature: rollout.valKwargs.temperature, topP: rollout.valKwargs.topP, maxTokens: rollout.maxTokens };
+      : {
+          temperature: rollout.valKwargs.temperature ?? rollout.temperature,
+          topP: rollout.valKwargs.topP,
+          maxTokens: rollout.maxTokens,
+        };
   }
 
   /** Runs `repeats` episodes of each task, at most `concurrency` at once; results grouped by task. */

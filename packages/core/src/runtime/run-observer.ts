@@ -9,6 +9,8 @@ export interface RunObserver {
     totalSteps: number;
     trainTasks: number;
     validationTasks: number;
+    /** Tasks of each `task_reader.extra_validation` set. */
+    extraValidationTasks?: readonly { name: string; tasks: number }[];
     trainable: boolean;
     backbone: BackboneInfo;
     policy: string;

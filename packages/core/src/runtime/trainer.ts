@@ -13,18 +13,18 @@ import type { AjetConfig } from '../config/schema.ts';
 import type { ChatPolicy } from './chat-policy.ts';
 import { Checkpoints, type ResumePoint } from './checkpoints.ts';
 import { GroupCollector } from './collect-groups.ts';
-import { evaluate } from './evaluate.ts';
 import { keepMetricsUpTo, writeFileAtomic } from './experiment-files.ts';
 import { NothingTrainedWatch } from './nothing-trained.ts';
 import { Optimiser } from './optimise.ts';
 import { isInformative, type PlanSettings, planBatch, planSettingsOf } from './plan-batch.ts';
 import type { RunEpisodeOptions } from './run-episode.ts';
 import type { RunObserver } from './run-observer.ts';
-import { type EvalSummary, stepMetrics } from './step-metrics.ts';
+import { stepMetrics } from './step-metrics.ts';
 import { StepWriter } from './step-writer.ts';
 import { interruptedError, readSplit, TrainingSchedule } from './training-schedule.ts';
+import { type EvalSummary, readExtraValidationSets, type ValidationSet, Validator } from './validation.ts';
 
-export type { EvalSummary } from './step-metrics.ts';
+export type { EvalSummary } from './validation.ts';
 
 export interface TrainerOptions {
   config: AjetConfig;
@@ -32,6 +32,8 @@ export interface TrainerOptions {
   /** The trainable backbone; absent for an endpoint policy. */
   backbone?: Backbone;
   reader: TaskReader;
+  /** `task_reader.extra_validation`'s readers, validated beside the main validation split. */
+  extraValidation?: readonly { name: string; reader: TaskReader }[];
   createWorkflow: () => Workflow;
   judge: Judge;
   experimentDir: string;
@@ -64,10 +66,12 @@ export class Trainer {
   private readonly config: AjetConfig;
   private trainTasks: Task[] = [];
   private validationTasks: Task[] = [];
+  private extraValidationSets: (ValidationSet & { name: string })[] = [];
   private trainable = false;
   private readonly checkpoints: Checkpoints;
   private readonly collector: GroupCollector;
   private readonly writer: StepWriter;
+  private readonly validator: Validator;
   private readonly optimiser: Optimiser | undefined;
   private readonly planSettings: PlanSettings;
   private nothingTrained?: NothingTrainedWatch;
@@ -81,6 +85,7 @@ export class Trainer {
     this.collector = new GroupCollector(options);
     const { trajectoriesPerStep } = config.trainerCommon;
     this.writer = new StepWriter({ ...options, trajectoriesPerStep });
+    this.validator = new Validator({ collector: options, writer: this.writer });
     this.optimiser = backbone ? new Optimiser({ backbone, config }) : undefined;
     this.planSettings = planSettingsOf(config);
   }
@@ -93,6 +98,11 @@ export class Trainer {
       this.trainTasks = await readSplit(this.options.reader, 'train', this.config.debug.debugFirstNTasks);
     this.validationTasks = await readSplit(this.options.reader, 'validation', this.config.debug.debugFirstNTasks);
     for (const line of this.options.reader.badRowSummary?.() ?? []) observer?.onWarning?.(line);
+    this.extraValidationSets = await readExtraValidationSets({
+      readers: this.options.extraValidation ?? [],
+      firstN: this.config.debug.debugFirstNTasks,
+      warn: (message) => observer?.onWarning?.(message),
+    });
     if (mode === 'train' && this.trainTasks.length === 0) {
       throw new AjetError('The training split has no tasks.', {
         code: 'NO_TRAINING_TASKS',
@@ -107,6 +117,7 @@ export class Trainer {
       totalSteps: mode === 'train' ? new TrainingSchedule(this.trainTasks, this.config).totalSteps : 0,
       trainTasks: this.trainTasks.length,
       validationTasks: this.validationTasks.length,
+      extraValidationTasks: this.extraValidationSets.map(({ name, tasks }) => ({ name, tasks: tasks.length })),
       trainable: this.trainable,
       backbone: info,
       policy: policy.description,
@@ -149,7 +160,7 @@ export class Trainer {
     return record;
   }
 
-  /** Runs the validation split once: pass@1 over every episode, pass@k over tasks with k = val_pass_n. */
+  /** Validates once (validation.ts): greedy pass@1 and sampled pass@1/pass@k on each validation set. */
   async validate(step: number, phase: 'val' | 'eval' = 'val'): Promise<EvalSummary | undefined> {
     if (this.validationTasks.length === 0) {
       this.options.observer?.onWarning?.(
@@ -157,8 +168,8 @@ export class Trainer {
       );
       return undefined;
     }
-    const { collector, writer, validationTasks: tasks } = this;
-    return evaluate({ collector, writer, tasks, k: this.config.trainerCommon.valPassN, step, phase });
+    const sets = [{ name: null, tasks: this.validationTasks }, ...this.extraValidationSets];
+    return this.validator.run({ sets, step, phase });
   }
 
   private async saveCheckpoint(step: number, epoch: number): Promise<void> {

@@ -83,9 +83,13 @@
       plot.over.addEventListener('click', () => {
         const index = plot.cursor.idx;
         if (index === null || index === undefined) return;
-        const phase = spec.id === 'pass' ? ['val', 'eval'] : ['train'];
+        const validation = spec.id === 'pass' || spec.id.startsWith('pass-');
+        const phase = validation ? ['val', 'eval'] : ['train'];
         const file = state.index.trajectories.find(
-          (entry) => entry.step === spec.x[index] && phase.includes(entry.phase),
+          (entry) =>
+            entry.step === spec.x[index] &&
+            phase.includes(entry.phase) &&
+            (entry.set ?? null) === (spec.validationSet ?? null),
         );
         if (file) pickStep(file.name, false).catch(reportError);
       });
@@ -98,7 +102,7 @@
   const stepLabel = (file) =>
     file.phase === 'train'
       ? `step ${file.step}`
-      : `${file.phase === 'val' ? 'validation' : 'eval'} @ step ${file.step}`;
+      : `${file.phase === 'val' ? 'validation' : 'eval'}${file.set ? ` ${file.set}` : ''} @ step ${file.step}`;
 
   function latestFile(files) {
     const train = files.filter((file) => file.phase === 'train');
