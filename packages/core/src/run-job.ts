@@ -106,6 +106,12 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     : await loader
         .loadFactory<BackboneFactory>({ reference: config.backbone, kind: 'backbone', keyPath: 'ajet.backbone' })
         .then((factory) => () => factory(backboneSettings(config), backboneContext));
+  // A built-in reader's block is named after its type (`dataset_file:`); any other reader's is `settings:`.
+  const readerBlocks = (loaded.resolved.ajet as { task_reader?: Record<string, unknown> } | undefined)?.task_reader;
+  const readerBlock =
+    config.taskReader.type in (readerBlocks ?? {}) && !['type', 'on_bad_row'].includes(config.taskReader.type)
+      ? config.taskReader.type
+      : 'settings';
   const readerSettings = {
     on_bad_row: config.taskReader.onBadRow,
     ...config.taskReader.settings,
@@ -114,18 +120,21 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     reference: config.taskReader.type,
     kind: 'task_reader',
     settings: readerSettings,
+    settingsOrigin: loaded.settingsOrigin(`task_reader.${readerBlock}`),
     keyPath: 'ajet.task_reader.type',
   });
   const workflow = await loader.resolve<Workflow>({
     reference: config.rollout.userWorkflow,
     kind: 'workflow',
     settings: config.rollout.workflowSettings,
+    settingsOrigin: loaded.settingsOrigin('rollout.workflow_settings'),
     keyPath: 'ajet.rollout.user_workflow',
   });
   const judge = await loader.load<Judge>({
     reference: config.taskJudge.judgeProtocol,
     kind: 'judge',
     settings: config.taskJudge.judgeSettings,
+    settingsOrigin: loaded.settingsOrigin('task_judge.judge_settings'),
     keyPath: 'ajet.task_judge.judge_protocol',
   });
 
