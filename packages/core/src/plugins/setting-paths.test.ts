@@ -59,6 +59,7 @@ describe('resolveSettingPaths', () => {
 
   it('leaves values of the wrong type for the schema to report', () => {
     expect(resolved({ data: 3, training: 'x', files: 'y' })).toEqual({ data: 3, training: 'x', files: 'y' });
+    expect(resolved({ data: '' })).toEqual({ data: '' });
   });
 });
 

@@ -94,7 +94,8 @@ interface Walk {
 
 function walk(value: unknown, schema: Schema, path: (string | number)[], state: Walk): unknown {
   const { core, meta } = unwrap(schema);
-  if (meta && typeof value === 'string') {
+  // An empty string stays empty, for the schema's `min(1)` to report (resolved, it would name the folder).
+  if (meta && typeof value === 'string' && value.length > 0) {
     const folder = state.folderOf(path);
     const resolved = resolveMarked({ value, folder, meta });
     state.marked.push({ path, written: value, resolved, folder, meta });
