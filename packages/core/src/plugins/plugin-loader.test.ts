@@ -266,6 +266,15 @@ describe('PluginLoader: paths in settings', () => {
     expect(path?.settings).toEqual({ rubric_file: join(base, 'rubric.md'), prompt: '../y' });
     expect(path?.configDir).toBe(base);
 
+    // Loaded without saying where its settings sit: the block's own folder and line answer for them.
+    const unplaced = await loader
+      .context(settingsOrigin)
+      .load<Loaded>('path_judge', 'judge', { rubric_file: 'rubric.md' });
+    expect(unplaced.settings.rubric_file).toBe(join(base, 'rubric.md'));
+    await expect(
+      loader.context(settingsOrigin).load('path_judge', 'judge', { rubric_file: 'nope.md' }),
+    ).rejects.toThrow('base/base.yaml:7: ajet.task_judge.judge_settings.rubric_file: file not found');
+
     const broken = await loader.load<Loaded>({
       reference: 'combining',
       kind: 'judge',

@@ -130,11 +130,13 @@ export class PluginLoader {
       configDir,
       config: this.config,
       load: <T>(reference: string, kind: PluginKind, settings?: unknown, at?: LoadSettingsAt) => {
-        const prefix = at?.keyPath ? at.keyPath.split('.') : [];
+        // Without `at`, the settings sit somewhere in the block: its own folder and line answer for every key.
+        const prefix = at?.keyPath ? at.keyPath.split('.') : undefined;
+        const within = (path: readonly (string | number)[]) => (prefix ? [...prefix, ...path] : []);
         const settingsOrigin: SettingsOrigin = {
-          keyPath: [origin.keyPath, ...prefix].filter(Boolean).join('.') || undefined,
-          folderOf: (path) => origin.folderOf([...prefix, ...path]),
-          locationOf: (path) => origin.locationOf([...prefix, ...path]),
+          keyPath: [origin.keyPath, ...(prefix ?? [])].filter(Boolean).join('.') || undefined,
+          folderOf: (path) => origin.folderOf(within(path)),
+          locationOf: (path) => origin.locationOf(within(path)),
         };
         return this.load<T>({ reference, kind, settings, settingsOrigin, referenceDir: configDir });
       },
