@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EpisodeRecord, MetricsRecord } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
+import { RECORDING_BACKBONE } from './helpers/recording-backbone.ts';
 import { runAjet } from './helpers/run-ajet.ts';
 
 const CONF = 'test/fixtures/basic/basic.yaml';
@@ -122,5 +123,66 @@ describe('ajet CLI end to end over the recording backbone', () => {
     // 3 validation tasks x 2 repeats. Tasks 0 and 2: repeat 1 succeeds; task 1: both succeed.
     expect(written).toMatchObject({ n: 3, k: 2, 'pass@k': 1 });
     expect(written['pass@1']).toBeCloseTo(4 / 6);
+  });
+
+  it("resolves a built-in plugin's path settings against the file that wrote them, and nothing else", async () => {
+    // base/base.yaml names its data next to itself; runs/*.yaml in another folder extend it.
+    const root = mkdtempSync(join(tmpdir(), 'ajet-setting-paths-'));
+    mkdirSync(join(root, 'base', 'data'), { recursive: true });
+    mkdirSync(join(root, 'runs'));
+    writeFileSync(join(root, 'base', 'data', 'val.jsonl'), '{"question": "1 + 1?", "answer": "2"}\n');
+    writeFileSync(
+      join(root, 'base', 'base.yaml'),
+      `ajet:
+  backbone: ${RECORDING_BACKBONE}
+  task_reader:
+    type: dataset_file
+    dataset_file:
+      validation:
+        file_path: ./data/val.jsonl
+    extra_validation:
+      - name: again
+        dataset_file:
+          validation:
+            file_path: ./data/val.jsonl
+  rollout:
+    user_workflow: react_agent
+    workflow_settings:
+      system_prompt: ./answer in one word
+      max_steps: 1
+    num_repeat: 1
+  trainer_common:
+    val_pass_n: 1
+`,
+    );
+    writeFileSync(join(root, 'runs', 'eval.yaml'), 'extends: ../base/base.yaml\najet:\n  experiment_name: eval\n');
+    const dir = join(root, 'out');
+    const run = await runAjet(['--conf', join(root, 'runs', 'eval.yaml'), '--mode', 'eval', '--experiment-dir', dir]);
+    expect(run.code, run.stderr).toBe(0);
+    const [episode] = readJsonl<EpisodeRecord>(join(dir, 'trajectories', 'eval-step-0.jsonl'));
+    expect(episode?.messages[0]).toMatchObject({ role: 'system', content: './answer in one word' });
+    expect(episode?.messages[1]).toMatchObject({ role: 'user', content: '1 + 1?' });
+    // An extra validation set's paths resolve the same way.
+    const evaluated = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8')) as {
+      sets: Record<string, { n: number }>;
+    };
+    expect(evaluated.sets.again?.n).toBe(1);
+
+    writeFileSync(
+      join(root, 'runs', 'missing.yaml'),
+      'extends: ../base/base.yaml\najet:\n  task_reader:\n    dataset_file:\n      validation:\n        file_path: val.jsonl\n',
+    );
+    const missing = await runAjet([
+      '--conf',
+      join(root, 'runs', 'missing.yaml'),
+      '--mode',
+      'eval',
+      '--experiment-dir',
+      join(root, 'out-missing'),
+    ]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(
+      `missing.yaml:6: ajet.task_reader.dataset_file.validation.file_path: file not found: ${join(root, 'runs', 'val.jsonl')}`,
+    );
   });
 });

@@ -106,6 +106,12 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     : await loader
         .loadFactory<BackboneFactory>({ reference: config.backbone, kind: 'backbone', keyPath: 'ajet.backbone' })
         .then((factory) => () => factory(backboneSettings(config), backboneContext));
+  // A built-in reader's block is named after its type (`dataset_file:`); any other reader's is `settings:`.
+  const readerBlocks = (loaded.resolved.ajet as { task_reader?: Record<string, unknown> } | undefined)?.task_reader;
+  const readerBlock =
+    config.taskReader.type in (readerBlocks ?? {}) && !['type', 'on_bad_row'].includes(config.taskReader.type)
+      ? config.taskReader.type
+      : 'settings';
   const readerSettings = {
     on_bad_row: config.taskReader.onBadRow,
     ...config.taskReader.settings,
@@ -114,14 +120,18 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     reference: config.taskReader.type,
     kind: 'task_reader',
     settings: readerSettings,
+    settingsOrigin: loaded.settingsOrigin(`task_reader.${readerBlock}`),
     keyPath: 'ajet.task_reader.type',
   });
   const extraValidation: { name: string; reader: TaskReader }[] = [];
+  const rawSets = (readerBlocks?.extra_validation ?? []) as Record<string, unknown>[];
   for (const [index, set] of config.taskReader.extraValidation.entries()) {
+    const setBlock = set.type in (rawSets[index] ?? {}) && !['type', 'name'].includes(set.type) ? set.type : 'settings';
     const setReader = await loader.load<TaskReader>({
       reference: set.type,
       kind: 'task_reader',
       settings: { on_bad_row: config.taskReader.onBadRow, ...set.settings },
+      settingsOrigin: loaded.settingsOrigin(`task_reader.extra_validation.${index}.${setBlock}`),
       keyPath: `ajet.task_reader.extra_validation.${index}.type`,
     });
     extraValidation.push({ name: set.name, reader: setReader });
@@ -130,12 +140,14 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     reference: config.rollout.userWorkflow,
     kind: 'workflow',
     settings: config.rollout.workflowSettings,
+    settingsOrigin: loaded.settingsOrigin('rollout.workflow_settings'),
     keyPath: 'ajet.rollout.user_workflow',
   });
   const judge = await loader.load<Judge>({
     reference: config.taskJudge.judgeProtocol,
     kind: 'judge',
     settings: config.taskJudge.judgeSettings,
+    settingsOrigin: loaded.settingsOrigin('task_judge.judge_settings'),
     keyPath: 'ajet.task_judge.judge_protocol',
   });
 

@@ -46,7 +46,7 @@ export { DatasetError } from './dataset-error.ts';
 export type { EpisodeRecord } from './episode-record.ts';
 export type { Judge, JudgeResult } from './judge.ts';
 export type { MetricsRecord, MetricsSink, SinkContext, SinkFactory } from './metrics-sink.ts';
-export type { PluginClass, PluginContext } from './plugin.ts';
+export type { LoadSettingsAt, PluginClass, PluginContext } from './plugin.ts';
 export type { PluginErrorOptions, PluginKind } from './plugin-error.ts';
 export { NoSuchPluginError, PluginError } from './plugin-error.ts';
 export type {
@@ -57,6 +57,8 @@ export type {
   PluginManifest,
 } from './plugin-manifest.ts';
 export { createRandom, deriveSeed, seededShuffle } from './seeded-random.ts';
+export type { SettingPathMeta } from './setting-path.ts';
+export { pluginReferenceSetting, settingPath, settingPathRegistry } from './setting-path.ts';
 export type { Split, Task, TaskReader } from './task.ts';
 export type { Tool, ToolContext } from './tool.ts';
 export type { ParsedCompletion, ToolCallParser } from './tool-call-parser.ts';

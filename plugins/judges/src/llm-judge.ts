@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Judge, JudgeResult, PluginContext, Trajectory, WorkflowOutput, WorkflowTask } from '@ajet/spec';
-import { AjetError, ConfigError } from '@ajet/spec';
+import { AjetError, ConfigError, settingPath } from '@ajet/spec';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { calculatorRubric } from './internal/calculator-rubric.ts';
@@ -17,8 +17,11 @@ const llmJudgeSettings = z
     /** Unset reads the variable named by `api_key_env`. */
     api_key: z.string().optional(),
     api_key_env: z.string().default('OPENAI_API_KEY'),
-    /** Rubric file, relative to the YAML's folder; unset uses the calculator seed's rubric. */
-    rubric_file: z.string().optional(),
+    /**
+     * Rubric file, relative to the YAML file that wrote it (core resolves it and checks it exists before the run);
+     * unset uses the calculator seed's rubric.
+     */
+    rubric_file: settingPath({ mustExist: 'file' }).optional(),
     max_concurrency: z.number().int().positive().default(4),
     /** Retries after a 429, a 5xx, a timeout or a lost connection, with exponential backoff. */
     max_retries: z.number().int().nonnegative().default(4),
@@ -110,7 +113,7 @@ function readRubric(path: string): string {
     throw new ConfigError(`Cannot read rubric file ${path}.`, {
       code: 'JUDGE_NO_RUBRIC',
       keyPath: 'rubric_file',
-      hint: 'The path is relative to the YAML file that names the judge.',
+      hint: 'A relative path resolves against the folder of the YAML file that wrote it.',
       cause: error,
     });
   }
@@ -145,6 +148,7 @@ export class LlmJudge implements Judge {
       maxRetries: 0,
     });
     this.semaphore = new Semaphore(settings.maxConcurrency);
+    // From the loader, rubricFile is absolute; built directly (tests, scripts), relative to context.configDir.
     this.rubric = settings.rubricFile ? readRubric(resolve(context.configDir, settings.rubricFile)) : calculatorRubric;
   }
 

@@ -1,13 +1,13 @@
 import type { Judge, JudgeResult, PluginContext, Trajectory, WorkflowOutput, WorkflowTask } from '@ajet/spec';
-import { ConfigError } from '@ajet/spec';
+import { ConfigError, pluginReferenceSetting } from '@ajet/spec';
 import { z } from 'zod';
 
 const weightedSettings = z.strictObject({
   judges: z
     .array(
       z.strictObject({
-        /** A `"module->Export"` reference, resolved like `task_judge.judge_protocol`. */
-        judge: z.string().min(1),
+        /** A built-in name or `"module->Export"`, resolved like `task_judge.judge_protocol`. */
+        judge: pluginReferenceSetting(),
         weight: z.number(),
         settings: z.unknown().optional(),
       }),
@@ -44,7 +44,9 @@ export class WeightedJudge implements Judge {
   private load(): Promise<WeightedPart[]> {
     this.parts ??= Promise.all(
       this.settings.judges.map(async (entry, index) => {
-        const judge = await this.context.load<unknown>(entry.judge, 'judge', entry.settings);
+        const judge = await this.context.load<unknown>(entry.judge, 'judge', entry.settings, {
+          keyPath: `judges.${index}.settings`,
+        });
         if (!isJudge(judge)) {
           throw new ConfigError(`judges[${index}] "${entry.judge}" has no computeReward method.`, {
             code: 'JUDGE_NOT_A_JUDGE',

@@ -1,10 +1,19 @@
-import { isAbsolute, resolve } from 'node:path';
-import { ConfigError, DatasetError, type PluginContext, type Split, type Task, type TaskReader } from '@ajet/spec';
+import { resolve } from 'node:path';
+import {
+  ConfigError,
+  DatasetError,
+  type PluginContext,
+  type Split,
+  settingPath,
+  type Task,
+  type TaskReader,
+} from '@ajet/spec';
 import { z } from 'zod';
 import { formatOf, type RowFormat, readRows } from './read-rows.ts';
 import { type BadRowReport, fieldMappingSchema, summarizeBadRows, tasksFromRows } from './task-mapping.ts';
 
-const splitSchema = z.strictObject({ file_path: z.string().min(1) });
+/** `file_path`: relative to the YAML file that wrote it; core resolves it and checks it exists before the run. */
+const splitSchema = z.strictObject({ file_path: settingPath({ mustExist: 'file' }) });
 
 const settingsSchema = fieldMappingSchema.extend({
   training: splitSchema.optional(),
@@ -23,6 +32,7 @@ export class DatasetFileReader implements TaskReader {
   private readonly configDir: string;
   readonly reports: BadRowReport[] = [];
 
+  /** From the loader, `file_path` is absolute; built directly (tests, scripts), relative to `context.configDir`. */
   constructor(settings: DatasetFileSettings, context: PluginContext) {
     this.settings = settings;
     this.configDir = context.configDir;
@@ -32,7 +42,7 @@ export class DatasetFileReader implements TaskReader {
     const entry = split === 'train' ? this.settings.training : this.settings.validation;
     if (!entry) return;
     const key = `ajet.task_reader.dataset_file.${split === 'train' ? 'training' : 'validation'}.file_path`;
-    const file = isAbsolute(entry.file_path) ? entry.file_path : resolve(this.configDir, entry.file_path);
+    const file = resolve(this.configDir, entry.file_path);
     const format: RowFormat | undefined = this.settings.format ?? formatOf(file);
     if (!format) {
       throw new ConfigError(`cannot tell the format of ${file}`, {

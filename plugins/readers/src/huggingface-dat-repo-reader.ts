@@ -1,13 +1,19 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, type PluginContext, type Split, type Task, type TaskReader } from '@ajet/spec';
+import { join, resolve } from 'node:path';
+import { ConfigError, type PluginContext, type Split, settingPath, type Task, type TaskReader } from '@ajet/spec';
 import { z } from 'zod';
 import { formatOf, type RowFormat, readRows } from './read-rows.ts';
 import { type BadRowReport, fieldMappingSchema, summarizeBadRows, tasksFromRows } from './task-mapping.ts';
 
+const DOWNLOAD_HINT =
+  'Download it with `ajet download --target=<repo> --path=<folder>` or point dataset_path at a local copy.';
+
 const settingsSchema = fieldMappingSchema.extend({
-  /** A local folder in the layout the Hugging Face hub uses (what `ajet download` writes). */
-  dataset_path: z.string().min(1),
+  /**
+   * A local folder in the layout the Hugging Face hub uses (what `ajet download` writes), relative to the YAML file
+   * that wrote it; core resolves it and checks it exists before the run.
+   */
+  dataset_path: settingPath({ mustExist: 'folder', hint: DOWNLOAD_HINT }),
   /** The dataset config (subset), e.g. `main` for openai/gsm8k. */
   config: z.string().optional(),
   training_split: z.string().default('train'),
@@ -44,9 +50,8 @@ export class HuggingFaceDatRepoReader implements TaskReader {
 
   constructor(settings: HuggingFaceDatRepoSettings, context: PluginContext) {
     this.settings = settings;
-    this.root = isAbsolute(settings.dataset_path)
-      ? settings.dataset_path
-      : resolve(context.configDir, settings.dataset_path);
+    // From the loader, absolute; built directly (tests, scripts), relative to `context.configDir`.
+    this.root = resolve(context.configDir, settings.dataset_path);
   }
 
   async *readTasks(split: Split): AsyncIterable<Task> {
@@ -55,7 +60,7 @@ export class HuggingFaceDatRepoReader implements TaskReader {
       throw new ConfigError(`dataset folder not found: ${this.root}`, {
         code: 'DATASET_NOT_FOUND',
         keyPath: 'ajet.task_reader.huggingface_dat_repo.dataset_path',
-        hint: 'Download it with `ajet download --target=<repo> --path=<folder>` or point dataset_path at a local copy.',
+        hint: DOWNLOAD_HINT,
       });
     }
     const files = splitFiles({ root: this.root, config: this.settings.config, split: name });

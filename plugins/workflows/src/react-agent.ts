@@ -1,21 +1,23 @@
-import type {
-  ChatMessage,
-  PluginContext,
-  Tool,
-  ToolCall,
-  ToolCallParser,
-  ToolSpec,
-  Tuner,
-  Workflow,
-  WorkflowOutput,
-  WorkflowTask,
+import {
+  type ChatMessage,
+  type PluginContext,
+  pluginReferenceSetting,
+  type Tool,
+  type ToolCall,
+  type ToolCallParser,
+  type ToolSpec,
+  type Tuner,
+  type Workflow,
+  type WorkflowOutput,
+  type WorkflowTask,
 } from '@ajet/spec';
 import { CalculatorTagParser, HermesToolCallParser, toToolSpec } from '@ajet/tools';
 import { z } from 'zod';
 
+/** A tool: a built-in name or `"module->Export"` (a `./` module relative to the YAML file that wrote it). */
 const toolReference = z.union([
-  z.string().min(1),
-  z.strictObject({ tool: z.string().min(1), settings: z.record(z.string(), z.unknown()).default({}) }),
+  pluginReferenceSetting(),
+  z.strictObject({ tool: pluginReferenceSetting(), settings: z.record(z.string(), z.unknown()).default({}) }),
 ]);
 
 const settingsSchema = z.strictObject({
@@ -59,10 +61,10 @@ export class ReactAgent implements Workflow {
 
   protected loadTools(): Promise<Map<string, Tool>> {
     this.tools ??= Promise.all(
-      this.settings.tools.map((reference) =>
+      this.settings.tools.map((reference, index) =>
         typeof reference === 'string'
           ? this.context.load<Tool>(reference, 'tool')
-          : this.context.load<Tool>(reference.tool, 'tool', reference.settings),
+          : this.context.load<Tool>(reference.tool, 'tool', reference.settings, { keyPath: `tools.${index}.settings` }),
       ),
     ).then((tools) => new Map(tools.map((tool) => [tool.name, tool])));
     return this.tools;

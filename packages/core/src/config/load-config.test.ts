@@ -214,6 +214,7 @@ describe('loadConfig: the schema is the source', () => {
 
 describe('loadConfig: paths', () => {
   const base = dirname(fixture('paths/base/base.yaml'));
+  const childFolder = dirname(fixture('paths/child.yaml'));
   const loaded = loadConfig({ file: fixture('paths/child.yaml') });
   const readerBlock = (loaded.resolved.ajet as { task_reader: { dataset_file: Record<string, { file_path: string }> } })
     .task_reader.dataset_file;
@@ -222,18 +223,46 @@ describe('loadConfig: paths', () => {
     expect(loaded.config.model.path).toBe(join(base, 'saved-model'));
     expect(loaded.config.taskReader.type).toBe(`${join(base, 'reader.ts')}->Reader`);
     expect(loaded.config.rollout.userWorkflow).toBe(`${join(base, 'agent.ts')}->Agent`);
-    expect(readerBlock.training?.file_path).toBe(join(base, 'data/train.jsonl'));
-    expect(loaded.config.rollout.workflowSettings.rubric_file).toBe(join(base, '../rubric.md'));
-    expect(readerBlock.validation?.file_path).toBe(join(dirname(fixture('paths/child.yaml')), 'data/validation.jsonl'));
   });
 
   it('leaves every other value as written', () => {
     // experiment_dir is relative to the working directory (docs/config.md); it used to become relative to the file.
     expect(loaded.config.experimentDir).toBe('./runs');
-    expect(loaded.config.rollout.workflowSettings.greeting).toBe('hello');
     expect(loaded.config.taskJudge.judgeProtocol).toBe('math_answer');
     const named = loadConfig({ file: fixture('child.yaml'), sets: ['model.path=Qwen/Qwen2.5-0.5B'] });
     expect(named.config.model.path).toBe('Qwen/Qwen2.5-0.5B');
+  });
+
+  it("keeps a plugin's settings as written: only the plugin's own schema knows which strings are paths", () => {
+    expect(loaded.config.rollout.workflowSettings).toEqual({ rubric_file: '../rubric.md', greeting: './hello' });
+    expect(readerBlock.training?.file_path).toBe('./data/train.jsonl');
+    expect(readerBlock.validation?.file_path).toBe('./data/validation.jsonl');
+  });
+
+  it('says which file wrote each key of a settings block: its folder and line, for the plugin loader', () => {
+    const workflow = loaded.settingsOrigin('rollout.workflow_settings');
+    expect(workflow.keyPath).toBe('ajet.rollout.workflow_settings');
+    expect(workflow.folderOf([])).toBe(base);
+    expect(workflow.folderOf(['rubric_file'])).toBe(base);
+    expect(workflow.locationOf(['rubric_file'])).toMatch(/paths\/base\/base\.yaml:16$/);
+    // A reader's block merges key by key: each key resolves against the file that wrote it.
+    const reader = loaded.settingsOrigin('task_reader.dataset_file');
+    expect(reader.folderOf(['training', 'file_path'])).toBe(base);
+    expect(reader.folderOf(['validation', 'file_path'])).toBe(childFolder);
+    expect(reader.locationOf(['validation', 'file_path'])).toMatch(/paths\/child\.yaml:6$/);
+    // A block the child replaced is the child's; a key a flag set, or a block only the defaults wrote, resolves
+    // against the experiment file's folder.
+    expect(loaded.settingsOrigin('task_judge.judge_settings').folderOf(['tolerance_relative'])).toBe(childFolder);
+    const flagged = loadConfig({
+      file: fixture('paths/child.yaml'),
+      sets: ['task_reader.dataset_file.training.file_path=x.jsonl'],
+    });
+    const flaggedReader = flagged.settingsOrigin('task_reader.dataset_file');
+    expect(flaggedReader.folderOf(['training', 'file_path'])).toBe(childFolder);
+    expect(flaggedReader.locationOf(['training', 'file_path'])).toBe(
+      '--set task_reader.dataset_file.training.file_path=x.jsonl',
+    );
+    expect(loadConfig({}).settingsOrigin('rollout.workflow_settings').folderOf([])).toBe(process.cwd());
   });
 
   it("replaces a plugin's settings block whole, and merges a reader's block key by key", () => {

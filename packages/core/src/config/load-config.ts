@@ -2,6 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '@ajet/spec';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
+import type { SettingsOrigin } from '../plugins/setting-paths.ts';
 import { didYouMean } from './did-you-mean.ts';
 import {
   displayPath,
@@ -36,10 +37,16 @@ export interface LoadedConfig {
   /** The merged config as YAML keys (snake_case), root `ajet:` included: what `config.yaml` records. */
   resolved: Tree;
   configFile: string | undefined;
-  /** Folder of the user's YAML (else the working directory): plugins resolve their relative paths against it. */
+  /** Folder of the user's YAML (else the working directory): relative plugin modules resolve against it. */
   configDir: string;
   /** For `path` (dotted, under `ajet`), the file or flag that set it. */
   sourceOf(path: string): string | undefined;
+  /**
+   * Where each key of the plugin settings block at `path` (dotted, under `ajet`) came from: the folder of the file
+   * that wrote it (`configDir` for a flag or the defaults) and its `file:line`. The plugin loader resolves the
+   * paths the plugin's schema marks against it; the config itself keeps every setting as written.
+   */
+  settingsOrigin(path: string): SettingsOrigin;
 }
 
 /** Every key's default, as YAML data: from the schema, the one source. */
@@ -220,6 +227,23 @@ function toConfigError(options: {
   });
 }
 
+/** The nearest key at or above `path` that a file or flag wrote, as that file's folder and `file:line`. */
+function originOf(options: { block: string[]; provenance: Map<string, Source>; configDir: string }): SettingsOrigin {
+  const { block, provenance, configDir } = options;
+  const sourceAt = (path: readonly (string | number)[]): Source | undefined => {
+    for (let length = path.length; length > 0; length--) {
+      const source = provenance.get(path.slice(0, length).join('.'));
+      if (source) return source;
+    }
+    return undefined;
+  };
+  return {
+    keyPath: block.join('.'),
+    folderOf: (path) => sourceAt([...block, ...path])?.folder ?? configDir,
+    locationOf: (path) => locate({ path: [...block, ...path], provenance }),
+  };
+}
+
 /** Reads, merges and validates the configuration. Throws ConfigError naming the file, line and key. */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const provenance = new Map<string, Source>();
@@ -260,12 +284,14 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     const [issue] = parsed.error.issues;
     throw toConfigError({ issue: issue as z.core.$ZodIssue, merged, provenance });
   }
+  const configDir = configFile ? dirname(configFile) : process.cwd();
   return {
     config: parsed.data.ajet,
     resolved: merged,
     configFile,
-    configDir: configFile ? dirname(configFile) : process.cwd(),
+    configDir,
     sourceOf: (path) => provenance.get(`ajet.${path}`)?.label,
+    settingsOrigin: (path) => originOf({ block: ['ajet', ...path.split('.')], provenance, configDir }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { ConfigError } from '@ajet/spec';
 import { type Document, isCollection, isMap, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 
@@ -8,6 +8,8 @@ export type Tree = Record<string, unknown>;
 /** Where a value came from: a YAML file (with its parsed document, for line numbers) or a command-line flag. */
 export interface Source {
   label: string;
+  /** A file's folder: relative paths it writes in a plugin's settings resolve against it. */
+  folder?: string;
   document?: Document;
   lineCounter?: LineCounter;
 }
@@ -132,7 +134,7 @@ export function readYamlFile(file: string, referencedBy: string | undefined): { 
   if (!isTree(tree)) {
     throw new ConfigError('expected a mapping with a root key `ajet:`', { code: 'CONFIG_INVALID', file: label });
   }
-  const source: Source = { label, document, lineCounter };
+  const source: Source = { label, folder: dirname(file), document, lineCounter };
   const forbidden = findForbiddenKey(tree, []);
   if (forbidden) {
     const offset = findKeyOffset(document, forbidden);

@@ -69,11 +69,10 @@ export function describeType(field: Field): string {
     case 'plugin-reference':
       type = 'plugin: name or "module->Export"';
       break;
-    case 'plugin-settings':
-      type = "mapping (the plugin's settings)";
-      break;
     default:
-      if (def.type === 'number') {
+      if (field.meta.pluginSettings) {
+        type = "mapping (the plugin's settings)";
+      } else if (def.type === 'number') {
         const integer = def.checks?.some(({ _zod }) => _zod.def.format === 'safeint');
         type = [integer ? 'integer' : 'number', numberBounds(def.checks ?? []).join(' and ')].join(' ').trim();
       } else if (def.type === 'enum') {
@@ -110,8 +109,12 @@ files. Merge order: these defaults < extends < the file < \`--set a.b.c=v\` flag
 number, a boolean key \`true\`/\`false\`, a list key \`[a, b]\` or \`a,b\`, a string key the text as written.
 
 Relative paths resolve against the folder of the file that wrote them (also through \`extends:\`): \`model.path\` when
-it starts with \`./\` or \`../\`, the module of a \`"./file.ts->Export"\` plugin, and any \`./\`/\`../\` string inside a
-plugin's settings block. Other relative paths in plugin settings resolve against the experiment file's folder.
+it starts with \`./\` or \`../\`, the module of a \`"./file.ts->Export"\` plugin, and the settings a plugin's schema marks
+with \`settingPath()\` or \`pluginReferenceSetting()\` (@ajet/spec): \`dataset_file\`'s \`file_path\`,
+\`huggingface_dat_repo\`'s \`dataset_path\`, \`llm_judge\`'s \`rubric_file\`, the \`./\` module of a \`react_agent\` tool or a
+\`weighted\` judge. Every other setting reaches the plugin exactly as written, \`./\` or not; a plugin without a schema
+gets its block as written and \`context.configDir\`, the folder of the file that wrote the block. A relative path set
+by \`--set\` resolves against the experiment file's folder.
 The same defaults with one-line comments: [\`configs/ajet_default.yaml\`](../configs/ajet_default.yaml).
 
 | key | type | default | description |

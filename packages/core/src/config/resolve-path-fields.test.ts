@@ -36,9 +36,8 @@ describe('resolvePathFields', () => {
     });
   });
 
-  it("resolves ./ strings anywhere in a plugin's settings block, and nothing outside the marked fields", () => {
-    expect(
-      resolved({ settings: { rubric: './r.md', list: [{ tool: '../t.ts->T' }], name: 'n' }, text: './not-a-path' }),
-    ).toEqual({ settings: { rubric: '/configs/r.md', list: [{ tool: '/t.ts->T' }], name: 'n' }, text: './not-a-path' });
+  it("leaves a plugin's settings block as written: the plugin's own schema marks its paths", () => {
+    const settings = { rubric: './r.md', list: [{ tool: '../t.ts->T' }], prompt: './answer briefly' };
+    expect(resolved({ settings, text: './not-a-path' })).toEqual({ settings, text: './not-a-path' });
   });
 });

@@ -12,20 +12,11 @@ function resolveDotRelative(value: string, folder: string): string {
     : `${resolve(folder, value.slice(0, arrow).trim())}->${value.slice(arrow + 2)}`;
 }
 
-/** Every `./`/`../` string in a plugin's free-form block: the schema cannot type the plugin's fields. */
-function resolveInPluginSettings(value: unknown, folder: string): unknown {
-  if (typeof value === 'string') return resolveDotRelative(value, folder);
-  if (Array.isArray(value)) return value.map((item) => resolveInPluginSettings(item, folder));
-  if (isTree(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolveInPluginSettings(item, folder)]));
-  }
-  return value;
-}
-
 /**
  * The path fields of one file's tree made absolute against that file's folder, so they keep meaning the same file
- * when another file extends this one. Only fields the schema marks as paths (`filePath()`, `pluginReference()`,
- * `pluginSettings()`) change; every other value is as written.
+ * when another file extends this one. Only fields the schema marks as paths (`filePath()`, `pluginReference()`)
+ * change; every other value is as written, a plugin's settings block included (its own schema marks its paths,
+ * resolved when the plugin is built: plugins/setting-paths.ts).
  */
 export function resolvePathFields(options: {
   value: unknown;
@@ -34,14 +25,14 @@ export function resolvePathFields(options: {
 }): unknown {
   const { value, schema, folder } = options;
   if (!schema) return value;
-  switch (fieldOf(schema).meta.path) {
+  const { meta } = fieldOf(schema);
+  if (meta.pluginSettings) return value;
+  switch (meta.path) {
     case 'file':
       return typeof value === 'string' && !isAbsolute(value) ? resolve(folder, value) : value;
     case 'file-or-name':
     case 'plugin-reference':
       return typeof value === 'string' ? resolveDotRelative(value, folder) : value;
-    case 'plugin-settings':
-      return resolveInPluginSettings(value, folder);
     case undefined:
       break;
   }

@@ -4,17 +4,19 @@ import { z } from 'zod';
  * How the loader treats a relative value a file writes into a field (resolved against that file's folder):
  * - `file`: the whole value is a path;
  * - `file-or-name`: a path when it starts with `./` or `../`, else a name (`builtin:x`, a model id);
- * - `plugin-reference`: a name or `"module->Export"`; a module starting with `./` or `../` is a path;
- * - `plugin-settings`: a plugin's free-form block: the schema cannot type its fields, so any string in it that starts
- *   with `./` or `../` is a path (the plugin resolves other relative paths against the config's folder).
+ * - `plugin-reference`: a name or `"module->Export"`; a module starting with `./` or `../` is a path.
+ * A plugin's settings block has no rule: it stays as written, and the plugin loader resolves the fields the
+ * plugin's own schema marks (`settingPath()` in @ajet/spec) against the folder of the file that wrote them.
  */
-export type PathRule = 'file' | 'file-or-name' | 'plugin-reference' | 'plugin-settings';
+export type PathRule = 'file' | 'file-or-name' | 'plugin-reference';
 
 /** What the config loader reads off a field besides its type: the path rule and the merge rule. */
 export interface FieldMeta {
   path?: PathRule;
   /** `replace`: a later file replaces the whole mapping instead of merging key by key. */
   merge?: 'replace';
+  /** A plugin's own settings block: typed by the plugin's schema, not this one. */
+  pluginSettings?: true;
 }
 
 /** Loader metadata on config fields, kept beside zod's own (`.describe()` goes to zod's global registry). */
@@ -40,5 +42,5 @@ export function pluginReference() {
 export function pluginSettings(merge: 'replace' | 'merge') {
   return z
     .record(z.string(), z.unknown())
-    .register(fieldMeta, merge === 'replace' ? { path: 'plugin-settings', merge } : { path: 'plugin-settings' });
+    .register(fieldMeta, merge === 'replace' ? { pluginSettings: true, merge } : { pluginSettings: true });
 }

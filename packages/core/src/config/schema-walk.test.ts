@@ -13,7 +13,7 @@ describe('schema walk', () => {
     expect(
       fieldOf(schemaAt(configFileSchema, ['ajet', 'task_reader', 'dataset_file']) as z.core.$ZodType).meta,
     ).toEqual({
-      path: 'plugin-settings',
+      pluginSettings: true,
     });
     expect(schemaAt(configFileSchema, ['ajet', 'rollout', 'num_repeats'])).toBeUndefined();
     expect(schemaAt(configFileSchema, ['ajet', 'rollout', 'num_repeat', 'deeper'])).toBeUndefined();
@@ -28,7 +28,7 @@ describe('schema walk', () => {
   it('reads metadata, description, default and nullability through the wrappers', () => {
     const field = fieldOf(filePath().nullable().default(null).describe('a file'));
     expect(field).toMatchObject({ meta: { path: 'file' }, description: 'a file', hasDefault: true, nullable: true });
-    expect(fieldOf(pluginSettings('replace').default({})).meta).toEqual({ path: 'plugin-settings', merge: 'replace' });
+    expect(fieldOf(pluginSettings('replace').default({})).meta).toEqual({ pluginSettings: true, merge: 'replace' });
   });
 
   it("gives a section's default as its fields' defaults, in YAML keys", () => {

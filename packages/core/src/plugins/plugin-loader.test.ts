@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NoSuchPluginError, PluginError } from '@ajet/spec';
+import { ConfigError, NoSuchPluginError, PluginError } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { PluginLoader } from './plugin-loader.ts';
 import { parsePluginReference } from './plugin-reference.ts';
@@ -187,5 +187,102 @@ describe('PluginLoader', () => {
     const context = loader.context();
     const judge = await context.load<{ weight: number }>('good', 'judge', { weight: 5 });
     expect(judge.weight).toBe(5);
+  });
+});
+
+describe('PluginLoader: paths in settings', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ajet-setting-paths-'));
+  const base = join(root, 'base');
+  const child = join(root, 'child');
+  mkdirSync(base);
+  mkdirSync(child);
+  writeFileSync(join(base, 'rubric.md'), 'be strict');
+  // A user plugin without a settings schema: its settings arrive as written, with the folder to resolve them.
+  writeFileSync(
+    join(base, 'local-judge.mjs'),
+    'export class LocalJudge {\n  constructor(settings, context) {\n    this.settings = settings;\n    this.configDir = context.configDir;\n  }\n  async computeReward() {\n    return { rawReward: 1, isSuccess: true };\n  }\n}\n',
+  );
+  const fixture = async () => import('./__fixtures__/path-plugins.ts');
+  const loader = new PluginLoader({
+    configDir: child,
+    builtins: [
+      { kind: 'judge', name: 'path_judge', summary: 'keeps its paths', load: async () => (await fixture()).PathJudge },
+      { kind: 'judge', name: 'combining', summary: 'loads judges', load: async () => (await fixture()).CombiningJudge },
+    ],
+  });
+  // The block was written by base/base.yaml, which child/child.yaml extends.
+  const settingsOrigin = {
+    keyPath: 'ajet.task_judge.judge_settings',
+    folderOf: () => base,
+    locationOf: (path: readonly (string | number)[]) => `base/base.yaml:${7 + path.length}`,
+  };
+  type Loaded = { settings: Record<string, unknown>; configDir: string; parts: Promise<Loaded[]> };
+
+  it("resolves marked paths against the folder of the block's file, and hands a ./ text over as written", async () => {
+    const judge = await loader.load<Loaded>({
+      reference: 'path_judge',
+      kind: 'judge',
+      settings: { rubric_file: './rubric.md', prompt: './think first, then answer' },
+      settingsOrigin,
+    });
+    expect(judge.settings).toEqual({ rubric_file: join(base, 'rubric.md'), prompt: './think first, then answer' });
+    expect(judge.configDir).toBe(base);
+  });
+
+  it('without an origin, resolves against the loader folder (ajet judge, ajet tool: the working directory)', async () => {
+    const judge = await loader.load<Loaded>({ reference: 'path_judge', kind: 'judge', settings: { prompt: './p' } });
+    expect(judge.settings.prompt).toBe('./p');
+    expect(judge.configDir).toBe(child);
+  });
+
+  it('names the key and the YAML file of a marked file that does not exist', async () => {
+    const error: unknown = await loader
+      .load({ reference: 'path_judge', kind: 'judge', settings: { rubric_file: 'nope.md' }, settingsOrigin })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(
+      `base/base.yaml:8: ajet.task_judge.judge_settings.rubric_file: file not found: ${join(base, 'nope.md')}`,
+    );
+  });
+
+  it("loads a nested plugin against its caller's folder: module, marked paths, context; errors name the full key", async () => {
+    const combining = await loader.load<Loaded>({
+      reference: 'combining',
+      kind: 'judge',
+      settings: {
+        judges: [
+          { judge: './local-judge.mjs->LocalJudge', settings: { data: './x.jsonl' } },
+          { judge: 'path_judge', settings: { rubric_file: 'rubric.md', prompt: '../y' } },
+        ],
+      },
+      settingsOrigin,
+    });
+    expect((combining.settings.judges as { judge: string }[])[0]?.judge).toBe(
+      `${join(base, 'local-judge.mjs')}->LocalJudge`,
+    );
+    const [local, path] = await combining.parts;
+    expect(local?.settings).toEqual({ data: './x.jsonl' });
+    expect(local?.configDir).toBe(base);
+    expect(path?.settings).toEqual({ rubric_file: join(base, 'rubric.md'), prompt: '../y' });
+    expect(path?.configDir).toBe(base);
+
+    // Loaded without saying where its settings sit: the block's own folder and line answer for them.
+    const unplaced = await loader
+      .context(settingsOrigin)
+      .load<Loaded>('path_judge', 'judge', { rubric_file: 'rubric.md' });
+    expect(unplaced.settings.rubric_file).toBe(join(base, 'rubric.md'));
+    await expect(
+      loader.context(settingsOrigin).load('path_judge', 'judge', { rubric_file: 'nope.md' }),
+    ).rejects.toThrow('base/base.yaml:7: ajet.task_judge.judge_settings.rubric_file: file not found');
+
+    const broken = await loader.load<Loaded>({
+      reference: 'combining',
+      kind: 'judge',
+      settings: { judges: [{ judge: 'path_judge', settings: { rubric_file: 'nope.md' } }] },
+      settingsOrigin,
+    });
+    await expect(broken.parts).rejects.toThrow(
+      `base/base.yaml:11: ajet.task_judge.judge_settings.judges.0.settings.rubric_file: file not found: ${join(base, 'nope.md')}`,
+    );
   });
 });

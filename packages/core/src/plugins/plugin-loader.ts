@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { requiredBackboneMethods } from '@ajet/backbone-kit';
 import {
+  type LoadSettingsAt,
   NoSuchPluginError,
   type PluginClass,
   type PluginContext,
@@ -15,6 +16,7 @@ import type { z } from 'zod';
 import { didYouMean } from '../config/did-you-mean.ts';
 import { userFrame } from '../runtime/error-location.ts';
 import { type PluginReference, parsePluginReference } from './plugin-reference.ts';
+import { checkSettingPaths, resolveSettingPaths, type SettingsOrigin } from './setting-paths.ts';
 
 /** Kinds whose export is a factory function (`SinkFactory`, `BackboneFactory`) rather than a class. */
 const FACTORY_KINDS: ReadonlySet<PluginKind> = new Set(['metrics_sink', 'backbone']);
@@ -32,7 +34,10 @@ const REQUIRED_METHODS: Record<PluginKind, readonly string[]> = {
 const SOURCE_EXTENSIONS = ['', '.ts', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];
 
 export interface PluginLoaderOptions {
-  /** Folder of the YAML file: relative file references resolve against it. */
+  /**
+   * Folder of the experiment's YAML file (the working directory for `ajet judge`/`ajet tool`): a relative file
+   * reference resolves against it, and so do settings loaded without a `settingsOrigin`.
+   */
   configDir: string;
   /** The working directory: ajet's dotted form and packages resolve from it. */
   cwd?: string;
@@ -48,6 +53,13 @@ export interface LoadPluginOptions {
   settings?: unknown;
   /** Config key that named the plugin, for errors (e.g. `ajet.task_judge.judge_protocol`). */
   keyPath?: string;
+  /**
+   * Where `settings` came from: the schema's `settingPath()` fields resolve against the folder of the file that
+   * wrote each, and that folder is the plugin's `context.configDir`. Default: `configDir`, no file to name.
+   */
+  settingsOrigin?: SettingsOrigin;
+  /** Folder a relative module in `reference` resolves against; default `configDir`. */
+  referenceDir?: string;
 }
 
 /** A loaded plugin class, ready to construct instances (a workflow needs one per episode). */
@@ -103,12 +115,31 @@ export class PluginLoader {
     this.config = options.config ?? {};
   }
 
-  /** The context plugins get: it lets a workflow load its tools and a combining judge its judges. */
-  context(): PluginContext {
+  /** Settings from no file (`ajet judge --settings`, a test): resolved against `configDir`. */
+  private defaultOrigin(): SettingsOrigin {
+    return { keyPath: undefined, folderOf: () => this.configDir, locationOf: () => undefined };
+  }
+
+  /**
+   * The context a plugin whose settings came from `origin` gets: `configDir` is the folder that wrote the block,
+   * and `load` builds a tool or judge named inside the block against that same folder.
+   */
+  context(origin: SettingsOrigin = this.defaultOrigin()): PluginContext {
+    const configDir = origin.folderOf([]);
     return {
-      configDir: this.configDir,
+      configDir,
       config: this.config,
-      load: <T>(reference: string, kind: PluginKind, settings?: unknown) => this.load<T>({ reference, kind, settings }),
+      load: <T>(reference: string, kind: PluginKind, settings?: unknown, at?: LoadSettingsAt) => {
+        // Without `at`, the settings sit somewhere in the block: its own folder and line answer for every key.
+        const prefix = at?.keyPath ? at.keyPath.split('.') : undefined;
+        const within = (path: readonly (string | number)[]) => (prefix ? [...prefix, ...path] : []);
+        const settingsOrigin: SettingsOrigin = {
+          keyPath: [origin.keyPath, ...(prefix ?? [])].filter(Boolean).join('.') || undefined,
+          folderOf: (path) => origin.folderOf(within(path)),
+          locationOf: (path) => origin.locationOf(within(path)),
+        };
+        return this.load<T>({ reference, kind, settings, settingsOrigin, referenceDir: configDir });
+      },
     };
   }
 
@@ -161,8 +192,9 @@ export class PluginLoader {
       });
     }
     const pluginClass = exported as PluginClass<Instance>;
-    const settings = this.validateSettings({ pluginClass, options });
-    const context = this.context();
+    const origin = options.settingsOrigin ?? this.defaultOrigin();
+    const settings = this.validateSettings({ pluginClass, options, origin });
+    const context = this.context(origin);
     const create = (): Instance => {
       let instance: Instance;
       try {
@@ -191,14 +223,30 @@ export class PluginLoader {
     };
   }
 
-  private validateSettings(options: { pluginClass: PluginClass<unknown>; options: LoadPluginOptions }): unknown {
-    const { pluginClass } = options;
+  /**
+   * The settings the constructor gets: without a schema, as written; with one, its marked paths resolved against
+   * the folder of the file that wrote them (and checked where it asks), then parsed.
+   */
+  private validateSettings(options: {
+    pluginClass: PluginClass<unknown>;
+    options: LoadPluginOptions;
+    origin: SettingsOrigin;
+  }): unknown {
+    const { pluginClass, origin } = options;
     const { reference, kind, keyPath } = options.options;
     const raw = options.options.settings ?? {};
     const schema = pluginClass.settings;
     if (!isZodSchema(schema)) return raw;
-    const parsed = schema.safeParse(raw);
-    if (parsed.success) return parsed.data;
+    const { value, marked } = resolveSettingPaths({
+      value: raw,
+      schema: schema as unknown as z.core.$ZodType,
+      folderOf: origin.folderOf,
+    });
+    const parsed = schema.safeParse(value);
+    if (parsed.success) {
+      checkSettingPaths({ marked, origin });
+      return parsed.data;
+    }
     const [issue] = parsed.error.issues;
     const issuePath = issue?.path.map(String).join('.') ?? '';
     throw new PluginError(
@@ -279,6 +327,7 @@ export class PluginLoader {
     options: Omit<LoadPluginOptions, 'settings'> & { parsed: Exclude<PluginReference, { form: 'builtin' }> },
   ): Promise<{ module: Record<string, unknown>; exportName: string; where: string }> {
     const { reference, kind, keyPath, parsed } = options;
+    const referenceDir = options.referenceDir ?? this.configDir;
     const hint = keyPath ? `Check ${keyPath}.` : undefined;
     const importUrl = async (url: string, where: string) => {
       try {
@@ -300,7 +349,7 @@ export class PluginLoader {
           parsed.form === 'file'
             ? isAbsolute(parsed.path)
               ? parsed.path
-              : resolve(this.configDir, parsed.path)
+              : resolve(referenceDir, parsed.path)
             : join(this.cwd, ...parsed.dotted.split('.'));
         const file = findFile(base);
         if (!file) {
@@ -309,7 +358,7 @@ export class PluginLoader {
             reference,
             hint:
               parsed.form === 'file'
-                ? `Relative paths resolve against the YAML file's folder (${this.configDir}). ${hint ?? ''}`.trim()
+                ? `Relative paths resolve against the YAML file's folder (${referenceDir}). ${hint ?? ''}`.trim()
                 : `The dotted form resolves from the working directory (${this.cwd}). ${hint ?? ''}`.trim(),
           });
         }
