@@ -20,7 +20,7 @@ describe("the calculator tutorial's held-out CSV split (data/heldout_csv.jsonl)"
     expect(shipped.length).toBe(174);
   });
 
-  it("shares no expression or question with what the warm starts were taught or GRPO trains on", () => {
+  it('shares no expression or question with what the warm starts were taught or GRPO trains on', () => {
     const taught = [
       ...splitRows(readCalculatorCsv(CSV), HOLDOUT).train,
       ...tutorialData('demonstrations.jsonl'),

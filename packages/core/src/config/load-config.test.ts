@@ -272,19 +272,19 @@ describe('loadConfig: paths', () => {
 });
 
 describe('task_reader.extra_validation', () => {
-  it("gives each set its name, the main reader's type unless it names one, and its settings with paths resolved", () => {
+  it("gives each set its name, the main reader's type unless it names one, and its settings as written (the reader's schema resolves its path fields)", () => {
     const { config } = loadConfig({ file: fixture('extra-validation.yaml') });
     const folder = dirname(fixture('extra-validation.yaml'));
     expect(config.taskReader.extraValidation).toEqual([
       {
         name: 'heldout_csv',
         type: 'dataset_file',
-        settings: { validation: { file_path: join(folder, 'data/heldout.jsonl') } },
+        settings: { validation: { file_path: './data/heldout.jsonl' } },
       },
       {
         name: 'other',
         type: `${join(folder, 'my_reader.ts')}->MyReader`,
-        settings: { file: join(folder, 'other.jsonl') },
+        settings: { file: './other.jsonl' },
       },
     ]);
     expect(loadConfig({ file: fixture('base.yaml') }).config.taskReader.extraValidation).toEqual([]);
