@@ -67,6 +67,12 @@ function forbidden(part: Part): { names: string[]; rule: string }[] {
   if (part.folder === join('packages', 'tinylm')) {
     rules.push({ names: ['@ajet/core', '@ajet/cli'], rule: 'tinylm is a backbone: it imports @ajet/spec, not core' });
   }
+  if (part.folder === join('packages', 'client')) {
+    rules.push({
+      names: ['@ajet/core', '@ajet/cli', ...BACKBONES],
+      rule: "the client runs in the agent's process: it imports @ajet/spec (the protocol), never core, the cli or a backbone",
+    });
+  }
   if (part.folder === join('packages', 'spec')) {
     rules.push({ names: ['@ajet/'], rule: 'spec is the ground: it imports no other ajet package' });
   }
