@@ -8,6 +8,7 @@ import { CalculatorTool } from '@ajet/tools';
 import { generateText, stepCountIs, tool } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { BACKEND_PYTHON, pythonBackendMissing } from './helpers/python-backend.ts';
 import { REPO_ROOT, runNode } from './helpers/run-ajet.ts';
 
 // The trainer with the episode service on the embedded tinylm policy, driven by external clients: a TypeScript AI
@@ -15,7 +16,6 @@ import { REPO_ROOT, runNode } from './helpers/run-ajet.ts';
 
 const AJET_BIN = join(REPO_ROOT, 'packages/cli/bin/ajet.js');
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/episode-service');
-const PYTHON = join(REPO_ROOT, 'backend/.venv/bin/python');
 const DATA = join(REPO_ROOT, 'tutorial/example_calculator_agent/data');
 const TOKEN = 'episode-service-test-token';
 const SYSTEM =
@@ -174,10 +174,12 @@ function expectExactSamples(record: EpisodeRecord): void {
 
 describe('the episode service (ajet --serve-episodes)', () => {
   it('trains from a TypeScript AI SDK agent and a Python openai agent claiming in parallel', async () => {
+    // The backend's venv (backend/scripts/setup_venv.sh) has the `openai` pip package pinned.
+    expect(pythonBackendMissing).toBeUndefined();
     const steps = 2;
     const trainer = await startTrainer({ steps, episodeTimeoutS: 60 });
     const pythonRun = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(PYTHON, [join(FIXTURES, 'python_client.py'), trainer.url, TOKEN], {
+      const child = spawn(BACKEND_PYTHON, [join(FIXTURES, 'python_client.py'), trainer.url, TOKEN], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
