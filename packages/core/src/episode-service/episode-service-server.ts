@@ -11,8 +11,9 @@ import {
   type ToolCallParser,
 } from '@ajet/spec';
 import type { z } from 'zod';
-import { handleChatCompletion } from '../runtime/chat-completions-handler.ts';
 import type { BoardEpisode, EpisodeBoard } from './episode-board.ts';
+import { writeModelApiReply } from './model-api-reply.ts';
+import { MODEL_APIS } from './model-apis.ts';
 import { episodeServiceOpenApi } from './openapi-document.ts';
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -252,7 +253,9 @@ export class EpisodeServiceServer {
     const episode = this.options.board.claimed(episodeId);
     const openAiError = (status: number, message: string, type: string) =>
       send(response, status, { error: { message, type } });
-    if (!episode || !sameSecret(bearer(request), episode.apiKey)) {
+    // OpenAI clients send a bearer key, Anthropic's sends x-api-key.
+    const key = bearer(request) ?? (request.headers['x-api-key'] as string | undefined);
+    if (!episode || !sameSecret(key, episode.apiKey)) {
       openAiError(401, `no running episode ${episodeId} for this key (it ended or expired)`, 'authentication_error');
       return;
     }
@@ -260,8 +263,13 @@ export class EpisodeServiceServer {
       send(response, 200, { object: 'list', data: [{ id: this.options.model, object: 'model', owned_by: 'ajet' }] });
       return;
     }
-    if (request.method !== 'POST' || rest !== '/chat/completions') {
-      openAiError(404, `no route ${request.method} ${rest} on an episode URL (POST /chat/completions)`, 'not_found');
+    const api = MODEL_APIS[rest];
+    if (request.method !== 'POST' || !api) {
+      openAiError(
+        404,
+        `no route ${request.method} ${rest} on an episode URL (POST ${Object.keys(MODEL_APIS).join(', ')})`,
+        'not_found',
+      );
       return;
     }
     const body = await readJson(request);
@@ -270,13 +278,13 @@ export class EpisodeServiceServer {
       return;
     }
     try {
-      const reply = await handleChatCompletion({
+      const reply = await api({
         body: body.value,
         tuner: episode.tuner,
         model: this.options.model,
         toolCallParser: this.options.toolCallParser,
       });
-      send(response, reply.status, reply.body);
+      writeModelApiReply(response, reply);
     } catch (error) {
       // The episode's deadline or the run stopping aborts its calls: the client's agent sees a plain error.
       const aborted = episode.tuner.signal.aborted;

@@ -73,9 +73,13 @@ it makes a random token and writes it only to that file.
 
 1. \`POST /v1/episodes/claim\` (long poll, \`wait_s\`): \`claimed\` with the episode, \`none\` (claim again) or \`finished\`
    (the run is over).
-2. Run the agent against \`episode.base_url\` with \`episode.api_key\` and \`episode.model\`: \`POST
-   {base_url}/chat/completions\` (tools included; the trainer's tool-call format, \`episode_service.tool_call_format\`,
-   turns the model's text into \`tool_calls\`). Any OpenAI SDK works: \`OpenAI(base_url=..., api_key=...)\`.
+2. Run the agent against \`episode.base_url\` with \`episode.api_key\` and \`episode.model\`. It speaks three model APIs,
+   each with tools and \`stream: true\`: OpenAI chat completions (\`POST {base_url}/chat/completions\`), the OpenAI
+   Responses API (\`POST {base_url}/responses\`; send the whole conversation as \`input\`, \`previous_response_id\` is
+   refused) and Anthropic Messages (\`POST {base_url}/messages\`; Anthropic's SDKs take the base URL without its
+   trailing \`/v1\`, and send the key as \`x-api-key\`). The trainer's tool-call format
+   (\`episode_service.tool_call_format\`) turns the model's text into tool calls and back. Streaming replays the whole
+   completion once it is sampled.
 3. \`POST /v1/episodes/{episode_id}/end\` with \`reward\` (and \`is_success\`), or without \`reward\` to have
    \`task_judge\` score it (send \`final_answer\`); or \`POST /v1/episodes/{episode_id}/abort\` to give it up.
 
