@@ -51,7 +51,7 @@ const taskReader = z
     type: pluginReference()
       .default('dataset_file')
       .describe(
-        'dataset_file, huggingface_dat_repo, or "module->Class"; its settings block is the key named after the type',
+        'dataset_file, huggingface_dat_repo, env_service, or "module->Class"; its settings block is the key named after the type',
       ),
     on_bad_row: z
       .enum(['skip', 'fail'])
