@@ -225,7 +225,8 @@ describe('the episode service (ajet --serve-episodes)', () => {
 
   it('fails and counts the episodes of a client that claims and dies; the rest of the run trains', async () => {
     const steps = 2;
-    const trainer = await startTrainer({ steps, episodeTimeoutS: 6 });
+    // The deadline leaves the survivor time to start after the dying client on a loaded machine.
+    const trainer = await startTrainer({ steps, episodeTimeoutS: 10 });
     const dier = await runNode(['--import', 'tsx', join(FIXTURES, 'claim-and-die.ts'), trainer.url, TOKEN, '2'], {
       timeoutMs: 60_000,
     });
