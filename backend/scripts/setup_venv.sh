@@ -15,6 +15,7 @@ requirements=(
   "numpy"
   "pytest"
   "tensorboard"
+  "openai==3.51.0"
 )
 stamp="$venv/.ajet-requirements"
 wanted="$(printf '%s\n' "${requirements[@]}")"

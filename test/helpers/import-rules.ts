@@ -74,6 +74,12 @@ function forbidden(part: Part): { names: string[]; rule: string }[] {
       rule: 'backbone-kit is the contract: it imports @ajet/spec and @ajet/proto/wire (no grpc-js), never core, the cli or a backbone',
     });
   }
+  if (part.folder === join('packages', 'client')) {
+    rules.push({
+      names: ['@ajet/core', '@ajet/cli', ...BACKBONES],
+      rule: "the client runs in the agent's process: it imports @ajet/spec (the protocol), never core, the cli or a backbone",
+    });
+  }
   if (part.folder === join('packages', 'spec')) {
     rules.push({ names: ['@ajet/'], rule: 'spec is the ground: it imports no other ajet package' });
   }

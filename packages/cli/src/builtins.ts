@@ -1,5 +1,6 @@
 import { manifest as grpc } from '@ajet/backbone-grpc/manifest';
 import { manifest as core } from '@ajet/core/manifest';
+import { manifest as envService } from '@ajet/env-service/manifest';
 import { manifest as judges } from '@ajet/judges/manifest';
 import { manifest as readers } from '@ajet/readers/manifest';
 import { manifest as sinks } from '@ajet/sinks/manifest';
@@ -28,6 +29,7 @@ export const builtins: PluginManifest = [
   ...readers,
   ...workflows,
   ...judges,
+  ...envService,
   ...tools,
   ...cli,
   ...core,

@@ -162,6 +162,9 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
     onWarning(message) {
       write(`ajet: warning: ${message}`);
     },
+    onEpisodeService(info) {
+      write(`ajet: episode service at ${info.url} (token in ${info.infoFile})`);
+    },
     onRolloutError(error) {
       errorLines += 1;
       if (errorLines <= maxErrorLines) {

@@ -69,15 +69,18 @@ export class ProgressLine {
 
 /** Calls every observer's handler in order. */
 export function combineObservers(...observers: RunObserver[]): RunObserver {
-  const keys: (keyof RunObserver)[] = [
-    'onRunStart',
-    'onPhase',
-    'onEpisodeEnd',
-    'onRolloutError',
-    'onMetrics',
-    'onWarning',
-    'onRunEnd',
-  ];
+  // Every method of RunObserver: a new one that is not listed here fails to typecheck instead of going unheard.
+  const every: Record<keyof RunObserver, true> = {
+    onRunStart: true,
+    onPhase: true,
+    onEpisodeEnd: true,
+    onRolloutError: true,
+    onMetrics: true,
+    onWarning: true,
+    onEpisodeService: true,
+    onRunEnd: true,
+  };
+  const keys = Object.keys(every) as (keyof RunObserver)[];
   const combined: RunObserver = {};
   for (const key of keys) {
     const handlers = observers.map((observer) => observer[key]).filter((handler) => handler !== undefined);

@@ -6,6 +6,8 @@ export { loadConfig, stringifyResolvedConfig } from './config/load-config.ts';
 export { renderConfigDocs, renderDefaultsYaml } from './config/render-defaults.ts';
 export type { AjetConfig, AjetConfigInput } from './config/schema.ts';
 export { ajetSchema, configFileSchema } from './config/schema.ts';
+export { EpisodeAbortedByClient, EpisodeBoard } from './episode-service/episode-board.ts';
+export { episodeServiceOpenApi, renderEpisodeServiceDocs } from './episode-service/openapi-document.ts';
 export { manifest } from './plugins/core-manifest.ts';
 export type {
   LoadPluginOptions,

@@ -16,6 +16,7 @@ import type {
 } from '@ajet/spec';
 import { type LoadedConfig, stringifyResolvedConfig } from './config/load-config.ts';
 import type { AjetConfig } from './config/schema.ts';
+import { type RunningEpisodeService, startEpisodeService } from './episode-service/start-episode-service.ts';
 import { PluginLoader } from './plugins/plugin-loader.ts';
 import type { ChatPolicy } from './runtime/chat-policy.ts';
 import { EndpointPolicy } from './runtime/endpoint-policy.ts';
@@ -136,13 +137,17 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     });
     extraValidation.push({ name: set.name, reader: setReader });
   }
-  const workflow = await loader.resolve<Workflow>({
-    reference: config.rollout.userWorkflow,
-    kind: 'workflow',
-    settings: config.rollout.workflowSettings,
-    settingsOrigin: loaded.settingsOrigin('rollout.workflow_settings'),
-    keyPath: 'ajet.rollout.user_workflow',
-  });
+  // With the episode service, external clients are the workflow: rollout.user_workflow is not loaded.
+  const serveEpisodes = config.episodeService.enabled;
+  const workflow = serveEpisodes
+    ? undefined
+    : await loader.resolve<Workflow>({
+        reference: config.rollout.userWorkflow,
+        kind: 'workflow',
+        settings: config.rollout.workflowSettings,
+        settingsOrigin: loaded.settingsOrigin('rollout.workflow_settings'),
+        keyPath: 'ajet.rollout.user_workflow',
+      });
   const judge = await loader.load<Judge>({
     reference: config.taskJudge.judgeProtocol,
     kind: 'judge',
@@ -211,14 +216,33 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
       return endpointServer;
     },
   };
-  const concurrency = inProcess ? config.debug.debugMaxParallel : config.rollout.maxEnvWorker;
+  let service: RunningEpisodeService | undefined;
+  if (serveEpisodes) {
+    service = await startEpisodeService({
+      config,
+      experimentDir,
+      model,
+      toolCallParser: options.toolCallParser,
+      env: process.env,
+      warn,
+    }).catch(async (error: unknown) => {
+      await backbone?.close();
+      throw error;
+    });
+    options.observer?.onEpisodeService?.({ url: service.url, infoFile: service.infoFile });
+  }
+  const concurrency = service
+    ? config.episodeService.maxOpenEpisodes
+    : inProcess
+      ? config.debug.debugMaxParallel
+      : config.rollout.maxEnvWorker;
   const trainer = new Trainer({
     config,
     policy,
     backbone,
     reader,
     extraValidation,
-    createWorkflow: () => workflow.create(),
+    createWorkflow: service ? service.createWorkflow : () => (workflow as NonNullable<typeof workflow>).create(),
     judge,
     experimentDir,
     sinks,
@@ -236,6 +260,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     if (mode === 'eval') return { mode, experimentDir, summary: await trainer.evaluate() };
     return { mode, experimentDir, summary: await trainer.train() };
   } finally {
+    await service?.close();
     await Promise.allSettled(sinks.map((sink) => sink.close()));
     await endpointServer?.close();
     await backbone?.close();

@@ -44,6 +44,32 @@ export { ConfigError } from './config-error.ts';
 export type { DatasetErrorOptions } from './dataset-error.ts';
 export { DatasetError } from './dataset-error.ts';
 export type { EpisodeRecord } from './episode-record.ts';
+export type {
+  AbortRequest,
+  AbortResponse,
+  ClaimedEpisode,
+  ClaimRequest,
+  ClaimResponse,
+  EndRequest,
+  EndResponse,
+  EpisodeServiceErrorBody,
+  EpisodeServiceErrorCode,
+  ServiceStatus,
+} from './episode-service-protocol.ts';
+export {
+  abortRequestSchema,
+  abortResponseSchema,
+  claimedEpisodeSchema,
+  claimRequestSchema,
+  claimResponseSchema,
+  endRequestSchema,
+  endResponseSchema,
+  episodeModelPath,
+  episodeServiceErrorSchema,
+  episodeServiceRoutes,
+  episodeTaskSchema,
+  serviceStatusSchema,
+} from './episode-service-protocol.ts';
 export type { Judge, JudgeResult } from './judge.ts';
 export type { MetricsRecord, MetricsSink, SinkContext, SinkFactory } from './metrics-sink.ts';
 export type { LoadSettingsAt, PluginClass, PluginContext } from './plugin.ts';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, runJob } from '@ajet/core';
-import { AjetError } from '@ajet/spec';
+import { type AjetConfig, loadConfig, runJob } from '@ajet/core';
+import { AjetError, type ToolCallParser } from '@ajet/spec';
+import { CalculatorTagParser, HermesToolCallParser } from '@ajet/tools';
 import { builtins } from '../builtins.ts';
 import { consoleObserver } from '../console-observer.ts';
 import { liveLogview } from '../live-logview.ts';
@@ -24,12 +25,31 @@ function parse(argv: string[]) {
         'resume-from': { type: 'string' },
         overwrite: { type: 'boolean', default: false },
         'with-logview': { type: 'boolean', default: false },
+        'serve-episodes': { type: 'boolean', default: false },
+        port: { type: 'string' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+}
+
+/** The parser that turns the model's text into `tool_calls` on the episode service's model URLs. */
+function episodeServiceParser(settings: AjetConfig['episodeService']): ToolCallParser | undefined {
+  if (!settings.enabled) return undefined;
+  switch (settings.toolCallFormat) {
+    case 'hermes':
+      return new HermesToolCallParser();
+    case 'calculator_tag':
+      return new CalculatorTagParser();
+    case 'none':
+      return undefined;
+    default: {
+      const exhaustive: never = settings.toolCallFormat;
+      return exhaustive;
+    }
   }
 }
 
@@ -46,10 +66,16 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--mode must be train or eval, not "${values.mode}"`);
   if (values.overwrite && (values.resume || values['resume-from'] !== undefined))
     throw new UsageError('--overwrite starts the run again; it cannot go with --resume or --resume-from');
-  // The schema types and checks --backbone and --seed like any --set value.
+  if (values.port !== undefined && !values['serve-episodes'])
+    throw new UsageError('--port goes with --serve-episodes (the episode service listens on it)');
+  // The schema types and checks --backbone, --seed and --port like any --set value.
   const loaded = loadConfig({
     file: values.conf,
-    sets: values.set,
+    sets: [
+      ...values.set,
+      ...(values['serve-episodes'] ? ['episode_service.enabled=true'] : []),
+      ...(values.port !== undefined ? [`episode_service.port=${values.port}`] : []),
+    ],
     overrides: { backbone: values.backbone, seed: values.seed },
   });
   const controller = new AbortController();
@@ -89,6 +115,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     signal: controller.signal,
     resumeFrom: values['resume-from'] ?? (values.resume ? 'latest' : undefined),
     overwrite: values.overwrite,
+    toolCallParser: episodeServiceParser(loaded.config.episodeService),
   }).finally(() => logview?.stop());
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

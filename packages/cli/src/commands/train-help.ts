@@ -21,6 +21,9 @@ Options:
   --overwrite            train in a folder that holds an earlier run, deleting that run first (without it or
                          --resume, a used experiment folder is refused)
   --with-logview         serve the live report (curves, episodes) while it runs; writes report.html at the end
+  --serve-episodes       offer the episodes to external agents over HTTP instead of running the workflow
+                         (docs/episode-service.md; token from AJET_EPISODE_TOKEN)
+  --port P               the episode service's port (episode_service.port; 0: any free port)
   --verbose              print stack traces with errors
   -h, --help             this text
 

@@ -72,7 +72,7 @@ const taskReader = z
     type: pluginReference()
       .default('dataset_file')
       .describe(
-        'dataset_file, huggingface_dat_repo, or "module->Class"; its settings block is the key named after the type',
+        'dataset_file, huggingface_dat_repo, env_service, or "module->Class"; its settings block is the key named after the type',
       ),
     on_bad_row: z
       .enum(['skip', 'fail'])
@@ -277,6 +277,46 @@ const debug = section({
     .describe("threads computing the embedded policy's gradients; the result depends on this count, never on timing"),
 });
 
+const episodeService = section({
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe(
+      'serve episodes to external agents over HTTP (docs/episode-service.md) instead of running rollout.user_workflow; --serve-episodes',
+    ),
+  host: z.string().min(1).default('127.0.0.1').describe('interface to listen on (0.0.0.0: every interface)'),
+  port: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8765)
+    .describe(
+      'port to listen on; 0 picks a free one (episode-service.json in the experiment folder says which); --port',
+    ),
+  public_url: z
+    .string()
+    .url()
+    .nullable()
+    .default(null)
+    .describe('the URL clients reach the service at, when not http://host:port (a proxy); episode model URLs use it'),
+  token_env: z
+    .string()
+    .default('AJET_EPISODE_TOKEN')
+    .describe(
+      'environment variable holding the token clients send; unset: a random one, written to episode-service.json',
+    ),
+  max_open_episodes: positiveInt
+    .default(16)
+    .describe('episodes offered (claimable or claimed) at once: at least the number of clients you run'),
+  tool_call_format: z
+    .enum(['hermes', 'calculator_tag', 'none'])
+    .default('hermes')
+    .describe(
+      'how the model writes tool calls, turned into tool_calls for requests with tools: Hermes <tool_call> JSON, <calculator> tags, or none',
+    ),
+});
+
 export const ajetSchema = section({
   project_name: z.string().min(1).default('ajet').describe('groups experiments in loggers that know projects'),
   experiment_name: z
@@ -305,6 +345,7 @@ export const ajetSchema = section({
   algorithm,
   trainer_common: trainerCommon,
   debug,
+  episode_service: episodeService,
 });
 
 /** The file's root: everything under `ajet:`. */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ToolCallParser, Tuner, TunerEndpoint } from '@ajet/spec';
-import { handleChatCompletion } from './chat-completions-handler.ts';
+import { writeModelApiReply } from '../episode-service/model-api-reply.ts';
+import { MODEL_APIS } from '../episode-service/model-apis.ts';
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -24,9 +25,9 @@ async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /**
- * One loopback OpenAI-compatible server per run. Each episode that asks for `tuner.endpoint()` gets its own key;
- * requests carrying that key go to that episode's tuner, so agents in other processes or frameworks are trained
- * unchanged and recorded token for token.
+ * One loopback model server per run, speaking OpenAI chat completions and Responses and Anthropic Messages. Each
+ * episode that asks for `tuner.endpoint()` gets its own key; requests carrying that key go to that episode's tuner,
+ * so agents in other processes or frameworks are trained unchanged and recorded token for token.
  */
 export class EpisodeEndpointServer {
   private readonly routes = new Map<string, Pick<Tuner, 'chat'>>();
@@ -60,7 +61,10 @@ export class EpisodeEndpointServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const key = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    // OpenAI clients send a bearer key, Anthropic's sends x-api-key.
+    const key =
+      /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ??
+      (request.headers['x-api-key'] as string | undefined);
     const tuner = key ? this.routes.get(key) : undefined;
     if (!tuner) {
       send(response, 401, { error: { message: 'unknown or expired episode key', type: 'authentication_error' } });
@@ -70,7 +74,8 @@ export class EpisodeEndpointServer {
       send(response, 200, { object: 'list', data: [{ id: this.model, object: 'model', owned_by: 'ajet' }] });
       return;
     }
-    if (request.method !== 'POST' || url.pathname !== '/v1/chat/completions') {
+    const api = MODEL_APIS[url.pathname.replace(/^\/v1/, '')];
+    if (request.method !== 'POST' || !api) {
       send(response, 404, { error: { message: `no route ${request.method} ${url.pathname}`, type: 'not_found' } });
       return;
     }
@@ -83,8 +88,7 @@ export class EpisodeEndpointServer {
       });
       return;
     }
-    const reply = await handleChatCompletion({ body, tuner, model: this.model, toolCallParser: this.toolCallParser });
-    send(response, reply.status, reply.body);
+    writeModelApiReply(response, await api({ body, tuner, model: this.model, toolCallParser: this.toolCallParser }));
   }
 
   /** Routes a new key to `tuner`; the returned function removes the route. */

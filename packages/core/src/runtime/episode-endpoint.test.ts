@@ -1,5 +1,6 @@
 import type { Tuner, WorkflowTask } from '@ajet/spec';
 import { decodeTokens, RecordingBackbone, RecordingJudge } from '@ajet/spec/test';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EpisodeEndpointServer } from './episode-endpoint-server.ts';
@@ -77,6 +78,26 @@ describe('agents written against the OpenAI API', () => {
         late.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
       ).rejects.toThrow(/401/);
     }
+  });
+
+  it('speaks Anthropic Messages too (the official client, x-api-key), recorded the same way', async () => {
+    const { result } = await run(async (tuner) => {
+      const endpoint = await tuner.endpoint();
+      const anthropic = new Anthropic({
+        baseURL: endpoint.baseURL.replace(/\/v1$/, ''),
+        apiKey: endpoint.apiKey,
+        maxRetries: 0,
+      });
+      const reply = await anthropic.messages.create({
+        model: endpoint.model,
+        max_tokens: 16,
+        messages: [{ role: 'user', content: 'hello' }],
+      });
+      expect(reply.content).toEqual([{ type: 'text', text: 'call tool' }]);
+      return new OpenAI({ ...endpoint, maxRetries: 0 });
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.trajectory.calls.length).toBe(3);
   });
 
   it('answers malformed requests with 400, not a crash', async () => {

@@ -21,5 +21,7 @@ export interface RunObserver {
   onRolloutError?(error: RolloutError): void;
   onMetrics?(record: MetricsRecord): void;
   onWarning?(message: string): void;
+  /** The episode service is listening (`--serve-episodes`): its URL, and the file holding its token. */
+  onEpisodeService?(info: { url: string; infoFile: string }): void;
   onRunEnd?(event: { steps: number; experimentDir: string }): void;
 }

@@ -1,0 +1,2 @@
+export type { AjetModelOptions } from './ajet-language-model.ts';
+export { ajet } from './ajet-language-model.ts';
