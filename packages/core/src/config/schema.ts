@@ -222,7 +222,7 @@ const debug = section({
     .describe('episodes at once with an in-process backbone (debug) or an endpoint (1 keeps breakpoints simple)'),
   train_threads: positiveInt
     .default(2)
-    .describe("threads computing the embedded policy's gradients; the result depends on this count, never on timing"),
+    .describe("threads computing the embedded policy's gradients; the result is the same bits for any count"),
 });
 
 export const ajetSchema = section({
