@@ -152,6 +152,11 @@ const algorithm = section({
   max_gen_batches: positiveInt
     .default(4)
     .describe('with filter_groups, at most this many batches of tasks rolled out a step'),
+  max_staleness: nonNegativeInt
+    .default(0)
+    .describe(
+      'steps of rollouts sampled ahead while the learner trains (0: synchronous); a sample more updates behind than this is dropped with its group and counted',
+    ),
 });
 
 const optim = section({
