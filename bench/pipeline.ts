@@ -76,7 +76,7 @@ for (const staleness of STALENESS) {
   const later = (name: string) => column(records, name).slice(1);
   const passAt1 = records.find((record) => record.phase === 'val')?.metrics['val/pass@1'] ?? Number.NaN;
   console.log(
-    `${String(staleness).padStart(9)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${mean(later('time/rollout_s')).toFixed(2).padStart(9)}  ${mean(later('time/train_s')).toFixed(2).padStart(7)}  ${mean(later('pipeline/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('pipeline/sampler_idle_pct')).toFixed(0).padStart(14)}  ${passAt1.toFixed(3).padStart(6)}  ${before} → ${load()}`,
+    `${String(staleness).padStart(9)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${mean(later('time/rollout_s')).toFixed(2).padStart(9)}  ${mean(later('time/train_s')).toFixed(2).padStart(7)}  ${mean(later('time/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('time/sampler_idle_pct')).toFixed(0).padStart(14)}  ${passAt1.toFixed(3).padStart(6)}  ${before} → ${load()}`,
   );
 }
 
@@ -154,6 +154,6 @@ for (const staleness of STALENESS) {
   const rollout = mean(later('time/rollout_s'));
   const train = mean(later('time/train_s'));
   console.log(
-    `${String(staleness).padStart(9)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${rollout.toFixed(2).padStart(9)}  ${train.toFixed(2).padStart(7)}  ${(rollout + train).toFixed(2)}  ${Math.max(rollout, train).toFixed(2)}  ${mean(later('pipeline/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('pipeline/sampler_idle_pct')).toFixed(0).padStart(14)}`,
+    `${String(staleness).padStart(9)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${rollout.toFixed(2).padStart(9)}  ${train.toFixed(2).padStart(7)}  ${(rollout + train).toFixed(2)}  ${Math.max(rollout, train).toFixed(2)}  ${mean(later('time/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('time/sampler_idle_pct')).toFixed(0).padStart(14)}`,
   );
 }

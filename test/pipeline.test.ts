@@ -46,7 +46,7 @@ function params(dir: string, step = STEPS): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Metrics without what depends on timing: times, idle shares and episodes in flight. */
+/** Metrics without what depends on timing (time/: times, idle shares, episodes in flight). */
 function untimed(dir: string, keep: (name: string) => boolean = () => true) {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
     .trim()
@@ -55,12 +55,7 @@ function untimed(dir: string, keep: (name: string) => boolean = () => true) {
     .map(({ step, phase, metrics }) => ({
       step,
       phase,
-      metrics: Object.fromEntries(
-        Object.entries(metrics).filter(
-          ([name]) =>
-            !name.startsWith('time/') && !/^pipeline\/(.*_idle_pct|episodes_in_flight)$/.test(name) && keep(name),
-        ),
-      ),
+      metrics: Object.fromEntries(Object.entries(metrics).filter(([name]) => !name.startsWith('time/') && keep(name))),
     }));
 }
 

@@ -51,9 +51,9 @@ describe('pipelineMetrics', () => {
       'time/step_s': 4,
       'time/wait_rollout_s': 1,
       'time/wait_sync_s': 0.5,
-      'pipeline/learner_idle_pct': 37.5,
-      'pipeline/sampler_idle_pct': 25,
-      'pipeline/episodes_in_flight': 16,
+      'time/learner_idle_pct': 37.5,
+      'time/sampler_idle_pct': 25,
+      'time/episodes_in_flight': 16,
     });
   });
 

@@ -93,9 +93,9 @@ export function pipelineMetrics(options: {
     'time/step_s': times.stepSeconds,
     'time/wait_rollout_s': times.waitRolloutSeconds,
     'time/wait_sync_s': times.waitSyncSeconds,
-    'pipeline/learner_idle_pct': (100 * (times.waitRolloutSeconds + times.waitSyncSeconds)) / wall,
-    'pipeline/sampler_idle_pct': 100 * Math.max(0, 1 - times.samplerBusySeconds / wall),
-    'pipeline/episodes_in_flight': options.episodesInFlight,
+    'time/learner_idle_pct': (100 * (times.waitRolloutSeconds + times.waitSyncSeconds)) / wall,
+    'time/sampler_idle_pct': 100 * Math.max(0, 1 - times.samplerBusySeconds / wall),
+    'time/episodes_in_flight': options.episodesInFlight,
   };
   if (!staleness) return metrics;
   const { values } = staleness;
