@@ -35,6 +35,9 @@ function trainRecords(experimentDir: string): MetricsRecord[] {
 const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
 const column = (records: readonly MetricsRecord[], name: string) =>
   records.filter((record) => record.phase === 'train').map((record) => record.metrics[name] ?? 0);
+/** The learner's wall time over every step (rollouts sampled ahead during the last steps included). */
+const total = (records: readonly MetricsRecord[]) =>
+  column(records, 'time/step_s').reduce((sum, value) => sum + value, 0);
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -76,7 +79,7 @@ for (const staleness of STALENESS) {
   const later = (name: string) => column(records, name).slice(1);
   const passAt1 = records.find((record) => record.phase === 'val')?.metrics['val/pass@1'] ?? Number.NaN;
   console.log(
-    `${String(staleness).padStart(9)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${mean(later('time/rollout_s')).toFixed(2).padStart(9)}  ${mean(later('time/train_s')).toFixed(2).padStart(7)}  ${mean(later('time/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('time/sampler_idle_pct')).toFixed(0).padStart(14)}  ${passAt1.toFixed(3).padStart(6)}  ${before} → ${load()}`,
+    `${String(staleness).padStart(9)}  ${total(records).toFixed(1).padStart(18)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${mean(later('time/rollout_s')).toFixed(2).padStart(9)}  ${mean(later('time/train_s')).toFixed(2).padStart(7)}  ${mean(later('time/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('time/sampler_idle_pct')).toFixed(0).padStart(14)}  ${passAt1.toFixed(3).padStart(6)}  ${before} → ${load()}`,
   );
 }
 
@@ -111,7 +114,9 @@ const tasks: Task[] = Array.from({ length: 64 }, (_, index) => ({
 console.log(
   `\nlatency-injected backbone: sample ${SAMPLE_MS} ms (1 in 10: ${TAIL_MS} ms), forwardBackward ${TRAIN_MS} ms; 4 tasks x 4 episodes a step, ${LATENCY_STEPS} steps`,
 );
-console.log('staleness  step s (mean, steps 2..)  rollout s  train s  sum  max  learner idle %  sampler idle %');
+console.log(
+  'staleness  wall s (all steps)  step s (mean, steps 2..)  rollout s  train s  sum  max  learner idle %  sampler idle %',
+);
 for (const staleness of STALENESS) {
   const { config } = loadConfig({
     file: CONF,
@@ -154,6 +159,6 @@ for (const staleness of STALENESS) {
   const rollout = mean(later('time/rollout_s'));
   const train = mean(later('time/train_s'));
   console.log(
-    `${String(staleness).padStart(9)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${rollout.toFixed(2).padStart(9)}  ${train.toFixed(2).padStart(7)}  ${(rollout + train).toFixed(2)}  ${Math.max(rollout, train).toFixed(2)}  ${mean(later('time/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('time/sampler_idle_pct')).toFixed(0).padStart(14)}`,
+    `${String(staleness).padStart(9)}  ${total(records).toFixed(1).padStart(18)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${rollout.toFixed(2).padStart(9)}  ${train.toFixed(2).padStart(7)}  ${(rollout + train).toFixed(2)}  ${Math.max(rollout, train).toFixed(2)}  ${mean(later('time/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('time/sampler_idle_pct')).toFixed(0).padStart(14)}`,
   );
 }
