@@ -57,7 +57,7 @@ console.log(
   `calculator tutorial, ${STEPS} steps each, greedy pass@1 on its first ${VAL_ROWS} validation rows after them`,
 );
 console.log(
-  'staleness  step s (mean, steps 2..)  rollout s  train s  learner idle %  sampler idle %  pass@1  load avg',
+  'staleness  wall s (all steps)  step s (mean, steps 2..)  rollout s  train s  learner idle %  sampler idle %  pass@1  load avg',
 );
 for (const staleness of STALENESS) {
   const loaded = loadConfig({
