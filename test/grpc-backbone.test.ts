@@ -84,14 +84,15 @@ describe('--backbone grpc against ajet serve', () => {
     const localDir = join(mkdtempSync(join(tmpdir(), 'ajet-local-')), 'run');
     const local = await runAjet(['--conf', CONF, '--backbone', 'debug', ...SMALL, '--experiment-dir', localDir]);
     expect(local.code, local.stderr).toBe(0);
-    const [remoteFirst] = metrics(remoteDir);
-    const [localFirst] = metrics(localDir);
-    for (const name of ['reward/mean', 'tokens/sampled', 'tokens/trained', 'groups/skipped']) {
-      expect(remoteFirst?.metrics[name], name).toBe(localFirst?.metrics[name]);
-    }
-    if (localFirst?.metrics['train/loss'] !== undefined) {
-      expect(Math.abs((remoteFirst?.metrics['train/loss'] ?? 0) - localFirst.metrics['train/loss'])).toBeLessThan(1e-4);
-    }
+    // The server trains on one thread, the debug backbone on debug.train_threads (2): the same bits either way.
+    const untimed = (dir: string) =>
+      metrics(dir).map(({ step, phase, metrics: values }) => ({
+        step,
+        phase,
+        values: Object.fromEntries(Object.entries(values).filter(([name]) => !name.startsWith('time/'))),
+      }));
+    expect(untimed(remoteDir)).toEqual(untimed(localDir));
+    expect(metrics(localDir).some((record) => record.metrics['train/loss'] !== undefined)).toBe(true);
     server.child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => server.child.on('close', resolve));
     expect(code).toBe(0);

@@ -36,7 +36,9 @@ export function sampleFrom(options: { probabilities: Float32Array; topP: number;
 /**
  * The next token after `logits` and its logprob. At temperature ≤ 0: the first largest logit, its logprob at
  * temperature 1, and no draw. Otherwise one draw from softmax(logits / temperature) cut at `topP`, its logprob under
- * that softmax (before the cut). `probabilities` is scratch with one entry a token of the vocabulary.
+ * that softmax (before the cut). `probabilities` is scratch with one entry a token of the vocabulary. The logprob is
+ * rounded to float32, the precision of the wire (ajet.v1 sends logprobs as float32): the same bits reach the loss in
+ * process and over gRPC.
  */
 export function pickToken(options: {
   logits: Float32Array;
@@ -51,11 +53,12 @@ export function pickToken(options: {
     let token = 0;
     for (let index = 1; index < vocab; index++)
       if ((logits[index] as number) > (logits[token] as number)) token = index;
-    return { token, logprob: logSoftmaxAt({ logits, offset: 0, size: vocab, temperature: 1, target: token }) };
+    const logprob = logSoftmaxAt({ logits, offset: 0, size: vocab, temperature: 1, target: token });
+    return { token, logprob: Math.fround(logprob) };
   }
   logSoftmaxAt({ logits, offset: 0, size: vocab, temperature, target: 0, probabilities });
   const token = sampleFrom({ probabilities, topP: options.topP, draw: options.random() });
-  return { token, logprob: Math.log(Math.max(probabilities[token] as number, 1e-30)) };
+  return { token, logprob: Math.fround(Math.log(Math.max(probabilities[token] as number, 1e-30))) };
 }
 
 /**

@@ -52,8 +52,8 @@ export interface TinyLmOptions {
   grads?: Float32Array;
   /**
    * Threads that compute forwardBackward's gradients, the calling one included (default 1). With more, the
-   * weights move to shared memory and each batch is split by tokens across worker threads. The gradients depend
-   * on the count (sums in another order), never on timing.
+   * weights move to shared memory and each batch is split by tokens across worker threads. Each sample's gradient
+   * is summed in batch order, so the gradients depend neither on the count nor on timing.
    */
   trainThreads?: number;
 }

@@ -202,6 +202,11 @@ const algorithm = section({
   max_gen_batches: positiveInt
     .default(4)
     .describe('with filter_groups, at most this many batches of tasks rolled out a step'),
+  max_staleness: nonNegativeInt
+    .default(0)
+    .describe(
+      'steps of rollouts sampled ahead while the learner trains (0: synchronous); a sample more updates behind than this is dropped with its group and counted',
+    ),
 });
 
 const optim = section({
@@ -274,7 +279,7 @@ const debug = section({
     .describe('episodes at once with an in-process backbone (debug) or an endpoint (1 keeps breakpoints simple)'),
   train_threads: positiveInt
     .default(2)
-    .describe("threads computing the embedded policy's gradients; the result depends on this count, never on timing"),
+    .describe("threads computing the embedded policy's gradients; the result is the same bits for any count"),
 });
 
 const episodeService = section({

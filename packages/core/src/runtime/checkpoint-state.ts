@@ -36,6 +36,7 @@ const FINGERPRINT_KEYS = {
   'ajet.algorithm.kl_beta': (config: AjetConfig) => config.algorithm.klBeta,
   'ajet.algorithm.loss_aggregation': (config: AjetConfig) => config.algorithm.lossAggregation,
   'ajet.algorithm.ppo_epochs': (config: AjetConfig) => config.algorithm.ppoEpochs,
+  'ajet.algorithm.max_staleness': (config: AjetConfig) => config.algorithm.maxStaleness,
   'ajet.algorithm.ppo_mini_batch_size': (config: AjetConfig) => config.algorithm.ppoMiniBatchSize,
   'ajet.algorithm.filter_groups': (config: AjetConfig) => config.algorithm.filterGroups,
   'ajet.algorithm.max_gen_batches': (config: AjetConfig) => config.algorithm.maxGenBatches,

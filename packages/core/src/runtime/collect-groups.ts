@@ -40,6 +40,12 @@ function taskTag(taskId: string, repeatIndex: number): string {
  */
 export class GroupCollector {
   private readonly options: GroupCollectorOptions;
+  private running = 0;
+
+  /** Episodes started and not yet finished, over every rollout in flight. */
+  get episodesInFlight(): number {
+    return this.running;
+  }
 
   constructor(options: GroupCollectorOptions) {
     this.options = options;
@@ -77,6 +83,7 @@ export class GroupCollector {
       items: episodes,
       limit: this.options.concurrency,
       work: async (workflowTask) => {
+        this.running += 1;
         const result = await runEpisode({
           workflowTask,
           createWorkflow: this.options.createWorkflow,
@@ -89,6 +96,8 @@ export class GroupCollector {
           runSignal: this.options.signal,
           tunerServices: this.options.tunerServices,
           pluginNames: { workflow: config.rollout.userWorkflow, judge: config.taskJudge.judgeProtocol },
+        }).finally(() => {
+          this.running -= 1;
         });
         done += 1;
         if (result.error) observer?.onRolloutError?.(result.error);

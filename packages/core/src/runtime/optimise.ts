@@ -42,8 +42,15 @@ export class Optimiser {
     this.nonFiniteGuard = new NonFiniteUpdateGuard(options.config.trainerCommon.maxNonfiniteStepsInRow);
   }
 
-  /** Trains on `samples` (`groupEnds`: where each group's samples end); returns the `train/*` metrics. */
-  async optimise(samples: readonly TrainingSample[], groupEnds: readonly number[]): Promise<Record<string, number>> {
+  /**
+   * Trains on `samples` (`groupEnds`: where each group's samples end); returns the `train/*` metrics. `beforeUpdate`
+   * is awaited before each optimiser step (the pipeline lets rollouts sampled ahead finish on the old weights).
+   */
+  async optimise(
+    samples: readonly TrainingSample[],
+    groupEnds: readonly number[],
+    beforeUpdate?: () => Promise<void>,
+  ): Promise<Record<string, number>> {
     const { algorithm, trainerCommon, rollout } = this.config;
     const { optim } = trainerCommon;
     const loss = lossSpecOf(algorithm);
@@ -59,6 +66,7 @@ export class Optimiser {
           loss,
           temperature: rollout.temperature > 0 ? rollout.temperature : 1,
         });
+        await beforeUpdate?.();
         const update = await this.backbone.optimStep({
           learningRate: optim.lr,
           beta1: optim.beta1,

@@ -37,6 +37,36 @@ describe('planBatch', () => {
     expect(plan.stopError).toBeUndefined();
   });
 
+  it('drops a whole group with an episode sampled past max_staleness, counts it, and trains the fresh ones', () => {
+    const sampledAt = (episodes: ReturnType<typeof group>, versions: readonly number[][]) =>
+      episodes.map((result, index) => ({
+        ...result,
+        trajectory: {
+          ...result.trajectory,
+          calls: (versions[index] ?? []).map((policyVersion) => ({
+            ...(result.trajectory.calls[0] as (typeof result.trajectory.calls)[number]),
+            policyVersion,
+          })),
+        },
+      }));
+    const groups = [
+      // One episode's first turn came from version 5: 2 updates behind version 7, past a bound of 1.
+      sampledAt(group('old', [1, 0, 1]), [[6], [5, 6], [6]]),
+      sampledAt(group('fresh', [1, 0]), [[6], [7]]),
+      // An episode that made no call (it failed before sampling) has no version: it is not stale.
+      sampledAt(group('none', [1, 0]), [[], [6]]),
+    ];
+    const staleness = { policyVersion: 7, maxStaleness: 1 };
+    const plan = planBatch({ step: 8, groups, settings: settings(), maxTrainedGroups: null, staleness });
+    expect(plan).toMatchObject({ groupsStale: 1, episodesStale: 1, groupsTrained: 2 });
+    expect(plan.groups[0]?.every((episode) => !episode.trained && episode.advantage === 0)).toBe(true);
+    expect(plan.staleness).toEqual([1, 2, 1, 1, 0, 1]);
+    expect(plan.groupEnds).toHaveLength(2);
+    // Without a bound (the synchronous loop) nothing is dropped or counted.
+    const unbounded = planBatch({ step: 8, groups, settings: settings(), maxTrainedGroups: null });
+    expect(unbounded).toMatchObject({ groupsStale: 0, episodesStale: 0, groupsTrained: 3, staleness: [] });
+  });
+
   it('skips a group whose rewards are equal: no samples, no group end, every advantage 0', () => {
     const plan = planBatch({
       step: 1,

@@ -22,6 +22,12 @@ export interface BatchPlan {
   groupsFailed: number;
   groupsTrained: number;
   groupsDropped: number;
+  /** Groups not trained because an episode was sampled more than `maxStaleness` updates ago. */
+  groupsStale: number;
+  /** Episodes sampled more than `maxStaleness` updates ago (their groups do not train). */
+  episodesStale: number;
+  /** How many updates behind the learner each episode's oldest call was sampled; episodes without calls left out. */
+  staleness: number[];
   /** Why the run stops after this step's trajectories are written: a backend that failed every episode, or on_error. */
   stopError?: AjetError;
 }
@@ -39,6 +45,12 @@ export function planSettingsOf(config: AjetConfig): PlanSettings {
     advEstimator: algorithm.advEstimator,
     negativeAdvantageScale: algorithm.negativeAdvantageScale,
   };
+}
+
+/** The oldest weights version an episode sampled with (its calls'), or undefined when it made no call. */
+export function episodePolicyVersion(result: EpisodeResult): number | undefined {
+  const versions = result.trajectory.calls.map((call) => call.policyVersion);
+  return versions.length === 0 ? undefined : Math.min(...versions);
 }
 
 /** Whether a group can teach anything: no failure the policy drops it for, and rewards that differ. */
@@ -68,8 +80,13 @@ export function planBatch(options: {
   settings: PlanSettings;
   /** Dynamic sampling (filter_groups) trains at most this many groups, the rest only log; null: no cap. */
   maxTrainedGroups: number | null;
+  /**
+   * The learner's weights version now and the bound: a group with an episode sampled more than `maxStaleness`
+   * versions ago does not train (partial groups never do). Absent: no bound, no staleness counted.
+   */
+  staleness?: { policyVersion: number; maxStaleness: number };
 }): BatchPlan {
-  const { groups, settings, maxTrainedGroups } = options;
+  const { groups, settings, maxTrainedGroups, staleness } = options;
   const plan: BatchPlan = {
     samples: [],
     groupEnds: [],
@@ -78,9 +95,25 @@ export function planBatch(options: {
     groupsFailed: 0,
     groupsTrained: 0,
     groupsDropped: 0,
+    groupsStale: 0,
+    episodesStale: 0,
+    staleness: [],
   };
   let firstFailed: EpisodeResult | undefined;
   for (const group of groups) {
+    let stale = 0;
+    for (const result of group) {
+      const version = episodePolicyVersion(result);
+      if (!staleness || version === undefined) continue;
+      plan.staleness.push(staleness.policyVersion - version);
+      if (staleness.policyVersion - version > staleness.maxStaleness) stale += 1;
+    }
+    if (stale > 0) {
+      plan.episodesStale += stale;
+      plan.groupsStale += 1;
+      plan.groups.push(untrained(group));
+      continue;
+    }
     const failed = group.find((result) => result.error);
     if (failed && !settings.onError.trainsFailedGroups) {
       firstFailed ??= failed;

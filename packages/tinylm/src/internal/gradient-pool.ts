@@ -7,11 +7,11 @@ const WORKER_URL = new URL('./gradient-worker.mjs', import.meta.url);
 
 /**
  * Worker threads that compute the gradients of some shards of a batch while the calling thread computes one:
- * data parallelism over the CPU's cores. Each thread owns a gradient buffer; `addInto` sums them into the
- * caller's in thread order, so a batch gives the same gradients at any speed.
+ * data parallelism over the CPU's cores. Each sample's gradient goes to its own slot of a shared buffer, which the
+ * caller sums in batch order, so a batch gives the same gradients at any speed and thread count.
  */
 export class GradientPool {
-  private readonly workers: { worker: Worker; grads: Float32Array }[];
+  private readonly workers: { worker: Worker }[];
   private failure: Error | undefined;
 
   constructor(options: { config: TransformerConfig; params: Float32Array; reference: Float32Array; threads: number }) {
@@ -19,16 +19,15 @@ export class GradientPool {
     if (!(params.buffer instanceof SharedArrayBuffer) || !(reference.buffer instanceof SharedArrayBuffer))
       throw new Error('GradientPool needs the weights in shared memory');
     this.workers = Array.from({ length: options.threads }, () => {
-      const grads = new SharedArrayBuffer(params.length * 4);
       const worker = new Worker(WORKER_URL, {
-        workerData: { config: options.config, params: params.buffer, reference: reference.buffer, grads },
+        workerData: { config: options.config, params: params.buffer, reference: reference.buffer },
       });
       // An idle pool does not keep the process alive.
       worker.unref();
       worker.on('error', (error) => {
         this.failure = error;
       });
-      return { worker, grads: new Float32Array(grads) };
+      return { worker };
     });
   }
 
@@ -36,13 +35,14 @@ export class GradientPool {
     return this.workers.length;
   }
 
-  /** Starts one shard on each thread; the promise settles when all are done. */
-  run(shards: readonly GradientShard[]): Promise<ShardSums[]> {
+  /** Starts one shard on each thread, writing into `slots` (shared); settles with each shard's per-sample sums. */
+  run(shards: readonly GradientShard[], slots: Float32Array): Promise<ShardSums[][]> {
+    if (!(slots.buffer instanceof SharedArrayBuffer)) throw new Error('GradientPool needs the slots in shared memory');
     return Promise.all(
       shards.map((shard, index) => {
         const entry = this.workers[index];
         if (!entry) throw new Error(`shard ${index} has no thread (${this.workers.length} threads)`);
-        return new Promise<ShardSums>((resolve, reject) => {
+        return new Promise<ShardSums[]>((resolve, reject) => {
           const onExit = (code: number) =>
             reject(
               new BackboneError(`a tinylm gradient thread exited (code ${code}): ${this.failure?.message ?? ''}`, {
@@ -51,7 +51,7 @@ export class GradientPool {
               }),
             );
           entry.worker.once('exit', onExit);
-          entry.worker.once('message', (reply: { sums?: ShardSums; error?: string }) => {
+          entry.worker.once('message', (reply: { sums?: ShardSums[]; error?: string }) => {
             entry.worker.off('exit', onExit);
             if (reply.sums) resolve(reply.sums);
             else
@@ -59,19 +59,10 @@ export class GradientPool {
                 new BackboneError(`a tinylm gradient thread failed: ${reply.error}`, { code: 'TINYLM_THREAD_FAILED' }),
               );
           });
-          entry.worker.postMessage(shard);
+          entry.worker.postMessage({ shard, slots: slots.buffer });
         });
       }),
     );
-  }
-
-  /** Adds every thread's gradients into `grads`, in thread order, and zeroes the threads' buffers. */
-  addInto(grads: Float32Array): void {
-    for (const { grads: own } of this.workers) {
-      for (let index = 0; index < grads.length; index++)
-        grads[index] = (grads[index] as number) + (own[index] as number);
-      own.fill(0);
-    }
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,8 @@ import type { Transformer } from './transformer.ts';
 export interface GradientShard {
   samples: readonly TrainingSample[];
   weights: readonly number[];
+  /** Each sample's slot: where in the batch's slots its own gradient goes. */
+  slots: readonly number[];
   spec: LossSpec;
   temperature: number;
 }
@@ -34,31 +36,38 @@ export function trainedTokens(sample: TrainingSample): number {
   return count;
 }
 
+const emptySums = (): ShardSums => ({ loss: 0, clipped: 0, ratio: 0, kl: 0, entropy: 0 });
+
 /**
- * Runs the forward and backward pass of every sample of the shard, adding the gradients into `grads`. The
- * reference weights are read only when the loss has a KL term.
+ * Runs the forward and backward pass of every sample of the shard, writing each sample's gradient into its own
+ * slot of `slots` (zeroed, one parameter vector a slot) and returning its sums: the caller adds them up in batch
+ * order, so the result does not depend on which thread computed which sample. The reference weights are read only
+ * when the loss has a KL term.
  */
 export function accumulateShard(options: {
   model: Transformer;
   params: Float32Array;
   reference: Float32Array;
-  grads: Float32Array;
+  slots: Float32Array;
   shard: GradientShard;
-}): ShardSums {
-  const { model, params, reference, grads } = options;
+}): ShardSums[] {
+  const { model, params, reference, slots } = options;
   const { samples, weights, spec, temperature } = options.shard;
   const vocab = model.config.vocabSize;
+  const size = model.layout.size;
   const useReference = spec.type !== 'cross_entropy' && (spec.kl?.beta ?? 0) > 0;
-  const sums: ShardSums = { loss: 0, clipped: 0, ratio: 0, kl: 0, entropy: 0 };
   const probabilities = new Float32Array(vocab);
-  samples.forEach((sample, sampleIndex) => {
+  return samples.map((sample, sampleIndex) => {
+    const sums = emptySums();
     const weight = weights[sampleIndex] as number;
+    const slot = options.shard.slots[sampleIndex] as number;
+    const grads = slots.subarray(slot * size, (slot + 1) * size);
     const ids = sample.tokenIds;
     // Only the rows that predict a trained token need logits.
     const rows: number[] = [];
     for (let position = 1; position < ids.length; position++)
       if (sample.lossMask[position] === 1) rows.push(position - 1);
-    if (rows.length === 0) return;
+    if (rows.length === 0) return sums;
     const { logits, cache } = model.forward(params, ids, rows);
     const referenceLogits = useReference ? model.forward(reference, ids, rows).logits : undefined;
     const logitsGrad = new Float32Array(logits.length);
@@ -90,6 +99,25 @@ export function accumulateShard(options: {
       sums.entropy += entropy;
     }
     model.backward({ params, grads, cache, logitsGrad });
+    return sums;
   });
-  return sums;
+}
+
+/** Adds the slots into `grads` and the sums into one, both in slot order. */
+export function sumSlots(options: {
+  slots: Float32Array;
+  sums: readonly (ShardSums | undefined)[];
+  grads: Float32Array;
+}): ShardSums {
+  const { slots, grads } = options;
+  const size = grads.length;
+  const total = emptySums();
+  for (const [slot, sums] of options.sums.entries()) {
+    if (!sums) continue;
+    addSums(total, sums);
+    const base = slot * size;
+    for (let index = 0; index < size; index++)
+      grads[index] = (grads[index] as number) + (slots[base + index] as number);
+  }
+  return total;
 }

@@ -1,6 +1,6 @@
 import type { LossSpec, TrainingSample } from '@ajet/spec';
 import { GradientPool } from './gradient-pool.ts';
-import { accumulateShard, addSums, type GradientShard, type ShardSums } from './gradient-shard.ts';
+import { accumulateShard, type GradientShard, type ShardSums, sumSlots } from './gradient-shard.ts';
 import type { Transformer } from './transformer.ts';
 
 /** A Float32Array with the same values in shared memory, for worker threads to read. */
@@ -13,7 +13,8 @@ function shared(values: Float32Array): Float32Array {
 /**
  * Splits a batch into one shard a thread, each sample to the shard with the fewest tokens so far, longest
  * first: the threads finish together and the split depends only on the batch. Samples with no trained token
- * (count 0) are left out; each shard keeps its samples in batch order, and empty shards are dropped.
+ * (count 0) are left out; each shard keeps its samples in batch order, and empty shards are dropped. A sample's
+ * slot is its place among the trained samples.
  */
 export function planShards(options: {
   samples: readonly TrainingSample[];
@@ -24,6 +25,7 @@ export function planShards(options: {
 }): GradientShard[] {
   const { samples, counts, weights, threads, settings } = options;
   const trained = samples.map((_, index) => index).filter((index) => (counts[index] as number) > 0);
+  const slotOf = new Map(trained.map((index, slot) => [index, slot]));
   const length = (index: number) => samples[index]?.tokenIds.length ?? 0;
   trained.sort((a, b) => length(b) - length(a) || a - b);
   const load = new Array<number>(threads).fill(0);
@@ -41,6 +43,7 @@ export function planShards(options: {
         ...settings,
         samples: indices.map((index) => samples[index] as TrainingSample),
         weights: indices.map((index) => weights[index] as number),
+        slots: indices.map((index) => slotOf.get(index) as number),
       };
     });
 }
@@ -72,7 +75,10 @@ export class GradientThreads {
       : undefined;
   }
 
-  /** Adds the gradients of the batch's trained samples into `grads`; returns the loss and metric sums. */
+  /**
+   * Adds the gradients of the batch's trained samples into `grads`; returns the loss and metric sums. Each sample's
+   * gradient is computed apart and the sums are taken in batch order, so any thread count gives the same bits.
+   */
   async accumulate(options: {
     samples: readonly TrainingSample[];
     counts: readonly number[];
@@ -88,26 +94,29 @@ export class GradientThreads {
       threads: 1 + (this.pool?.size ?? 0),
       settings: { spec, temperature: options.temperature },
     });
+    const trained = shards.reduce((total, shard) => total + shard.samples.length, 0);
+    const bytes = trained * this.model.layout.size * 4;
+    const slots = new Float32Array(this.pool ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const [own, ...others] = shards;
-    const running = this.pool && others.length > 0 ? this.pool.run(others) : Promise.resolve([]);
+    const running = this.pool && others.length > 0 ? this.pool.run(others, slots) : Promise.resolve([]);
     // The calling thread computes the first shard while the pool computes the others.
-    let sums: ShardSums;
+    const bySlot: (ShardSums | undefined)[] = new Array(trained);
+    const place = (shard: GradientShard, sums: readonly ShardSums[]) => {
+      for (const [index, slot] of shard.slots.entries()) bySlot[slot] = sums[index];
+    };
     try {
-      sums = accumulateShard({
-        model: this.model,
-        params: this.params,
-        reference: this.reference,
-        grads: this.grads,
-        shard: own ?? { samples: [], weights: [], spec, temperature: 1 },
-      });
+      if (own)
+        place(
+          own,
+          accumulateShard({ model: this.model, params: this.params, reference: this.reference, slots, shard: own }),
+        );
     } catch (error) {
       // Let the threads finish before the error goes up, so none of them fails unheard.
       await running.catch(() => undefined);
       throw error;
     }
-    for (const other of await running) addSums(sums, other);
-    this.pool?.addInto(this.grads);
-    return sums;
+    for (const [index, sums] of (await running).entries()) place(others[index] as GradientShard, sums);
+    return sumSlots({ slots, sums: bySlot, grads: this.grads });
   }
 
   async close(): Promise<void> {

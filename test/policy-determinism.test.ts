@@ -1,0 +1,84 @@
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EpisodeRecord } from '@ajet/spec';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runAjet, startAjetServe } from './helpers/run-ajet.ts';
+
+const CONF = 'tutorial/example_calculator_agent/calculator_agent.yaml';
+const MODEL = join(mkdtempSync(join(tmpdir(), 'ajet-determinism-model-')), 'tinylm');
+cpSync(join(REPO_ROOT, 'packages/tinylm/weights/tinylm-calculator-smooth'), MODEL, { recursive: true });
+const QUESTIONS = 8;
+const servers: ChildProcess[] = [];
+afterAll(() => {
+  for (const server of servers) server.kill('SIGKILL');
+});
+
+/** Each validation episode's messages, token ids and sampler logprobs, by episode id. */
+async function evaluate(placement: string[], temperature: number): Promise<Map<string, unknown>> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'ajet-determinism-')), 'run');
+  const run = await runAjet([
+    '--conf',
+    CONF,
+    ...placement,
+    '--mode',
+    'eval',
+    '--set',
+    `debug.debug_first_n_tasks=${QUESTIONS}`,
+    '--set',
+    `rollout.val_kwargs.temperature=${temperature}`,
+    '--set',
+    'trainer_common.val_pass_n=2',
+    '--set',
+    'trainer_common.trajectories_per_step=1000',
+    '--experiment-dir',
+    dir,
+  ]);
+  expect(run.code, run.stderr).toBe(0);
+  const records = readFileSync(join(dir, 'trajectories', 'eval-step-0.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as EpisodeRecord);
+  expect(records).toHaveLength(2 * QUESTIONS);
+  return new Map(
+    records.map((record) => [
+      record.episodeId,
+      {
+        messages: record.messages,
+        reward: record.reward,
+        sequences: record.sequences.map(({ tokenIds, logprobs }) => ({ tokenIds, logprobs })),
+      },
+    ]),
+  );
+}
+
+describe('where the embedded policy runs does not change what it samples', () => {
+  it('greedy and T=0.9 episodes are bit-identical in process on 1 and 2 threads and over gRPC (ajet serve)', async () => {
+    const server = await startAjetServe(MODEL);
+    servers.push(server.child);
+    const placements = {
+      'in process, 1 thread': ['--backbone', 'debug', '--set', `model.path=${MODEL}`, '--set', 'debug.train_threads=1'],
+      'in process, 2 threads, 4 episodes at once': [
+        '--backbone',
+        'debug',
+        '--set',
+        `model.path=${MODEL}`,
+        '--set',
+        'debug.train_threads=2',
+        '--set',
+        'debug.debug_max_parallel=4',
+      ],
+      'over gRPC, every episode at once': ['--backbone', 'grpc', '--set', `backbones.grpc.address=${server.address}`],
+    };
+    for (const temperature of [0, 0.9]) {
+      const [first, ...others] = await Promise.all(
+        Object.values(placements).map((placement) => evaluate(placement, temperature)),
+      );
+      for (const [index, other] of others.entries()) {
+        const name = Object.keys(placements)[index + 1];
+        expect(other, `${name} at T=${temperature}`).toEqual(first);
+      }
+    }
+  }, 300_000);
+});
