@@ -217,6 +217,15 @@ describe('packed packages install and run in a project outside the repo', () => 
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/not empty.*--force/);
 
+    // `npm create ajet` runs create-ajet's own command (no other package needed): it writes the same project.
+    const created = join(scratch, 'created');
+    const createAjet = published.find((pkg) => pkg.manifest.name === 'create-ajet');
+    if (!createAjet) throw new Error('no package named "create-ajet" in the workspace');
+    const tarball = join(packDir, tarballName(createAjet.manifest));
+    ok('npm', ['exec', '--yes', `--package=${tarball}`, '--', 'create-ajet', created], scratch);
+    const list = (dir: string) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
+    expect(list(created)).toEqual(list(project));
+
     const readme = readFileSync(join(project, 'README.md'), 'utf8');
     const block = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     const commands = block.split('\n').filter(Boolean);
