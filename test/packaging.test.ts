@@ -205,6 +205,8 @@ describe('packed packages install and run in a project outside the repo', () => 
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line));
       expect(verdicts.map((verdict) => verdict.isSuccess)).toEqual([true, false]);
+      const jsJudged = ok('npx', ['ajet', 'judge', './js_judge.mjs->JsJudge', '--cases', 'cases.jsonl'], project);
+      expect(jsJudged).toMatch(/"isSuccess":true[\s\S]*"isSuccess":false/);
     }, 400_000);
   }
 
