@@ -49,9 +49,15 @@ function reviveError(error: SerializedError): Error {
  * blocked event loop misses the client's pings and the client drops the connection (measured: at 40 s with the
  * default 30 s ping and 10 s timeout). Calls run one at a time in the thread, in order.
  */
+/** `.ts` when running from src (the repo, tsx), `.js` from a built package's dist. */
+export const sourceExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
 export async function startBackboneThread(options: BackboneThreadOptions): Promise<Backbone> {
   const worker = new Worker(new URL('./ts-worker.mjs', import.meta.url), {
-    workerData: { entry: new URL('./backbone-thread-worker.ts', import.meta.url).href, backbone: options },
+    workerData: {
+      entry: new URL(`./backbone-thread-worker${sourceExtension}`, import.meta.url).href,
+      backbone: options,
+    },
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let exited: Error | null = null;

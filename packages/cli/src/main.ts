@@ -25,6 +25,10 @@ export const subcommands: Record<string, Subcommand> = {
     summary: "serve an experiment's curves and token-coloured episodes (--static: report.html)",
     run: async (argv) => (await import('./commands/logview-command.ts')).logviewCommand(argv),
   },
+  init: {
+    summary: 'write a new project: package.json, config.yaml, a judge, a workflow, data, a test (ajet init DIR)',
+    run: async (argv) => (await import('create-ajet')).runInit(argv, 'ajet init'),
+  },
   download: {
     summary: 'download a Hugging Face hub dataset into a folder',
     run: async (argv) => (await import('./commands/download-command.ts')).downloadCommand(argv),

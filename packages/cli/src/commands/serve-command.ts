@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runServeCommand } from '@ajet/backbone-grpc';
-import { startBackboneThread } from '../backbone-thread.ts';
+import { sourceExtension, startBackboneThread } from '../backbone-thread.ts';
 import { UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
@@ -61,7 +61,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     // On its own thread, so this one keeps answering keepalive pings and SIGTERM while the policy computes.
     createBackbone: (model) =>
       startBackboneThread({
-        entry: new URL('../tinylm-thread-entry.ts', import.meta.url).href,
+        entry: new URL(`../tinylm-thread-entry${sourceExtension}`, import.meta.url).href,
         options: { modelPath: model, seed },
       }),
     log: (line) => process.stderr.write(`${line}\n`),

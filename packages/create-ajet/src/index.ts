@@ -1,0 +1,3 @@
+export { InitError, type InitProjectOptions, initProject, ownVersion, packageName } from './init-project.ts';
+export { runInit } from './main.ts';
+export { projectFiles, type TemplateOptions } from './templates.ts';
