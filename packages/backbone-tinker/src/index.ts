@@ -1,0 +1,4 @@
+export * as tinkerProtocol from './protocol.ts';
+export { TinkerBackbone, type TinkerBackboneOptions, type TinkerTokenizer } from './tinker-backbone.ts';
+export { TINKER_DEFAULT_BASE_URL, TinkerClient, type TinkerClientOptions } from './tinker-client.ts';
+export { lossFromTinkerOutput, tinkerForwardBackwardInput } from './tinker-loss.ts';
