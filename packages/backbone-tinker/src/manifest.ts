@@ -61,6 +61,7 @@ export const manifest: PluginManifest = [
           client,
           baseModel: tinker.baseModel,
           loraRank: tinker.loraRank,
+          seed: context.seed,
           maxModelLen: tinker.maxModelLen,
           tokenizer,
         });
