@@ -19,6 +19,7 @@ export const tinkerEndpoints = {
   asample: '/api/v1/asample',
   retrieveFuture: '/api/v1/retrieve_future',
   healthz: '/api/v1/healthz',
+  sessionHeartbeat: '/api/v1/session_heartbeat',
 } as const;
 
 /** `tinker/types/tensor_dtype.py`. */
@@ -113,6 +114,9 @@ export const createSessionResponseSchema = z.object({
   warning_message: z.string().nullish(),
   error_message: z.string().nullish(),
 });
+
+/** `tinker/types/session_heartbeat_response.py` (the SDK posts `{session_id}` every 10 s; a session without them ends). */
+export const sessionHeartbeatResponseSchema = z.looseObject({});
 
 /** `tinker/types/shared/untyped_api_future.py`: what every queued call answers at once. */
 export const untypedApiFutureSchema = z.object({

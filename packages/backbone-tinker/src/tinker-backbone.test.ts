@@ -130,6 +130,32 @@ describe('TinkerBackbone against a loopback fake Tinker server', () => {
     expect(fake.seen.every((request) => request.apiKey === 'tml-test')).toBe(true);
   });
 
+  it('keeps the session alive with heartbeats until closed', async () => {
+    const fake = await fakeTinker({
+      [tinkerEndpoints.createSession]: () => ({ body: { session_id: 'session-9' } }),
+      [tinkerEndpoints.createModel]: () => ({ body: { request_id: 'm' } }),
+      [tinkerEndpoints.retrieveFuture]: () => ({ body: { model_id: 'model-1' } }),
+      [tinkerEndpoints.sessionHeartbeat]: () => ({ body: { type: 'session_heartbeat' } }),
+    });
+    const client = new TinkerClient({ baseUrl: fake.baseUrl, apiKey: undefined, deadlineMs: 5000 });
+    const backbone = new TinkerBackbone({
+      client,
+      baseModel: 'm',
+      loraRank: 8,
+      maxModelLen: 64,
+      tokenizer: charTokenizer,
+      heartbeatMs: 20,
+    });
+    await backbone.getInfo();
+    const beats = () => fake.seen.filter((request) => request.path === tinkerEndpoints.sessionHeartbeat);
+    await expect.poll(() => beats().length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    expect(beats()[0]?.body).toEqual({ type: 'session_heartbeat', session_id: 'session-9' });
+    await backbone.close();
+    const afterClose = beats().length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(beats().length).toBeLessThanOrEqual(afterClose + 1); // at most one already in flight
+  });
+
   it('a sampled sequence without a logprob per token is refused', async () => {
     const fake = await fakeTinker({
       [tinkerEndpoints.createSession]: () => ({ body: { session_id: 's' } }),

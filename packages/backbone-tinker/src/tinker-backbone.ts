@@ -28,6 +28,7 @@ import {
   type SampleRequestBody,
   sampleResponseSchema,
   saveWeightsResponseSchema,
+  sessionHeartbeatResponseSchema,
   tinkerEndpoints,
 } from './protocol.ts';
 import type { TinkerClient } from './tinker-client.ts';
@@ -50,6 +51,8 @@ export interface TinkerBackboneOptions {
   seed?: number;
   maxModelLen: number;
   tokenizer: TinkerTokenizer;
+  /** How often the session is kept alive (`session_heartbeat`). Default 10 s, as the SDK. */
+  heartbeatMs?: number;
 }
 
 /**
@@ -65,6 +68,8 @@ export class TinkerBackbone implements Backbone {
   #samplerPath: { version: number; path: string } | undefined;
   #weightsChanged = false;
   readonly #savedPaths = new Map<string, string>();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(options: TinkerBackboneOptions) {
     this.#options = options;
@@ -194,7 +199,9 @@ export class TinkerBackbone implements Backbone {
   }
 
   async close(): Promise<void> {
-    // fetch holds no connection this backbone owns; the Tinker session ends when its heartbeats stop.
+    // The Tinker session ends when its heartbeats stop; fetch holds no connection of its own.
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
   }
 
   #model(): Promise<string> {
@@ -215,6 +222,7 @@ export class TinkerBackbone implements Backbone {
         address: client.baseUrl,
       });
     }
+    this.#keepAlive(session.session_id);
     const created = await client.callFuture(
       tinkerEndpoints.createModel,
       {
@@ -227,6 +235,23 @@ export class TinkerBackbone implements Backbone {
       createModelResponseSchema,
     );
     return created.model_id;
+  }
+
+  #keepAlive(sessionId: string): void {
+    if (this.#closed) return;
+    const beat = () => {
+      // A missed beat is not fatal (the server tolerates minutes); the next one may get through.
+      this.#options.client
+        .call(
+          tinkerEndpoints.sessionHeartbeat,
+          { type: 'session_heartbeat', session_id: sessionId },
+          sessionHeartbeatResponseSchema,
+          { deadlineMs: 10_000 },
+        )
+        .catch(() => {});
+    };
+    this.#heartbeat = setInterval(beat, this.#options.heartbeatMs ?? 10_000);
+    this.#heartbeat.unref();
   }
 
   /** The path to sample from: undefined for the untouched base model, else the current weights saved for sampling. */

@@ -91,6 +91,23 @@ describe('TinkerClient error paths against a loopback fake', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('408 from retrieve_future is the SDK’s try-again: polled again, not an error', async () => {
+    let polls = 0;
+    const fake = await fakeTinker({
+      [tinkerEndpoints.asample]: () => ({ body: { request_id: 'r' } }),
+      [tinkerEndpoints.retrieveFuture]: () => {
+        polls += 1;
+        return polls < 3
+          ? { status: 408, body: { type: 'try_again', request_id: 'r', queue_state: 'paused_capacity' } }
+          : { body: { sequences: [{ tokens: [1], logprobs: [-1], stop_reason: 'length' }] } };
+      },
+    });
+    const client = new TinkerClient({ baseUrl: fake.baseUrl, apiKey: 'tml-x', deadlineMs: 5000 });
+    const answer = await client.callFuture(tinkerEndpoints.asample, sampleBody, sampleResponseSchema);
+    expect(answer.sequences[0]?.stop_reason).toBe('length');
+    expect(polls).toBe(3);
+  });
+
   it('a request the server failed: its error text, no retry', async () => {
     const fake = await fakeTinker({
       [tinkerEndpoints.asample]: () => ({ body: { request_id: 'r' } }),

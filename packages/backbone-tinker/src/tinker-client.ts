@@ -45,8 +45,13 @@ export class TinkerClient {
   }
 
   /** A plain call: POST `body`, parse the answer with `schema`. */
-  async call<Schema extends z.ZodType>(path: string, body: unknown, schema: Schema): Promise<z.output<Schema>> {
-    const deadline = Date.now() + this.#deadlineMs;
+  async call<Schema extends z.ZodType>(
+    path: string,
+    body: unknown,
+    schema: Schema,
+    options: { deadlineMs?: number } = {},
+  ): Promise<z.output<Schema>> {
+    const deadline = Date.now() + (options.deadlineMs ?? this.#deadlineMs);
     return parseBody({ path, schema, body: await this.#post({ path, body, deadline }), baseUrl: this.baseUrl });
   }
 
