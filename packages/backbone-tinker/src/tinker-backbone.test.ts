@@ -127,6 +127,18 @@ describe('TinkerBackbone against a loopback fake Tinker server', () => {
     });
     expect(posts[6]?.body).toMatchObject({ model_path: 'tinker://model-1/sampler_weights/ajet-policy-1' });
     expect(posts[8]?.body).toMatchObject({ path: 'tinker://model-1/weights/run-1/step-1', optimizer: true });
+    // Training-model calls carry seq_id 1, 2, ... in order, as the SDK sends them.
+    expect(posts.map((request) => (request.body as { seq_id?: number }).seq_id)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      1,
+      2,
+      3,
+      undefined,
+      4,
+      5,
+    ]);
     expect(fake.seen.every((request) => request.apiKey === 'tml-test')).toBe(true);
   });
 

@@ -69,6 +69,8 @@ export class TinkerBackbone implements Backbone {
   #weightsChanged = false;
   readonly #savedPaths = new Map<string, string>();
   #heartbeat: NodeJS.Timeout | undefined;
+  /** The training model's request counter: the server orders its calls by `seq_id` (1, 2, ...; the SDK's rule). */
+  #lastSeqId = 0;
   #closed = false;
 
   constructor(options: TinkerBackboneOptions) {
@@ -138,7 +140,7 @@ export class TinkerBackbone implements Backbone {
     const modelId = await this.#model();
     const output = await this.#options.client.callFuture(
       tinkerEndpoints.forwardBackward,
-      { model_id: modelId, forward_backward_input: input },
+      { model_id: modelId, seq_id: this.#nextSeqId(), forward_backward_input: input },
       forwardBackwardOutputSchema,
     );
     return lossFromTinkerOutput({ request, outputs: output.loss_fn_outputs });
@@ -151,6 +153,7 @@ export class TinkerBackbone implements Backbone {
       {
         type: 'optim_step',
         model_id: modelId,
+        seq_id: this.#nextSeqId(),
         adam_params: {
           learning_rate: request.learningRate,
           beta1: request.beta1,
@@ -175,7 +178,7 @@ export class TinkerBackbone implements Backbone {
     const modelId = await this.#model();
     const answer = await client.callFuture(
       tinkerEndpoints.saveWeights,
-      { type: 'save_weights', model_id: modelId, path: request.path },
+      { type: 'save_weights', model_id: modelId, seq_id: this.#nextSeqId(), path: request.path },
       saveWeightsResponseSchema,
     );
     this.#savedPaths.set(request.path, answer.path);
@@ -189,6 +192,7 @@ export class TinkerBackbone implements Backbone {
       {
         type: 'load_weights',
         model_id: modelId,
+        seq_id: this.#nextSeqId(),
         path: this.#savedPaths.get(request.path) ?? request.path,
         optimizer: request.includeOptimizer,
       },
@@ -237,6 +241,11 @@ export class TinkerBackbone implements Backbone {
     return created.model_id;
   }
 
+  #nextSeqId(): number {
+    this.#lastSeqId += 1;
+    return this.#lastSeqId;
+  }
+
   #keepAlive(sessionId: string): void {
     if (this.#closed) return;
     const beat = () => {
@@ -262,7 +271,12 @@ export class TinkerBackbone implements Backbone {
     const modelId = await this.#model();
     const answer = await this.#options.client.callFuture(
       tinkerEndpoints.saveWeightsForSampler,
-      { type: 'save_weights_for_sampler', model_id: modelId, path: `ajet-policy-${version}` },
+      {
+        type: 'save_weights_for_sampler',
+        model_id: modelId,
+        seq_id: this.#nextSeqId(),
+        path: `ajet-policy-${version}`,
+      },
       saveWeightsResponseSchema,
     );
     this.#samplerPath = { version, path: answer.path };
