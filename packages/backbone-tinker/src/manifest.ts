@@ -9,6 +9,7 @@ interface TinkerSettings {
   maxModelLen: number;
   tokenizerPath: string | null;
   deadlineS: number;
+  protobufForwardBackward: boolean;
 }
 
 function tinkerSettings(settings: Readonly<Record<string, unknown>>): TinkerSettings {
@@ -22,6 +23,7 @@ function tinkerSettings(settings: Readonly<Record<string, unknown>>): TinkerSett
     maxModelLen: number(settings.maxModelLen, 32768),
     tokenizerPath: typeof settings.tokenizerPath === 'string' ? settings.tokenizerPath : null,
     deadlineS: number(settings.deadlineS, 600),
+    protobufForwardBackward: settings.protobufForwardBackward === true,
   };
 }
 
@@ -62,6 +64,7 @@ export const manifest: PluginManifest = [
           baseModel: tinker.baseModel,
           loraRank: tinker.loraRank,
           seed: context.seed,
+          protobufForwardBackward: tinker.protobufForwardBackward,
           maxModelLen: tinker.maxModelLen,
           tokenizer,
         });

@@ -3,6 +3,7 @@ import { closeFakeTinkers, fakeTinker } from '../test-fixtures/fake-tinker.ts';
 import { tinkerEndpoints } from './protocol.ts';
 import { TinkerBackbone, type TinkerTokenizer } from './tinker-backbone.ts';
 import { TinkerClient } from './tinker-client.ts';
+import { loadTinkerPublicProto } from './tinker-proto.ts';
 
 afterEach(closeFakeTinkers);
 
@@ -140,6 +141,45 @@ describe('TinkerBackbone against a loopback fake Tinker server', () => {
       5,
     ]);
     expect(fake.seen.every((request) => request.apiKey === 'tml-test')).toBe(true);
+  });
+
+  it('sends forward_backward as protobuf when asked (the SDK 0.38 way)', async () => {
+    const type = loadTinkerPublicProto().lookupType('tinker_public.ForwardBackwardRequest');
+    const fake = await fakeTinker({
+      [tinkerEndpoints.createSession]: () => ({ body: { session_id: 's' } }),
+      [tinkerEndpoints.createModel]: () => ({ body: { request_id: 'm' } }),
+      [tinkerEndpoints.forwardBackward]: () => ({ body: { request_id: 'f' } }),
+      [tinkerEndpoints.retrieveFuture]: (body) => ({
+        body:
+          (body as { request_id: string }).request_id === 'm'
+            ? { model_id: 'model-1' }
+            : {
+                loss_fn_output_type: 'ArrayRecord',
+                loss_fn_outputs: [{ logprobs: { data: [-1, -2], dtype: 'float32' } }],
+                metrics: {},
+              },
+      }),
+    });
+    const client = new TinkerClient({ baseUrl: fake.baseUrl, apiKey: undefined, deadlineMs: 5000 });
+    const backbone = new TinkerBackbone({
+      client,
+      baseModel: 'm',
+      loraRank: 8,
+      maxModelLen: 64,
+      tokenizer: charTokenizer,
+      protobufForwardBackward: true,
+    });
+    const result = await backbone.forwardBackward({
+      samples: [{ tokenIds: [1, 2, 3], lossMask: [0, 1, 1], samplerLogprobs: [0, -1, -1], advantage: 1 }],
+      loss: { type: 'cross_entropy', aggregation: 'token-mean' },
+    });
+    expect(result.loss).toBeCloseTo(1.5, 12);
+    const sent = fake.seen.find((request) => request.path === tinkerEndpoints.forwardBackward)?.body;
+    expect(Buffer.isBuffer(sent)).toBe(true);
+    const message = type.toObject(type.decode(sent as Buffer), { longs: Number });
+    expect(message).toMatchObject({ modelId: 'model-1', seqId: 1, lossFn: 'cross_entropy' });
+    expect(message.data[0].lossFnInputs.weights.shape).toEqual([2]);
+    await backbone.close();
   });
 
   it('keeps the session alive with heartbeats until closed', async () => {

@@ -19,9 +19,11 @@ import {
   type SavedState,
   type StateRequest,
 } from '@ajet/spec';
+import type protobuf from 'protobufjs';
 import {
   createModelResponseSchema,
   createSessionResponseSchema,
+  type ForwardBackwardRequestBody,
   forwardBackwardOutputSchema,
   loadWeightsResponseSchema,
   optimStepResponseSchema,
@@ -33,6 +35,7 @@ import {
 } from './protocol.ts';
 import type { TinkerClient } from './tinker-client.ts';
 import { lossFromTinkerOutput, tinkerForwardBackwardInput } from './tinker-loss.ts';
+import { encodeForwardBackwardRequest, loadTinkerPublicProto } from './tinker-proto.ts';
 
 /** The base model's tokenizer and chat template, run here: Tinker takes and returns token ids only. */
 export interface TinkerTokenizer {
@@ -51,6 +54,11 @@ export interface TinkerBackboneOptions {
   seed?: number;
   maxModelLen: number;
   tokenizer: TinkerTokenizer;
+  /**
+   * Send forward_backward as protobuf, as the SDK 0.38 does (hosted Tinker); default false: JSON, the SDK's older
+   * form, which servers built against earlier SDKs read.
+   */
+  protobufForwardBackward?: boolean;
   /** How often the session is kept alive (`session_heartbeat`). Default 10 s, as the SDK. */
   heartbeatMs?: number;
 }
@@ -71,6 +79,7 @@ export class TinkerBackbone implements Backbone {
   #heartbeat: NodeJS.Timeout | undefined;
   /** The training model's request counter: the server orders its calls by `seq_id` (1, 2, ...; the SDK's rule). */
   #lastSeqId = 0;
+  #proto: protobuf.Root | undefined;
   #closed = false;
 
   constructor(options: TinkerBackboneOptions) {
@@ -138,9 +147,19 @@ export class TinkerBackbone implements Backbone {
   async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
     const input = tinkerForwardBackwardInput(request);
     const modelId = await this.#model();
+    const body: ForwardBackwardRequestBody = {
+      model_id: modelId,
+      seq_id: this.#nextSeqId(),
+      forward_backward_input: input,
+    };
+    let wire: ForwardBackwardRequestBody | Uint8Array = body;
+    if (this.#options.protobufForwardBackward) {
+      this.#proto ??= loadTinkerPublicProto();
+      wire = encodeForwardBackwardRequest({ root: this.#proto, body });
+    }
     const output = await this.#options.client.callFuture(
       tinkerEndpoints.forwardBackward,
-      { model_id: modelId, seq_id: this.#nextSeqId(), forward_backward_input: input },
+      wire,
       forwardBackwardOutputSchema,
     );
     return lossFromTinkerOutput({ request, outputs: output.loss_fn_outputs });

@@ -56,7 +56,7 @@ export class TinkerClient {
   }
 
   /**
-   * A queued call: POST answers a future (`request_id`); `retrieve_future` answers `try_again` until the result is
+   * A queued call (`body` JSON, or a Uint8Array sent as application/x-protobuf): POST answers a future (`request_id`); `retrieve_future` answers `try_again` until the result is
    * there (the server holds each poll a while), then the result or `{error, category}`.
    */
   async callFuture<Schema extends z.ZodType>(path: string, body: unknown, schema: Schema): Promise<z.output<Schema>> {
@@ -99,8 +99,9 @@ export class TinkerClient {
   async #post(options: { path: string; body: unknown; deadline: number; futureOf?: string }): Promise<unknown> {
     const { path, body, deadline } = options;
     const what = options.futureOf ? `${options.futureOf} future` : path;
+    const binary = body instanceof Uint8Array;
     const headers: Record<string, string> = {
-      'content-type': 'application/json',
+      'content-type': binary ? 'application/x-protobuf' : 'application/json',
       accept: 'application/json',
       // Lets the server drop a repeat of a POST it already queued (the SDK sends it too).
       'x-idempotency-key': randomUUID(),
@@ -114,7 +115,7 @@ export class TinkerClient {
         response = await fetch(`${this.baseUrl}${path}`, {
           method: 'POST',
           headers,
-          body: JSON.stringify(body),
+          body: binary ? body : JSON.stringify(body),
           signal: AbortSignal.timeout(remainingMs),
         });
       } catch (error) {

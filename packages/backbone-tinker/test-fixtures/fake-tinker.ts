@@ -20,13 +20,16 @@ export async function fakeTinker(
 ) {
   const seen: { path: string; body: unknown; apiKey: unknown }[] = [];
   const server: Server = createServer((request, response) => {
-    let text = '';
+    const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
+      chunks.push(chunk);
     });
     request.on('end', () => {
       const path = request.url ?? '';
-      const body: unknown = text ? JSON.parse(text) : undefined;
+      const raw = Buffer.concat(chunks);
+      // forward_backward may come as protobuf (the SDK's way): the route gets the bytes.
+      const binary = request.headers['content-type'] === 'application/x-protobuf';
+      const body: unknown = binary ? raw : raw.length > 0 ? JSON.parse(raw.toString()) : undefined;
       seen.push({ path, body, apiKey: request.headers['x-api-key'] });
       const route = routes[path];
       const answer = route ? route(body, request.headers) : { status: 404, body: { detail: 'no route' } };

@@ -61,6 +61,10 @@ const tinker = section({
     .default(null)
     .describe("folder with base_model's tokenizer.json and tokenizer_config.json; null: the Qwen3 one ajet ships"),
   deadline_s: z.number().positive().default(600).describe('every call (queueing and its future) fails after this long'),
+  protobuf_forward_backward: z
+    .boolean()
+    .default(false)
+    .describe('send forward_backward as protobuf, as the tinker 0.38 SDK does; false: JSON (older servers read it)'),
 });
 
 const backbones = section({ grpc, tinker });
