@@ -2,7 +2,7 @@
 tinker.proto.request_conv.forward_backward_request_to_proto) of the JSON body in fwdbwd-request.json.
 tinker-proto.test.ts checks that the TypeScript encoder's bytes decode to the same message.
 
-    python packages/backbone-tinker/test-fixtures/gen_fwdbwd_golden.py   (needs tinker==0.38.0)
+    python packages/backbone-tinker/test-fixtures/gen_fwdbwd_golden.py   (with requirements.txt installed)
 """
 
 from __future__ import annotations
