@@ -105,6 +105,9 @@ export interface SampleRequestBody {
   base_model?: string;
   model_path?: string;
   prompt_logprobs?: boolean;
+  topk_prompt_logprobs: number;
+  topk_sample_logprobs: number;
+  prompt_alt_tokens_k: number;
 }
 
 /** `tinker/types/create_session_response.py`. */

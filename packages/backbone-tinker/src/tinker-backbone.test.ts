@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeFakeTinkers, fakeTinker } from '../test-fixtures/fake-tinker.ts';
 import { tinkerEndpoints } from './protocol.ts';
@@ -6,6 +7,11 @@ import { TinkerClient } from './tinker-client.ts';
 import { loadTinkerPublicProto } from './tinker-proto.ts';
 
 afterEach(closeFakeTinkers);
+
+/** The bodies the official SDK (tinker==0.38.0) posts for the same calls (gen_sdk_bodies.py). */
+const sdkBodies: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL('../test-fixtures/sdk-bodies.json', import.meta.url), 'utf8'),
+);
 
 /** A test tokenizer: token id n is the character with code n. */
 const charTokenizer: TinkerTokenizer = {
@@ -117,17 +123,14 @@ describe('TinkerBackbone against a loopback fake Tinker server', () => {
       tinkerEndpoints.saveWeights,
       tinkerEndpoints.loadWeights,
     ]);
-    expect(posts[1]?.body).toMatchObject({
-      base_model: 'Qwen/Qwen3-4B-Instruct-2507',
-      lora_config: { rank: 8, seed: 3 },
-    });
+    // The JSON bodies are field for field what the SDK sends.
+    expect(posts[1]?.body).toEqual(sdkBodies.create_model);
     expect(posts[2]?.body).toMatchObject({ base_model: 'Qwen/Qwen3-4B-Instruct-2507', sampling_params: { seed: 1 } });
-    expect(posts[4]?.body).toMatchObject({
-      model_id: 'model-1',
-      adam_params: { learning_rate: 1e-4, grad_clip_norm: 1 },
-    });
-    expect(posts[6]?.body).toMatchObject({ model_path: 'tinker://model-1/sampler_weights/ajet-policy-1' });
-    expect(posts[8]?.body).toMatchObject({ path: 'tinker://model-1/weights/run-1/step-1', optimizer: true });
+    expect(posts[4]?.body).toEqual(sdkBodies.optim_step);
+    expect(posts[5]?.body).toEqual(sdkBodies.save_weights_for_sampler);
+    expect(posts[6]?.body).toEqual(sdkBodies.sample);
+    expect(posts[7]?.body).toEqual(sdkBodies.save_weights);
+    expect(posts[8]?.body).toEqual(sdkBodies.load_weights);
     // Training-model calls carry seq_id 1, 2, ... in order, as the SDK sends them.
     expect(posts.map((request) => (request.body as { seq_id?: number }).seq_id)).toEqual([
       undefined,

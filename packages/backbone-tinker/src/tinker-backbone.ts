@@ -122,6 +122,9 @@ export class TinkerBackbone implements Backbone {
         ...(sampling.stop !== undefined ? { stop: sampling.stop } : {}),
       },
       ...(modelPath ? { model_path: modelPath } : { base_model: baseModel }),
+      topk_prompt_logprobs: 0,
+      topk_sample_logprobs: 0,
+      prompt_alt_tokens_k: 0,
     };
     const answer = await client.callFuture(tinkerEndpoints.asample, body, sampleResponseSchema);
     const completions = await Promise.all(
@@ -197,7 +200,7 @@ export class TinkerBackbone implements Backbone {
     const modelId = await this.#model();
     const answer = await client.callFuture(
       tinkerEndpoints.saveWeights,
-      { type: 'save_weights', model_id: modelId, seq_id: this.#nextSeqId(), path: request.path },
+      { type: 'save_weights', model_id: modelId, seq_id: this.#nextSeqId(), path: request.path, overwrite: false },
       saveWeightsResponseSchema,
     );
     this.#savedPaths.set(request.path, answer.path);
@@ -253,7 +256,14 @@ export class TinkerBackbone implements Backbone {
         session_id: session.session_id,
         model_seq_id: 0,
         base_model: baseModel,
-        lora_config: { rank: loraRank, ...(seed !== undefined ? { seed } : {}) },
+        lora_config: {
+          rank: loraRank,
+          ...(seed !== undefined ? { seed } : {}),
+          train_unembed: true,
+          train_mlp: true,
+          train_attn: true,
+        },
+        optimizer_config: { type: 'adamw' },
       },
       createModelResponseSchema,
     );
@@ -295,6 +305,7 @@ export class TinkerBackbone implements Backbone {
         model_id: modelId,
         seq_id: this.#nextSeqId(),
         path: `ajet-policy-${version}`,
+        kind: 'snapshot',
       },
       saveWeightsResponseSchema,
     );
