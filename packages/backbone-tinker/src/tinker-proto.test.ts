@@ -21,6 +21,8 @@ describe('forward_backward as protobuf, as the SDK encodes it', () => {
       loss: { type: 'ppo', clipLow: 0.2, clipHigh: 0.28, aggregation: 'token-mean' },
     });
     expect(body.forward_backward_input).toEqual(input);
+    // ...and what the SDK's JSON type makes of it (gen_sdk_bodies.py): nothing dropped, nothing added.
+    expect(JSON.parse(fixture('sdk-bodies.json')).forward_backward_input).toEqual(input);
   });
 
   it('decodes to the message tinker==0.38.0 encodes (fwdbwd-request.hex, from gen_fwdbwd_golden.py)', () => {

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tinker import types
 from tinker._models import BaseModel
+from tinker.types._pydantic_types.forward_backward_input import ForwardBackwardInput as PydanticForwardBackwardInput
 
 HERE = Path(__file__).parent
 
@@ -50,6 +51,9 @@ def main() -> None:
             types.LoadWeightsRequest(model_id="model-1", seq_id=5, path="tinker://model-1/weights/run-1/step-1", optimizer=True)
         ),
     }
+    # forward_backward goes as protobuf in 0.38.0; its JSON form is the SDK's pydantic ForwardBackwardInput.
+    fwdbwd = json.loads((HERE / "fwdbwd-request.json").read_text())["forward_backward_input"]
+    bodies["forward_backward_input"] = dump(PydanticForwardBackwardInput.model_validate(fwdbwd))
     (HERE / "sdk-bodies.json").write_text(json.dumps(bodies, indent=2) + "\n")
 
 
