@@ -1,4 +1,5 @@
 import { manifest as grpc } from '@ajet/backbone-grpc/manifest';
+import { manifest as tinker } from '@ajet/backbone-tinker/manifest';
 import { manifest as core } from '@ajet/core/manifest';
 import { manifest as envService } from '@ajet/env-service/manifest';
 import { manifest as judges } from '@ajet/judges/manifest';
@@ -36,6 +37,7 @@ export const builtins: PluginManifest = [
   ...sinks,
   ...tinylm,
   ...grpc,
+  ...tinker,
 ];
 
 /** The built-in names of one kind, for help texts. */

@@ -43,7 +43,31 @@ const grpc = section({
   deadline_s: z.number().positive().default(600).describe('every call fails after this long rather than hang'),
 });
 
-const backbones = section({ grpc });
+const tinker = section({
+  base_url: z
+    .string()
+    .url()
+    .default('https://tinker.thinkingmachines.dev/services/tinker-prod')
+    .describe('the Tinker API: hosted Tinker (the default) or a self-hosted Tinker-compatible server'),
+  api_key_env: z
+    .string()
+    .default('TINKER_API_KEY')
+    .describe('environment variable holding the API key (hosted Tinker needs one: tml-...)'),
+  base_model: z.string().min(1).default('Qwen/Qwen3-8B').describe('the model Tinker fine-tunes with LoRA'),
+  lora_rank: z.number().int().positive().default(32).describe('LoRA rank of the training model'),
+  max_model_len: z.number().int().positive().default(32768).describe('longest prompt + completion, in tokens'),
+  tokenizer_path: filePath()
+    .nullable()
+    .default(null)
+    .describe("folder with base_model's tokenizer.json and tokenizer_config.json; null: the Qwen3 one ajet ships"),
+  deadline_s: z.number().positive().default(600).describe('every call (queueing and its future) fails after this long'),
+  protobuf_forward_backward: z
+    .boolean()
+    .default(false)
+    .describe('send forward_backward as protobuf, as the tinker 0.38 SDK does; false: JSON (older servers read it)'),
+});
+
+const backbones = section({ grpc, tinker });
 
 /** The names a validation set may not take: they are metric name parts (`val/greedy/pass@1`). */
 const RESERVED_SET_NAMES = ['greedy', 'sampled', 'validation', 'n'];
