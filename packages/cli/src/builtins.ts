@@ -3,7 +3,7 @@ import { manifest as core } from '@ajet/core/manifest';
 import { manifest as judges } from '@ajet/judges/manifest';
 import { manifest as readers } from '@ajet/readers/manifest';
 import { manifest as sinks } from '@ajet/sinks/manifest';
-import type { PluginKind, PluginManifest, SinkFactory } from '@ajet/spec';
+import type { BackboneFactory, PluginKind, PluginManifest, SinkFactory } from '@ajet/spec';
 import { manifest as tinylm } from '@ajet/tinylm/manifest';
 import { manifest as tools } from '@ajet/tools/manifest';
 import { manifest as workflows } from '@ajet/workflows/manifest';
@@ -17,6 +17,31 @@ const cli: PluginManifest = [
     // The CLI's console observer prints the lines (beside its progress bar) when `console` is listed; the sink
     // itself has nothing left to write.
     load: async (): Promise<SinkFactory> => () => ({ write: async () => {}, close: async () => {} }),
+  },
+  {
+    kind: 'backbone',
+    name: 'ray',
+    summary: "the Python backend on a Ray cluster (ajet ray up), through Serve's gRPC proxy at backbones.ray",
+    load: async (): Promise<BackboneFactory> => {
+      const { GrpcBackbone } = await import('@ajet/backbone-grpc');
+      return async (settings, context) => {
+        const { grpcHost, grpcPort, tokenEnv, deadlineS } = settings as {
+          grpcHost: string;
+          grpcPort: number;
+          tokenEnv: string;
+          deadlineS: number;
+        };
+        const address = `${grpcHost}:${grpcPort}`;
+        const backbone = new GrpcBackbone({
+          address,
+          token: context.env[tokenEnv] || undefined,
+          deadlineMs: deadlineS * 1000,
+        });
+        // Fail before any rollout when the application is not there (`ajet ray up` deploys it).
+        const info = await backbone.getInfo();
+        return { backbone, description: `ray ${address} (model ${info.model})` };
+      };
+    },
   },
 ];
 

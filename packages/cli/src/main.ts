@@ -25,6 +25,10 @@ export const subcommands: Record<string, Subcommand> = {
     summary: "serve an experiment's curves and token-coloured episodes (--static: report.html)",
     run: async (argv) => (await import('./commands/logview-command.ts')).logviewCommand(argv),
   },
+  ray: {
+    summary: 'deploy the Python backend to a Ray cluster (up), show it (status), remove it (down)',
+    run: async (argv) => (await import('./commands/ray-command.ts')).rayCommand(argv),
+  },
   download: {
     summary: 'download a Hugging Face hub dataset into a folder',
     run: async (argv) => (await import('./commands/download-command.ts')).downloadCommand(argv),
