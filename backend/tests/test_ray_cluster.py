@@ -1,7 +1,7 @@
 """Checks on a running Ray Serve backend (ajet_backend.ray_serve): data-parallel gradients, weight sync to every
 sampler replica, and a killed replica being replaced. They join the cluster that test/ray-backend.test.ts starts
 (one cluster for the whole Ray suite: it takes about a minute to come up on 2 cores), which passes its address
-in AJET_RAY_ADDRESS and the gRPC port in AJET_RAY_GRPC_PORT; without those they are skipped. Run them with
+in AJET_RAY_ADDRESS, the gRPC port in AJET_RAY_GRPC_PORT and the model in AJET_RAY_MODEL; without those they are skipped. Run them with
 `pnpm exec vitest run test/ray-backend.test.ts`."""
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import time
 import pytest
 
 ADDRESS = os.environ.get("AJET_RAY_ADDRESS")
+# The model the application serves: the single-worker reference needs the same reference policy (KL).
+MODEL = os.environ.get("AJET_RAY_MODEL", "builtin:tinylm-calculator-smooth")
 pytestmark = pytest.mark.skipif(ADDRESS is None, reason="needs a running Ray Serve backend: run test/ray-backend.test.ts")
 
 TOLERANCE = 1e-5
@@ -54,7 +56,7 @@ def _batch() -> list[dict]:
 def _local_service_with(weights):
     from ajet_backend.ray_serve.model_service import build_model_service
 
-    service = build_model_service(model="builtin:tinylm-calculator", max_model_len=4096)
+    service = build_model_service(model=MODEL, max_model_len=4096)
     state, version = weights
     service.policy.model.load_state_dict(state)
     service.policy.policy_version = version
