@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@ajet/core';
 import { describe, expect, it } from 'vitest';
-import { rayCommand, rayTools, serveDeployConfig } from './ray-command.ts';
+import { rayCommand, rayEnv, rayTools, serveDeployConfig } from './ray-command.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const VENV_SERVE = join(REPO, 'backend/.venv/bin/serve');
@@ -30,6 +31,19 @@ describe('ajet ray', () => {
       learner_backend: 'gloo',
       state_root: '/work/ajet_backend_state',
     });
+  });
+
+  it("turns on Ray's token mode for the serve CLI when a local cluster saved a token, unless the user chose a mode", () => {
+    const home = mkdtempSync(join(tmpdir(), 'ajet-ray-home-'));
+    try {
+      expect(rayEnv({}, home).RAY_AUTH_MODE).toBeUndefined();
+      mkdirSync(join(home, '.ray'));
+      writeFileSync(join(home, '.ray', 'auth_token'), 'secret');
+      expect(rayEnv({}, home).RAY_AUTH_MODE).toBe('token');
+      expect(rayEnv({ RAY_AUTH_MODE: 'disabled' }, home).RAY_AUTH_MODE).toBe('disabled');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('says in one line when Ray is not installed', () => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AjetConfig, loadConfig } from '@ajet/core';
@@ -90,13 +90,19 @@ interface Run {
   output: string;
 }
 
+/**
+ * The environment of the ray and serve commands. A cluster that `ray start` made has token authentication on and its
+ * token in ~/.ray/auth_token; the serve CLI sends it only with RAY_AUTH_MODE=token, which Ray's drivers infer from
+ * that file and its CLI does not.
+ */
+export function rayEnv(env: NodeJS.ProcessEnv, home = homedir()): NodeJS.ProcessEnv {
+  const auth =
+    env.RAY_AUTH_MODE === undefined && existsSync(join(home, '.ray', 'auth_token')) ? { RAY_AUTH_MODE: 'token' } : {};
+  return { ...env, RAY_USAGE_STATS_ENABLED: '0', ...auth };
+}
+
 function run(command: string, args: string[], cwd: string, timeoutMs = 600_000): Run {
-  const result = spawnSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: { ...process.env, RAY_USAGE_STATS_ENABLED: '0' },
-  });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: rayEnv(process.env) });
   return { status: result.status ?? 1, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
 
