@@ -129,7 +129,7 @@ describe.skipIf(rayMissing !== undefined)('the backend on a local Ray cluster (R
           ...process.env,
           AJET_RAY_ADDRESS: rayAddress,
           AJET_RAY_GRPC_PORT: address.split(':')[1],
-        AJET_RAY_MODEL: MODEL,
+          AJET_RAY_MODEL: MODEL,
           // The local cluster enabled Ray's token authentication and saved its token in ~/.ray/auth_token.
           RAY_AUTH_MODE: 'token',
           RAY_USAGE_STATS_ENABLED: '0',
