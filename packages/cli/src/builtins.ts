@@ -18,6 +18,10 @@ const cli: PluginManifest = [
     // itself has nothing left to write.
     load: async (): Promise<SinkFactory> => () => ({ write: async () => {}, close: async () => {} }),
   },
+];
+
+/** `backbone: ray`: grpc-js to the Ray Serve application that `ajet ray up` deploys (docs/ray.md). */
+const ray: PluginManifest = [
   {
     kind: 'backbone',
     name: 'ray',
@@ -59,6 +63,7 @@ export const builtins: PluginManifest = [
   ...sinks,
   ...tinylm,
   ...grpc,
+  ...ray,
 ];
 
 /** The built-in names of one kind, for help texts. */
