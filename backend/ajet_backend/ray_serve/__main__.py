@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import sys
-import threading
 import time
 
 from ajet_backend.errors import BackendError
@@ -53,25 +52,40 @@ def serve_command(arguments: argparse.Namespace) -> None:
         if value is not None:
             args[key] = value
     settings = RaySettings.from_args(args)
+
+    # From here on SIGTERM and Ctrl-C unwind through the finally below (Serve and the local cluster stop) even while
+    # the application is still deploying; Python's default SIGTERM would leave Ray's processes behind.
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     grpc_port = arguments.grpc_port or _free_port()
     http_port = arguments.http_port or _free_port()
     started = time.monotonic()
     local = arguments.address is None
     env = {"AJET_RAY_LOOPBACK": "1"} if local else {}
-    ray.init(address=arguments.address, num_cpus=arguments.num_cpus if local else None, include_dashboard=False if local else None, runtime_env={"env_vars": env} if env else None, logging_level="WARNING", log_to_driver=False)
     try:
+        ray.init(address=arguments.address, num_cpus=arguments.num_cpus if local else None, include_dashboard=False if local else None, runtime_env={"env_vars": env} if env else None, logging_level="WARNING", log_to_driver=False)
+        # ray.init installs its own SIGTERM handler (a crash dump, then exit): ours again.
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         serve.start(http_options={"host": "127.0.0.1", "port": http_port}, grpc_options=gRPCOptions(port=grpc_port, grpc_servicer_functions=[SERVICER_FUNCTION]))
         serve.run(build_app(settings.to_args()), name=APP_NAME, route_prefix=ROUTE_PREFIX)
         seconds = time.monotonic() - started
         print(f"ajet_backend: serving {settings.model} on port {grpc_port} (Ray Serve app {APP_NAME}: {settings.sampler_replicas} sampler replicas, learner with {settings.learner_workers} {settings.learner_backend} workers; up in {seconds:.1f} s)", flush=True)
         print(f"ajet_backend: Ray cluster at {ray.get_runtime_context().gcs_address}", flush=True)
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        stop.wait()
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
     finally:
+        # A second signal must not cut the shutdown short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            serve.shutdown()
+            if ray.is_initialized():
+                serve.shutdown()
         finally:
             ray.shutdown()
         print("ajet_backend: Ray Serve stopped", flush=True)
