@@ -30,7 +30,7 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     parser = argparse.ArgumentParser(prog="python -m ajet_backend")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve ajet.v1.Backend over gRPC")
-    serve.add_argument("--model", required=True, help="hub id or folder")
+    serve.add_argument("--model", required=True, help="hub id or folder, or builtin:NAME / a folder with model.json for a tinylm model")
     serve.add_argument("--port", type=int, default=50051, help="0 picks a free port (printed when serving)")
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default this machine only; 0.0.0.0: every interface, with --token)")
     serve.add_argument("--lora-rank", type=int, default=0, help="0 trains all weights")
@@ -72,10 +72,17 @@ def bind_warnings(*, host: str, token: str | None) -> list[str]:
 
 
 def serve(settings: ServeSettings) -> None:
-    from ajet_backend.grpc_server import run_server
+    from ajet_backend.tinylm.loading import is_tinylm_model
 
     for warning in bind_warnings(host=settings.host, token=settings.token):
         print(f"ajet_backend: warning: {warning}", file=sys.stderr, flush=True)
+    if is_tinylm_model(settings.model):
+        from ajet_backend.tinylm.serving import run_tinylm_server
+
+        run_tinylm_server(settings)
+        return
+    from ajet_backend.grpc_server import run_server
+
     run_server(settings)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import threading
@@ -71,10 +72,11 @@ def _loss(spec: Any) -> dict[str, Any]:
     return loss
 
 
-def build_servicer(service: BackboneService, token: str | None) -> Any:
+def build_servicer(service: BackboneService, token: str | None, *, serialize: bool = True) -> Any:
     pb, pb_grpc = load_stubs()
-    # One model, one optimizer: calls run one at a time on a worker thread so the event loop stays free.
-    lock = threading.Lock()
+    # One model, one optimizer: calls run one at a time on a worker thread so the event loop stays free. A service
+    # that orders its own calls (the Ray front, ray_serve/front.py) passes serialize=False.
+    lock = threading.Lock() if serialize else contextlib.nullcontext()
 
     expected = f"Bearer {token}".encode() if token is not None else None
 

@@ -66,6 +66,21 @@ class ChatRenderer:
     def detokenize(self, token_ids: list[int]) -> list[str]:
         return [self.tokenizer.decode([token_id], skip_special_tokens=False) for token_id in token_ids]
 
+    @property
+    def stop_token_ids(self) -> tuple[int, ...]:
+        """Tokens that end a completion."""
+        return (self.end_of_turn_id,) if self.end_of_turn_id is not None else ()
+
+    def completion_text(self, prompt_ids: list[int], token_ids: list[int]) -> str:
+        """A completion's text (special tokens left out); the prompt does not change it here."""
+        del prompt_ids
+        return self.tokenizer.decode(token_ids, skip_special_tokens=True)
+
+    def stop_tail(self, prompt_ids: list[int], token_ids: list[int]) -> str:
+        """Enough of a completion's end to find a stop string in."""
+        del prompt_ids
+        return self.tokenizer.decode(token_ids[-16:], skip_special_tokens=False)
+
     def check_prefix_preserving(self) -> bool:
         """True when a two-turn conversation with reasoning renders as a prefix of the three-turn one."""
         first = [

@@ -117,17 +117,17 @@ class BackboneService:
         if room <= 0:
             raise BackendError("SAMPLE_PROMPT_TOO_LONG", f"Sample: the prompt has {len(prompt)} tokens but --max-model-len is {self.info.max_model_len}; shorten the episode or raise --max-model-len")
         stop_strings = list(sampling.get("stop") or [])
-        tokenizer = self.renderer.tokenizer
+        renderer = self.renderer
 
         def should_stop(tokens: list[int]) -> bool:
-            tail = tokenizer.decode(tokens[-16:], skip_special_tokens=False)
+            tail = renderer.stop_tail(prompt, tokens)
             return any(stop in tail for stop in stop_strings)
 
         params = SamplingParams(
             max_tokens=min(int(sampling.get("maxTokens", room)), room),
             temperature=float(sampling.get("temperature", 1.0)),
             top_p=float(sampling.get("topP", 1.0)),
-            stop_token_ids=tuple(token for token in [self.renderer.end_of_turn_id] if token is not None),
+            stop_token_ids=tuple(self.renderer.stop_token_ids),
             seed=sampling.get("seed"),
             should_stop=should_stop if stop_strings else None,
             stop=tuple(stop_strings),
@@ -138,7 +138,7 @@ class BackboneService:
                 {
                     "tokenIds": completion.token_ids,
                     "logprobs": completion.logprobs,
-                    "text": tokenizer.decode(completion.token_ids, skip_special_tokens=True),
+                    "text": renderer.completion_text(prompt, completion.token_ids),
                     "finishReason": completion.finish_reason,
                 }
                 for completion in completions

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Creates backend/.venv with the CPU build of torch 2.13.0 (pinned: an unpinned torch pulls a CUDA build of
-# several GB) plus the libraries the backend and its tests need. Reuses a venv whose packages already match.
+# several GB) plus the libraries the backend and its tests need, Ray Serve included (pinned; about 1 min and
+# 0.6 GB more: test/ray-backend.test.ts runs the backend on a local Ray cluster). Reuses a venv whose packages
+# already match.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$here/.venv"
@@ -16,6 +18,7 @@ requirements=(
   "pytest"
   "tensorboard"
   "openai==3.51.0"
+  "ray[serve]==2.60.0"
 )
 stamp="$venv/.ajet-requirements"
 wanted="$(printf '%s\n' "${requirements[@]}")"

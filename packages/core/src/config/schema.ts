@@ -67,7 +67,55 @@ const tinker = section({
     .describe('send forward_backward as protobuf, as the tinker 0.38 SDK does; false: JSON (older servers read it)'),
 });
 
-const backbones = section({ grpc, tinker });
+const ray = section({
+  address: z
+    .string()
+    .min(1)
+    .default('http://127.0.0.1:8265')
+    .describe("the Ray dashboard (Serve's REST API) that `ajet ray up/status/down` deploy through"),
+  start_local: z
+    .boolean()
+    .default(false)
+    .describe('`ajet ray up` starts a local head node (`ray start --head`) when nothing answers at address'),
+  local_cpus: positiveInt.nullable().default(null).describe('CPUs of that local head node (null: Ray counts them)'),
+  python: z
+    .string()
+    .min(1)
+    .default('backend/.venv/bin/python')
+    .describe('Python with ajet_backend[ray] (ray[serve]==2.60.0); its bin/ folder holds the ray and serve commands'),
+  model: z.string().nullable().default(null).describe('what the samplers and learner load; null: model.path'),
+  grpc_host: z.string().min(1).default('127.0.0.1').describe("host where the trainer reaches Serve's gRPC proxy"),
+  grpc_port: z.number().int().min(1).max(65535).default(9000).describe("Serve's gRPC proxy port (ajet.v1.Backend)"),
+  token_env: z
+    .string()
+    .default('AJET_BACKEND_TOKEN')
+    .describe('environment variable holding the auth token the application requires, if any'),
+  deadline_s: z.number().positive().default(600).describe('every call fails after this long rather than hang'),
+  sampler_replicas: positiveInt.default(2).describe('sampler replicas, each its own model copy'),
+  sampler_max_replicas: positiveInt
+    .nullable()
+    .default(null)
+    .describe('set: Serve autoscaling between sampler_replicas and this many replicas'),
+  sampler_cpus: z.number().nonnegative().default(0.5).describe('CPUs Ray reserves per sampler replica'),
+  sampler_gpus: z.number().nonnegative().default(0).describe('GPUs per sampler replica (fractions share a GPU)'),
+  learner_workers: positiveInt.default(2).describe('data-parallel learner workers (torch.distributed ranks)'),
+  learner_worker_cpus: z.number().nonnegative().default(0.5).describe('CPUs Ray reserves per learner worker'),
+  learner_worker_gpus: z.number().nonnegative().default(0).describe('GPUs per learner worker'),
+  learner_backend: z
+    .enum(['gloo', 'nccl'])
+    .default('gloo')
+    .describe('torch.distributed backend of the learner: gloo on CPU, nccl on GPUs'),
+  sync: z
+    .enum(['every_step'])
+    .default('every_step')
+    .describe('weight sync to the samplers: after every OptimStep and LoadState, versioned (the only policy so far)'),
+  state_root: z
+    .string()
+    .default('ajet_backend_state')
+    .describe("where the learner saves checkpoints, on the learner's machine"),
+});
+
+const backbones = section({ grpc, ray, tinker });
 
 /** The names a validation set may not take: they are metric name parts (`val/greedy/pass@1`). */
 const RESERVED_SET_NAMES = ['greedy', 'sampled', 'validation', 'n'];

@@ -1,0 +1,74 @@
+"""The application builder: `build_app(args)` for serve.run and for `serve deploy` configs
+(import_path: ajet_backend.ray_serve.app:build_app, args: the keys of RaySettings)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ray import serve
+
+from ajet_backend.errors import ConfigError
+from ajet_backend.ray_serve.deployments import learner_deployment, sampler_deployment
+from ajet_backend.ray_serve.front import Backend
+
+APP_NAME = "ajet"
+ROUTE_PREFIX = "/ajet"
+
+
+@dataclass(frozen=True)
+class RaySettings:
+    model: str = "builtin:tinylm-calculator"
+    max_model_len: int = 4096
+    sampler_replicas: int = 2
+    # Serve autoscaling instead of a fixed count: {"min_replicas": 1, "max_replicas": 4, ...} (Serve's keys).
+    sampler_autoscaling: dict[str, Any] | None = None
+    sampler_cpus: float = 0.5
+    sampler_gpus: float = 0.0
+    learner_workers: int = 2
+    learner_worker_cpus: float = 0.5
+    learner_worker_gpus: float = 0.0
+    # torch.distributed backend of the learner: gloo (CPU) or nccl (GPUs).
+    learner_backend: str = "gloo"
+    threads_per_actor: int = 1
+    micro_batch_tokens: int = 8192
+    state_root: str = "ajet_backend_state"
+    token: str | None = None
+
+    @staticmethod
+    def from_args(args: dict[str, Any]) -> RaySettings:
+        known = {field.name for field in fields(RaySettings)}
+        unknown = sorted(set(args) - known)
+        if unknown:
+            raise ConfigError("ray_args", f"unknown application args {', '.join(unknown)}: use {', '.join(sorted(known))}")
+        settings = RaySettings(**args)
+        if settings.sampler_replicas < 1 or settings.learner_workers < 1:
+            raise ConfigError("ray_args", "sampler_replicas and learner_workers must be >= 1")
+        if settings.learner_backend not in ("gloo", "nccl"):
+            raise ConfigError("ray_args", f"learner_backend is {settings.learner_backend}: use gloo (CPU) or nccl (GPUs)")
+        return settings
+
+    def to_args(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_app(args: dict[str, Any]) -> Any:
+    settings = RaySettings.from_args(dict(args))
+    state_root = os.path.abspath(settings.state_root)
+    sampler = sampler_deployment(replicas=settings.sampler_replicas, autoscaling=settings.sampler_autoscaling, cpus=settings.sampler_cpus, gpus=settings.sampler_gpus).bind(
+        model=settings.model, max_model_len=settings.max_model_len, threads=settings.threads_per_actor
+    )
+    learner = learner_deployment().bind(
+        model=settings.model,
+        max_model_len=settings.max_model_len,
+        micro_batch_tokens=settings.micro_batch_tokens,
+        state_root=state_root,
+        workers=settings.learner_workers,
+        worker_cpus=settings.learner_worker_cpus,
+        worker_gpus=settings.learner_worker_gpus,
+        backend=settings.learner_backend,
+        threads=settings.threads_per_actor,
+    )
+    front = serve.deployment(Backend, name="Backend", ray_actor_options={"num_cpus": 0}, max_ongoing_requests=64)
+    return front.bind(sampler, learner, model=settings.model, max_model_len=settings.max_model_len, token=settings.token)

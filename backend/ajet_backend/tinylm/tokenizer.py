@@ -1,0 +1,148 @@
+"""The Python twin of packages/tinylm/src/tokenizer.ts: words, bytes and number pointers. Each number in a
+sequence becomes a pointer token <Nk> (k in order of first appearance); its first occurrence carries its
+characters once (<Nk> chars <end_num>), later copies are the pointer alone. Golden-tested against the TypeScript
+tokenizer (backend/tests/fixtures/tinylm_golden.json, written by scripts/gen-tinylm-golden.ts)."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterable
+
+BYTE_TOKENS = 256
+IM_START = 256
+IM_END = 257
+END_OF_TEXT = 258
+END_NUMBER = 259
+FIRST_POINTER = 260
+NEWLINE = 10
+
+SPECIAL_TEXT = {IM_START: "<|im_start|>", IM_END: "<|im_end|>", END_OF_TEXT: "<|endoftext|>"}
+
+# The TypeScript pattern with the u flag: \d there is ASCII only, so [0-9] here (Python's \d takes every digit).
+PIECE = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:e[+-][0-9]+)?| ?[A-Za-z]+| +|\n|[^\n]")
+
+
+def _is_number(piece: str) -> bool:
+    return "0" <= piece[0] <= "9"
+
+
+def _utf8(piece: str) -> list[int]:
+    # TextEncoder writes a lone surrogate as U+FFFD; so does this.
+    return list("".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in piece).encode("utf-8"))
+
+
+class TinyTokenizer:
+    def __init__(self, *, pointers: int, words: Iterable[str]) -> None:
+        self.pointers = pointers
+        self.words = list(words)
+        self.first_word = FIRST_POINTER + pointers
+        self.word_ids = {word: self.first_word + index for index, word in enumerate(self.words)}
+        self.vocab_size = self.first_word + len(self.words)
+
+    def is_pointer(self, token_id: int) -> bool:
+        return FIRST_POINTER <= token_id < FIRST_POINTER + self.pointers
+
+    def encode(self, text: str, table: list[str]) -> list[int]:
+        """Encodes text, defining and referring to numbers through `table` (which it extends)."""
+        ids: list[int] = []
+        for match in PIECE.finditer(text):
+            piece = match.group(0)
+            if _is_number(piece):
+                if piece in table:
+                    ids.append(FIRST_POINTER + table.index(piece))
+                    continue
+                if len(table) < self.pointers:
+                    ids.extend([FIRST_POINTER + len(table), *_utf8(piece), END_NUMBER])
+                    table.append(piece)
+                    continue
+            known = self.word_ids.get(piece)
+            if known is not None:
+                ids.append(known)
+            elif piece.startswith(" ") and piece[1:] in self.word_ids:
+                ids.extend([32, self.word_ids[piece[1:]]])
+            else:
+                ids.extend(_utf8(piece))
+        return ids
+
+    def table_of(self, ids: Iterable[int]) -> list[str]:
+        """The pointer table a sequence of ids defines."""
+        decoder = self.decoder([])
+        for token_id in ids:
+            decoder.push(token_id)
+        return decoder.table
+
+    def decoder(self, table: list[str]) -> TokenDecoder:
+        return TokenDecoder(self, list(table))
+
+    def token_text(self, token_id: int) -> str:
+        if token_id < BYTE_TOKENS:
+            return chr(token_id)
+        if token_id in SPECIAL_TEXT:
+            return SPECIAL_TEXT[token_id]
+        if token_id == END_NUMBER:
+            return ""
+        if self.is_pointer(token_id):
+            return f"<N{token_id - FIRST_POINTER + 1}>"
+        index = token_id - self.first_word
+        return self.words[index] if 0 <= index < len(self.words) else ""
+
+
+class TokenDecoder:
+    """A streaming decoder: push(id) returns that token's text; pointers resolve through the table."""
+
+    def __init__(self, tokenizer: TinyTokenizer, table: list[str]) -> None:
+        self.tokenizer = tokenizer
+        self.table = table
+        self._bytes = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # While a number's definition is being read: its pointer index and characters so far.
+        self._defining: tuple[int, str] | None = None
+
+    def _set(self, index: int, text: str) -> None:
+        # A JavaScript array grows with holes; a hole reads as undefined, here as None.
+        while len(self.table) <= index:
+            self.table.append(None)  # type: ignore[arg-type]
+        self.table[index] = text
+
+    def push(self, token_id: int) -> str:
+        if self._defining is not None:
+            index, text = self._defining
+            if token_id == END_NUMBER:
+                self._set(index, text)
+                self._defining = None
+                return ""
+            if token_id < BYTE_TOKENS:
+                piece = self._bytes.decode(bytes([token_id]))
+                self._defining = (index, text + piece)
+                return piece
+            # A definition cut short by another token: keep what was written.
+            self._set(index, text)
+            self._defining = None
+        if self.tokenizer.is_pointer(token_id):
+            index = token_id - FIRST_POINTER
+            known = self.table[index] if index < len(self.table) else None
+            if known is not None:
+                return known
+            self._defining = (index, "")
+            return ""
+        if token_id < BYTE_TOKENS:
+            return self._bytes.decode(bytes([token_id]))
+        return self.tokenizer.token_text(token_id)
+
+
+def render_chat(*, tokenizer: TinyTokenizer, messages: list[dict], add_generation_prompt: bool, prefix_ids: list[int] | None = None, prefix_count: int = 0) -> list[int]:
+    """ChatML as packages/tinylm/src/chat-format.ts writes it: `<|im_start|>role\\ncontent<|im_end|>\\n` per message
+    and `<|im_start|>assistant\\n` to open the reply. With a prefix, only the tokens after it, numbered on from the
+    prefix's pointer table, closing the prefix's last turn when its completion did not."""
+    table = tokenizer.table_of(prefix_ids) if prefix_ids is not None else []
+    ids: list[int] = []
+    if prefix_ids is not None:
+        if not prefix_ids or prefix_ids[-1] != IM_END:
+            ids.append(IM_END)
+        ids.append(NEWLINE)
+        messages = messages[prefix_count:]
+    for message in messages:
+        ids.extend([IM_START, *tokenizer.encode(f"{message['role']}\n{message.get('content') or ''}", table), IM_END, NEWLINE])
+    if add_generation_prompt:
+        ids.extend([IM_START, *tokenizer.encode("assistant\n", table)])
+    return ids
