@@ -13,12 +13,13 @@ from ajet_backend.request_checks import RequestError
 def answer(work: Callable[[], Any]) -> dict[str, Any]:
     try:
         return {"ok": work()}
-    except RequestError as error:
-        return {"error": {"kind": "request", "code": error.code, "message": str(error), "field": error.field}}
-    except ConfigError as error:
-        return {"error": {"kind": "config", "code": error.code, "message": str(error)}}
     except BackendError as error:
-        return {"error": {"kind": "backend", "code": error.code, "message": str(error)}}
+        kind = "request" if isinstance(error, RequestError) else "config" if isinstance(error, ConfigError) else "backend"
+        # message and hint apart: the gRPC layer sends them as ErrorDetail's own fields.
+        raw = {"kind": kind, "code": error.code, "message": error.message, "hint": error.hint}
+        if isinstance(error, RequestError):
+            raw["field"] = error.field
+        return {"error": raw}
 
 
 def unwrap(reply: dict[str, Any]) -> Any:
@@ -27,7 +28,7 @@ def unwrap(reply: dict[str, Any]) -> Any:
     raw = reply["error"]
     if raw["kind"] == "request":
         error: BackendError = RequestError.__new__(RequestError)
-        BackendError.__init__(error, raw["code"], raw["message"])
+        BackendError.__init__(error, raw["code"], raw["message"], raw["hint"])
         error.field = raw["field"]  # type: ignore[attr-defined]
         raise error
-    raise (ConfigError if raw["kind"] == "config" else BackendError)(raw["code"], raw["message"])
+    raise (ConfigError if raw["kind"] == "config" else BackendError)(raw["code"], raw["message"], raw["hint"])
