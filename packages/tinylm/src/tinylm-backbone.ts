@@ -75,6 +75,7 @@ export class TinyLmBackbone implements Backbone {
   private readonly seed: number;
   private sampleCount = 0;
   private readonly prefixes = new PrefixCache(64 * 1024 * 1024);
+  private readonly limits: BackboneRequestLimits;
   /** A forwardBackward since the last optimStep gave a non-finite loss: that step is skipped. */
   private nonFiniteLoss = false;
 
@@ -96,6 +97,7 @@ export class TinyLmBackbone implements Backbone {
     this.optimizer = new AdamW(this.model.layout.size);
     this.policyVersion = options.policyVersion ?? 0;
     this.seed = options.seed ?? 0;
+    this.limits = { maxModelLen: options.config.maxSeqLen, vocabSize: options.config.vocabSize };
   }
 
   /** Replaces the weights (same shape); sampling forgets what it cached for the old ones. */
@@ -126,10 +128,6 @@ export class TinyLmBackbone implements Backbone {
         vocabSize: this.model.config.vocabSize,
       },
     };
-  }
-
-  private get limits(): BackboneRequestLimits {
-    return { maxModelLen: this.model.config.maxSeqLen, vocabSize: this.model.config.vocabSize };
   }
 
   async renderChat(request: RenderChatRequest): Promise<RenderChatResponse> {

@@ -16,12 +16,12 @@ import { GroupCollector } from './collect-groups.ts';
 import { keepMetricsUpTo, writeFileAtomic } from './experiment-files.ts';
 import { NothingTrainedWatch } from './nothing-trained.ts';
 import { Optimiser } from './optimise.ts';
-import { isInformative, type PlanSettings, planBatch, planSettingsOf } from './plan-batch.ts';
-import { pipelineMetrics, RolloutPipeline } from './rollout-pipeline.ts';
-import type { EpisodeResult, RunEpisodeOptions } from './run-episode.ts';
+import { isInformative, type PlanSettings, planSettingsOf } from './plan-batch.ts';
+import { RolloutPipeline } from './rollout-pipeline.ts';
+import type { RunEpisodeOptions } from './run-episode.ts';
 import type { RunObserver } from './run-observer.ts';
-import { stepMetrics } from './step-metrics.ts';
 import { StepWriter } from './step-writer.ts';
+import { type TrainStepContext, trainStep } from './train-step.ts';
 import { interruptedError, readSplit, TrainingSchedule } from './training-schedule.ts';
 import { type EvalSummary, readExtraValidationSets, type ValidationSet, Validator } from './validation.ts';
 
@@ -128,86 +128,11 @@ export class Trainer {
     });
   }
 
-  /**
-   * One training step: its rollouts (maybe sampled ahead), then, with `algorithm.max_staleness` k > 0, the
-   * rollouts of up to k later steps started on the current weights while this one trains; the weights change only
-   * once those have finished, so every step's rollouts see one weights version and a run is repeatable. Nothing is
-   * sampled ahead past `aheadUpTo` (the next checkpoint), so what a checkpoint holds is all a resume needs.
-   */
-  private async trainStep(options: {
-    step: number;
-    pipeline: RolloutPipeline;
-    aheadUpTo: number;
-    schedule: TrainingSchedule;
-  }): Promise<MetricsRecord> {
-    const { step, pipeline, schedule } = options;
-    const maxStaleness = this.config.algorithm.maxStaleness;
-    const stepStarted = performance.now();
-    const busyBefore = pipeline.samplerBusySeconds();
-    const { groups, rolloutSeconds } = await pipeline.take(step);
-    const waitRolloutSeconds = (performance.now() - stepStarted) / 1000;
-    // Episodes cut short by a stop are not data: abandon the step rather than train on them.
-    this.options.signal?.throwIfAborted();
-    for (let ahead = step + 1; ahead <= Math.min(step + maxStaleness, options.aheadUpTo); ahead++)
-      pipeline.start(ahead);
-    // Dynamic sampling trains at most a batch of groups; the rest of the last draw only logs.
-    const maxTrainedGroups = this.config.algorithm.filterGroups ? schedule.batchAfter(step - 1).length : null;
-    const staleness =
-      maxStaleness > 0 && this.trainable ? { policyVersion: this.policyVersion, maxStaleness } : undefined;
-    const plan = planBatch({ step, groups, settings: this.planSettings, maxTrainedGroups, staleness });
-    await this.writer.writeTrajectories(`step-${step}`, step, plan.groups);
-    if (plan.stopError) throw plan.stopError;
-
-    let trainMetrics: Record<string, number> = {};
-    let waitSyncSeconds = 0;
-    const episodesInFlight = this.collector.episodesInFlight;
-    const trainStarted = performance.now();
-    if (this.trainable && this.optimiser && plan.samples.length > 0) {
-      this.options.observer?.onPhase?.({ phase: 'train', step, episodes: plan.samples.length });
-      const beforeUpdate = async () => {
-        const waitStarted = performance.now();
-        await pipeline.settle();
-        waitSyncSeconds += (performance.now() - waitStarted) / 1000;
-      };
-      trainMetrics = await this.optimiser.optimise(plan.samples, plan.groupEnds, beforeUpdate);
-      this.policyVersion = trainMetrics['train/policy_version'] ?? this.policyVersion;
-    }
-    const trainSeconds = (performance.now() - trainStarted) / 1000 - waitSyncSeconds;
-    const filterGroups = this.config.algorithm.filterGroups;
-    const metrics = {
-      ...stepMetrics({ groups, plan, filterGroups, rolloutSeconds, trainSeconds, trainMetrics }),
-      // The step's wall time as the learner lived it (time/step_s), replacing rollout + train, which overlap.
-      ...pipelineMetrics({
-        times: {
-          stepSeconds: (performance.now() - stepStarted) / 1000,
-          waitRolloutSeconds,
-          waitSyncSeconds,
-          samplerBusySeconds: pipeline.samplerBusySeconds() - busyBefore,
-        },
-        episodesInFlight,
-        staleness: staleness && {
-          values: plan.staleness,
-          episodesDropped: plan.episodesStale,
-          groupsDropped: plan.groupsStale,
-        },
-      }),
-    };
-    const record: MetricsRecord = { step, phase: 'train', metrics, time: Date.now() };
-    await this.writer.writeMetrics(record);
-    const warning = this.optimiser?.endStep(step, trainMetrics);
-    if (warning) this.options.observer?.onWarning?.(warning);
-    return record;
-  }
-
-  /** The rollouts of a training step: its batch's groups (and dynamic sampling's extra draws). */
-  private collectStep(step: number, schedule: TrainingSchedule): Promise<EpisodeResult[][]> {
-    return this.collector.collectTrainGroups({
-      step,
-      batch: schedule.batchAfter(step - 1),
-      trainTasks: this.trainTasks,
-      informative: (group) => isInformative(group, this.planSettings),
-      onEpisodeError: (error) => this.nothingTrained?.noteError(error),
-    });
+  /** What a training step (train-step.ts) reads of the run. */
+  private stepContext(): TrainStepContext {
+    const { config, collector, writer, planSettings, trainable, optimiser, policyVersion } = this;
+    const { observer, signal } = this.options;
+    return { config, collector, writer, planSettings, trainable, optimiser, policyVersion, observer, signal };
   }
 
   /** Validates once (validation.ts): greedy pass@1 and sampled pass@1/pass@k on each validation set. */
@@ -259,7 +184,15 @@ export class Trainer {
     let lastMetrics: MetricsRecord | undefined;
     let lastSavedStep = resumedFromStep;
     if (this.options.backbone) this.policyVersion = (await this.options.backbone.getInfo()).policyVersion;
-    const pipeline = new RolloutPipeline((rolloutStep) => this.collectStep(rolloutStep, schedule));
+    const pipeline = new RolloutPipeline((rolloutStep) =>
+      this.collector.collectTrainGroups({
+        step: rolloutStep,
+        batch: schedule.batchAfter(rolloutStep - 1),
+        trainTasks: this.trainTasks,
+        informative: (group) => isInformative(group, this.planSettings),
+        onEpisodeError: (error) => this.nothingTrained?.noteError(error),
+      }),
+    );
     // A checkpoint step is a barrier: nothing is sampled past it before it is written, so a resume is exact.
     const nextCheckpoint = (after: number) =>
       trainerCommon.saveFreq > 0
@@ -269,7 +202,10 @@ export class Trainer {
       while (step < schedule.totalSteps) {
         const epoch = schedule.epochAfter(step);
         signal?.throwIfAborted();
-        lastMetrics = await this.trainStep({ step: step + 1, pipeline, aheadUpTo: nextCheckpoint(step + 1), schedule });
+        const stepOptions = { step: step + 1, pipeline, aheadUpTo: nextCheckpoint(step + 1), schedule };
+        const done = await trainStep(this.stepContext(), stepOptions);
+        lastMetrics = done.record;
+        this.policyVersion = done.policyVersion;
         this.nothingTrained.afterStep(lastMetrics);
         step += 1;
         if (trainerCommon.testFreq > 0 && step % trainerCommon.testFreq === 0) await validateInto(step);
