@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ToolCallParser, Tuner } from '@ajet/spec';
 import { z } from 'zod';
+import { invalidRequestMessage } from '../runtime/chat-completions-handler.ts';
 import type { ModelApiReply } from './model-api-reply.ts';
 
 const textPart = z.object({ type: z.string(), text: z.string().optional() }).loose();
@@ -92,10 +93,7 @@ export async function handleResponses(options: {
   toolCallParser?: ToolCallParser;
 }): Promise<ModelApiReply> {
   const parsed = requestSchema.safeParse(options.body);
-  if (!parsed.success) {
-    const [issue] = parsed.error.issues;
-    return error(400, `invalid request at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!parsed.success) return error(400, invalidRequestMessage(parsed.error));
   const request = parsed.data;
   if (request.previous_response_id) {
     return error(400, 'previous_response_id is not supported: send the whole conversation as input (store: false)');

@@ -60,6 +60,12 @@ export interface ChatCompletionsReply {
   body: Record<string, unknown>;
 }
 
+/** What a model API answers with status 400 for a body its schema refuses: the first problem and where it is. */
+export function invalidRequestMessage(error: z.ZodError): string {
+  const [issue] = error.issues;
+  return `invalid request at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`;
+}
+
 function errorReply(status: number, message: string): ChatCompletionsReply {
   return { status, body: { error: { message, type: 'invalid_request_error' } } };
 }
@@ -81,10 +87,7 @@ export async function handleChatCompletion(options: {
   toolCallParser?: ToolCallParser;
 }): Promise<ChatCompletionsReply> {
   const parsed = requestSchema.safeParse(options.body);
-  if (!parsed.success) {
-    const [issue] = parsed.error.issues;
-    return errorReply(400, `invalid request at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!parsed.success) return errorReply(400, invalidRequestMessage(parsed.error));
   const request = parsed.data;
   if (request.stream) return errorReply(400, 'stream: true is not supported by the ajet episode endpoint');
   if ((request.n ?? 1) !== 1) return errorReply(400, 'n must be 1: each episode samples one completion per call');
