@@ -161,4 +161,38 @@ describe('ajetAgentsModel(tuner): the tuner as an OpenAI Agents JS Model', () =>
     await expect(run(agent, 'Add.', { maxTurns: 2 })).rejects.toThrow(/max turns/i);
     expect(tuner.requests).toHaveLength(2);
   });
+
+  it('answers several calls of one turn in order, as one assistant turn', async () => {
+    const tuner = scriptedTuner(['<calc>1+1</calc><calc>2+2</calc>', '2 and 4.']);
+    const agent = new Agent({
+      name: 'adder',
+      model: ajetAgentsModel(tuner, { toolCallParser: parser }),
+      tools: [calc],
+    });
+    const result = await run(agent, 'Add both.');
+    expect(result.finalOutput).toBe('2 and 4.');
+    expect(tuner.requests[1]?.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: '<calc>1+1</calc><calc>2+2</calc>',
+        toolCalls: [
+          { id: 'call_0', name: 'calc', arguments: JSON.stringify({ expression: '1+1' }) },
+          { id: 'call_1', name: 'calc', arguments: JSON.stringify({ expression: '2+2' }) },
+        ],
+      },
+      { role: 'tool', content: '2', toolCallId: 'call_0', name: 'calc' },
+      { role: 'tool', content: '4', toolCallId: 'call_1', name: 'calc' },
+    ]);
+  });
+
+  it('refuses a hosted tool with a one-line error instead of dropping it', async () => {
+    const tuner = scriptedTuner(['hi']);
+    const agent = new Agent({
+      name: 'searcher',
+      model: ajetAgentsModel(tuner),
+      tools: [{ type: 'hosted_tool', name: 'web_search', providerData: { type: 'web_search' } }],
+    });
+    await expect(run(agent, 'Search.')).rejects.toThrow(/hosted_tool tool web_search is not supported/);
+    expect(tuner.requests).toHaveLength(0);
+  });
 });
