@@ -30,6 +30,11 @@ async function evaluate(placement: string[], temperature: number): Promise<Map<s
     `rollout.val_kwargs.temperature=${temperature}`,
     '--set',
     'trainer_common.val_pass_n=2',
+    // Only the sampled pass, at `temperature`, and only the main validation split.
+    '--set',
+    'rollout.val_kwargs.greedy=false',
+    '--set',
+    'task_reader.extra_validation=[]',
     '--set',
     'trainer_common.trajectories_per_step=1000',
     '--experiment-dir',
