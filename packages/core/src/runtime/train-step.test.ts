@@ -53,7 +53,7 @@ function harness(options: { sets?: string[]; trainable?: boolean; signal?: Abort
     policyVersion: 0,
     signal: options.signal,
   };
-  const tasks = Array.from({ length: 8 }, (_, index) => ({ id: `t${index}`, query: 'q' }));
+  const tasks = Array.from({ length: 8 }, (_, index) => ({ taskId: `t${index}`, mainQuery: 'q', metadata: {} }));
   const schedule = new TrainingSchedule(tasks, config);
   return { context, written, trajectories, events, schedule };
 }
