@@ -14,6 +14,9 @@ import time
 
 from ajet_backend.errors import BackendError
 
+# Serve's proxy readiness and health-check timeouts (seconds), raised for slow machines.
+PROXY_TIMEOUTS = ("RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S", "RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S")
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -65,6 +68,10 @@ def serve_command(arguments: argparse.Namespace) -> None:
     started = time.monotonic()
     local = arguments.address is None
     env = {"AJET_RAY_LOOPBACK": "1"} if local else {}
+    # Serve kills a proxy not ready within 5 s; on busy cores starting it takes longer (seen: the proxy killed, the
+    # launcher exiting before serving). A local cluster's actors inherit these from this process.
+    for name in PROXY_TIMEOUTS:
+        os.environ.setdefault(name, "60")
     try:
         ray.init(address=arguments.address, num_cpus=arguments.num_cpus if local else None, include_dashboard=False if local else None, runtime_env={"env_vars": env} if env else None, logging_level="WARNING", log_to_driver=False)
         # ray.init installs its own SIGTERM handler (a crash dump, then exit): ours again.

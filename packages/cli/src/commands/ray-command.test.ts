@@ -41,6 +41,11 @@ describe('ajet ray', () => {
       writeFileSync(join(home, '.ray', 'auth_token'), 'secret');
       expect(rayEnv({}, home).RAY_AUTH_MODE).toBe('token');
       expect(rayEnv({ RAY_AUTH_MODE: 'disabled' }, home).RAY_AUTH_MODE).toBe('disabled');
+      // Serve's 5 s proxy readiness timeout is raised for busy machines, unless the user set it.
+      expect(rayEnv({}, home).RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S).toBe('60');
+      expect(rayEnv({ RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S: '5' }, home).RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S).toBe(
+        '5',
+      );
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

@@ -98,7 +98,9 @@ interface Run {
 export function rayEnv(env: NodeJS.ProcessEnv, home = homedir()): NodeJS.ProcessEnv {
   const auth =
     env.RAY_AUTH_MODE === undefined && existsSync(join(home, '.ray', 'auth_token')) ? { RAY_AUTH_MODE: 'token' } : {};
-  return { ...env, RAY_USAGE_STATS_ENABLED: '0', ...auth };
+  // Serve kills a proxy not ready within 5 s by default; busy cores need longer (`ray start` passes these on).
+  const proxyTimeouts = { RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S: '60', RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S: '60' };
+  return { ...proxyTimeouts, ...env, RAY_USAGE_STATS_ENABLED: '0', ...auth };
 }
 
 function run(command: string, args: string[], cwd: string, timeoutMs = 600_000): Run {
