@@ -127,6 +127,13 @@ describe('the episode service', () => {
     const bad = await service.call(`/v1/episodes/${id}/end`, { reward: 'high' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('reward');
+    const tooLarge = await fetch(`${service.url}/v1/episodes/${id}/end`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: ' '.repeat(32 * 1024 * 1024 + 1),
+    });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: { message: expect.stringContaining('over 33554432 bytes') } });
     expect((await service.call('/v1/episodes/nope/end', { reward: 1 })).status).toBe(410);
     expect((await service.call(`/v1/episodes/${id}/abort`, { reason: 'tool server down' })).status).toBe(200);
     const done = await result;

@@ -15,8 +15,7 @@ import type { BoardEpisode, EpisodeBoard } from './episode-board.ts';
 import { writeModelApiReply } from './model-api-reply.ts';
 import { MODEL_APIS } from './model-apis.ts';
 import { episodeServiceOpenApi } from './openapi-document.ts';
-
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
+import { readJsonBody } from './read-json-body.ts';
 
 const STATUS_OF: Record<EpisodeServiceErrorCode, number> = {
   unauthorized: 401,
@@ -36,25 +35,6 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 
 function fail(response: ServerResponse, code: EpisodeServiceErrorCode, message: string): void {
   send(response, STATUS_OF[code], { error: { code, message } });
-}
-
-async function readJson(
-  request: IncomingMessage,
-): Promise<{ ok: true; value: unknown } | { ok: false; message: string }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return { ok: false, message: `request body over ${MAX_BODY_BYTES} bytes` };
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return { ok: true, value: {} };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    return { ok: false, message: `invalid JSON body: ${(error as Error).message}` };
-  }
 }
 
 function sameSecret(given: string | undefined, expected: string): boolean {
@@ -146,9 +126,9 @@ export class EpisodeServiceServer {
     response: ServerResponse,
     schema: T,
   ): Promise<z.output<T> | undefined> {
-    const body = await readJson(request);
+    const body = await readJsonBody(request);
     if (!body.ok) {
-      fail(response, 'invalid_request', body.message);
+      send(response, body.status, { error: { code: 'invalid_request', message: body.message } });
       return undefined;
     }
     const parsed = schema.safeParse(body.value);
@@ -272,9 +252,9 @@ export class EpisodeServiceServer {
       );
       return;
     }
-    const body = await readJson(request);
+    const body = await readJsonBody(request);
     if (!body.ok) {
-      openAiError(400, body.message, 'invalid_request_error');
+      openAiError(body.status, body.message, 'invalid_request_error');
       return;
     }
     try {

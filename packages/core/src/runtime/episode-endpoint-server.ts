@@ -4,24 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { ToolCallParser, Tuner, TunerEndpoint } from '@ajet/spec';
 import { writeModelApiReply } from '../episode-service/model-api-reply.ts';
 import { MODEL_APIS } from '../episode-service/model-apis.ts';
-
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
+import { readJsonBody } from '../episode-service/read-json-body.ts';
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   response.end(text);
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -79,16 +67,15 @@ export class EpisodeEndpointServer {
       send(response, 404, { error: { message: `no route ${request.method} ${url.pathname}`, type: 'not_found' } });
       return;
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(request));
-    } catch (error) {
-      send(response, 400, {
-        error: { message: `invalid JSON body: ${(error as Error).message}`, type: 'invalid_request_error' },
-      });
+    const body = await readJsonBody(request);
+    if (!body.ok) {
+      send(response, body.status, { error: { message: body.message, type: 'invalid_request_error' } });
       return;
     }
-    writeModelApiReply(response, await api({ body, tuner, model: this.model, toolCallParser: this.toolCallParser }));
+    writeModelApiReply(
+      response,
+      await api({ body: body.value, tuner, model: this.model, toolCallParser: this.toolCallParser }),
+    );
   }
 
   /** Routes a new key to `tuner`; the returned function removes the route. */

@@ -100,7 +100,7 @@ describe('agents written against the OpenAI API', () => {
     expect(result.trajectory.calls.length).toBe(3);
   });
 
-  it('answers malformed requests with 400, not a crash', async () => {
+  it('answers malformed requests with 400 and an over-cap body with 413, not a crash', async () => {
     const { result } = await run(async (tuner) => {
       const endpoint = await tuner.endpoint();
       const response = await fetch(`${endpoint.baseURL}/chat/completions`, {
@@ -110,6 +110,13 @@ describe('agents written against the OpenAI API', () => {
       });
       expect(response.status).toBe(400);
       expect(JSON.stringify(await response.json())).toContain('messages');
+      const tooLarge = await fetch(`${endpoint.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${endpoint.apiKey}`, 'content-type': 'application/json' },
+        body: ' '.repeat(32 * 1024 * 1024 + 1),
+      });
+      expect(tooLarge.status).toBe(413);
+      expect(JSON.stringify(await tooLarge.json())).toContain('request body over 33554432 bytes');
       return new OpenAI({ ...endpoint, maxRetries: 0 });
     });
     expect(result.error).toBeUndefined();
