@@ -1,59 +1,13 @@
-import type { ChatRequest, ChatResponse, ParsedCompletion, ToolCallParser, Tuner } from '@ajet/spec';
+import { addExpression, calcTagParser as parser, scriptedTuner } from '@ajet/spec/test';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ajet } from './ajet-language-model.ts';
 
-/** `<calc>…</calc>` blocks are calls of `calc`; the text stays whole, as the calculator policy writes it. */
-const parser: ToolCallParser = {
-  parse(text: string): ParsedCompletion {
-    const toolCalls = [...text.matchAll(/<calc>(.*?)<\/calc>/g)].map((match, index) => ({
-      id: `call_${index}`,
-      name: 'calc',
-      arguments: JSON.stringify({ expression: match[1] }),
-    }));
-    return { content: text, toolCalls, malformed: [] };
-  },
-};
-
-/** A tuner that answers from a script and keeps every request (what the runtime would render and record). */
-function scriptedTuner(replies: string[]): Tuner & { requests: ChatRequest[] } {
-  const requests: ChatRequest[] = [];
-  return {
-    requests,
-    signal: new AbortController().signal,
-    rollout: { maxSteps: 3 },
-    async chat(request): Promise<ChatResponse> {
-      requests.push(structuredClone({ ...request, toolCallParser: undefined }));
-      const text = replies[requests.length - 1] ?? 'no more';
-      const parsed = request.toolCallParser?.parse(text);
-      return {
-        message: {
-          role: 'assistant',
-          content: text,
-          ...(parsed?.toolCalls.length ? { toolCalls: parsed.toolCalls } : {}),
-        },
-        finishReason: 'stop',
-        usage: { promptTokens: 10, completionTokens: text.length },
-      };
-    },
-    openai: () => {
-      throw new Error('not used');
-    },
-    endpoint: () => Promise.reject(new Error('not used')),
-  };
-}
-
 const calc = tool({
   description: 'adds',
   inputSchema: z.object({ expression: z.string() }),
-  execute: async ({ expression }) =>
-    String(
-      expression
-        .split('+')
-        .map(Number)
-        .reduce((a, b) => a + b, 0),
-    ),
+  execute: async ({ expression }) => addExpression(expression),
 });
 
 describe('ajet(tuner): the tuner as an AI SDK LanguageModel', () => {

@@ -1,42 +1,9 @@
-import type { ChatRequest, ChatResponse, PluginContext, ToolContext, Tuner, WorkflowTask } from '@ajet/spec';
+import type { PluginContext, ToolContext, WorkflowTask } from '@ajet/spec';
+import { scriptedTuner } from '@ajet/spec/test';
 import { CalculatorTool } from '@ajet/tools';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ReactAgent } from './react-agent.ts';
-
-/** A tuner that answers with scripted texts, parsing them as the real runtime does. */
-function scriptedTuner(
-  replies: string[],
-  options: { maxSteps?: number; signal?: AbortSignal } = {},
-): Tuner & { requests: ChatRequest[] } {
-  const requests: ChatRequest[] = [];
-  return {
-    requests,
-    signal: options.signal ?? new AbortController().signal,
-    rollout: { maxSteps: options.maxSteps ?? 4 },
-    async chat(request: ChatRequest): Promise<ChatResponse> {
-      requests.push({ ...request, messages: [...request.messages] });
-      const text = replies.shift() ?? 'out of script';
-      const parsed = request.toolCallParser?.parse(text);
-      return {
-        message: {
-          role: 'assistant',
-          content: parsed ? parsed.content : text,
-          ...(parsed?.toolCalls.length ? { toolCalls: parsed.toolCalls } : {}),
-          ...(parsed?.malformed.length ? { malformedToolCalls: parsed.malformed } : {}),
-        },
-        finishReason: 'stop',
-        usage: { promptTokens: 0, completionTokens: 0 },
-      };
-    },
-    openai: () => {
-      throw new Error('not in this test');
-    },
-    endpoint: async () => {
-      throw new Error('not in this test');
-    },
-  };
-}
 
 const context: PluginContext = {
   configDir: '.',
@@ -105,7 +72,7 @@ describe('ReactAgent', () => {
 
   it('stops at max_steps and caps tool calls', async () => {
     const call = '<calculator>(1+1)</calculator>';
-    const tuner = scriptedTuner([call, call, call, call, call]);
+    const tuner = scriptedTuner([call, call, call, call, call], { maxSteps: 4 });
     const output = await agent({ max_tool_calls: 2 }).execute(task, tuner);
     expect(output.logMetrics).toMatchObject({ steps: 4, tool_calls: 4, tool_errors: 2, answered: 0 });
     expect(output.metadata.finalAnswer).toBeUndefined();

@@ -1,5 +1,5 @@
-import { claimResponseSchema, type ParsedCompletion, type ToolCallParser, type WorkflowTask } from '@ajet/spec';
-import { decodeTokens, RecordingBackbone, RecordingJudge } from '@ajet/spec/test';
+import { claimResponseSchema, type WorkflowTask } from '@ajet/spec';
+import { calcTagParser, decodeTokens, RecordingBackbone, RecordingJudge } from '@ajet/spec/test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,18 +12,6 @@ import { EpisodeServiceServer } from './episode-service-server.ts';
 // official clients: tool calls map to the model's format both ways, and an episode's calls merge into one sample.
 
 const TOKEN = 'service-token';
-
-/** The scripted model writes `<calc>2+3</calc>` for a call of the `calc` tool. */
-const parser: ToolCallParser = {
-  parse(text: string): ParsedCompletion {
-    const toolCalls = [...text.matchAll(/<calc>(.*?)<\/calc>/g)].map((match, index) => ({
-      id: `call_${index}`,
-      name: 'calc',
-      arguments: JSON.stringify({ expression: match[1] }),
-    }));
-    return { content: text, toolCalls, malformed: [] };
-  },
-};
 
 const servers: EpisodeServiceServer[] = [];
 afterEach(async () => {
@@ -40,7 +28,7 @@ async function episodeWith(agent: (episode: { baseURL: string; apiKey: string; m
     port: 0,
     model: 'rec',
     maxSteps: 3,
-    toolCallParser: parser,
+    toolCallParser: calcTagParser,
   });
   servers.push(server);
   const url = await server.start();

@@ -9,3 +9,5 @@ export {
 } from './recording-backbone.ts';
 export type { JudgeCall } from './recording-judge.ts';
 export { RecordingJudge } from './recording-judge.ts';
+export type { ScriptedTunerOptions } from './scripted-tuner.ts';
+export { addExpression, calcTagParser, scriptedTuner } from './scripted-tuner.ts';
