@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage, ToolCallParser, Tuner } from '@ajet/spec';
+import type { ChatMessage } from '@ajet/spec';
 import { z } from 'zod';
 import { invalidRequestMessage } from '../runtime/chat-completions-handler.ts';
 import type { ModelApiReply } from './model-api-reply.ts';
+import { type ModelApiRequest, toolChatRequest } from './model-api-request.ts';
 
 const block = z.object({ type: z.string() }).loose();
 
@@ -90,31 +91,22 @@ function parseInput(text: string): Record<string, unknown> {
  * One Anthropic Messages request (`POST /v1/messages`) answered by an episode's tuner: tools and tool_use/tool_result
  * blocks map to the runtime's tool calls, and `stream: true` replays the completion as Anthropic's named events.
  */
-export async function handleAnthropicMessages(options: {
-  body: unknown;
-  tuner: Pick<Tuner, 'chat'>;
-  model: string;
-  toolCallParser?: ToolCallParser;
-}): Promise<ModelApiReply> {
+export async function handleAnthropicMessages(options: ModelApiRequest): Promise<ModelApiReply> {
   const parsed = requestSchema.safeParse(options.body);
   if (!parsed.success) return error(400, invalidRequestMessage(parsed.error));
   const request = parsed.data;
-  const tools = (request.tools ?? []).map((tool) => ({
-    name: tool.name,
-    description: tool.description ?? '',
-    parameters: tool.input_schema ?? { type: 'object', properties: {} },
-  }));
-  const response = await options.tuner.chat({
+  const chatRequest = toolChatRequest({
     messages: toMessages(request),
-    ...(tools.length > 0 ? { tools } : {}),
+    tools: (request.tools ?? []).map((tool) => ({ ...tool, parameters: tool.input_schema })),
     sampling: {
       maxTokens: request.max_tokens,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.top_p !== undefined ? { topP: request.top_p } : {}),
       ...(request.stop_sequences && request.stop_sequences.length > 0 ? { stop: request.stop_sequences } : {}),
     },
-    toolCallParser: tools.length > 0 ? options.toolCallParser : undefined,
+    toolCallParser: options.toolCallParser,
   });
+  const response = await options.tuner.chat(chatRequest);
   const calls = response.message.toolCalls ?? [];
   const content = [
     ...(response.message.content !== '' ? [{ type: 'text', text: response.message.content }] : []),

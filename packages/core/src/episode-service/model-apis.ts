@@ -1,15 +1,10 @@
-import type { ToolCallParser, Tuner } from '@ajet/spec';
 import { handleChatCompletion } from '../runtime/chat-completions-handler.ts';
 import { handleAnthropicMessages } from './anthropic-messages-api.ts';
 import { chatCompletionEvents, type ModelApiReply } from './model-api-reply.ts';
+import type { ModelApiRequest } from './model-api-request.ts';
 import { handleResponses } from './responses-api.ts';
 
-export type ModelApi = (options: {
-  body: unknown;
-  tuner: Pick<Tuner, 'chat'>;
-  model: string;
-  toolCallParser?: ToolCallParser;
-}) => Promise<ModelApiReply>;
+export type ModelApi = (options: ModelApiRequest) => Promise<ModelApiReply>;
 
 /** Chat completions; `stream: true` replays the completion as chunks (the handler itself answers whole). */
 const chatCompletions: ModelApi = async (options) => {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage, ToolCallParser, Tuner } from '@ajet/spec';
+import type { ChatMessage } from '@ajet/spec';
 import { z } from 'zod';
 import { invalidRequestMessage } from '../runtime/chat-completions-handler.ts';
 import type { ModelApiReply } from './model-api-reply.ts';
+import { type ModelApiRequest, toolChatRequest } from './model-api-request.ts';
 
 const textPart = z.object({ type: z.string(), text: z.string().optional() }).loose();
 
@@ -86,35 +87,26 @@ function error(status: number, message: string): ModelApiReply {
  * One OpenAI Responses API request (`POST /responses`) answered by an episode's tuner: input items become the
  * conversation, function tools and calls map to the runtime's, and `stream: true` replays the completion as events.
  */
-export async function handleResponses(options: {
-  body: unknown;
-  tuner: Pick<Tuner, 'chat'>;
-  model: string;
-  toolCallParser?: ToolCallParser;
-}): Promise<ModelApiReply> {
+export async function handleResponses(options: ModelApiRequest): Promise<ModelApiReply> {
   const parsed = requestSchema.safeParse(options.body);
   if (!parsed.success) return error(400, invalidRequestMessage(parsed.error));
   const request = parsed.data;
   if (request.previous_response_id) {
     return error(400, 'previous_response_id is not supported: send the whole conversation as input (store: false)');
   }
-  const tools = (request.tools ?? [])
-    .filter((tool) => tool.type === 'function' && tool.name)
-    .map((tool) => ({
-      name: tool.name as string,
-      description: tool.description ?? '',
-      parameters: tool.parameters ?? { type: 'object', properties: {} },
-    }));
-  const response = await options.tuner.chat({
+  const chatRequest = toolChatRequest({
     messages: toMessages(request),
-    ...(tools.length > 0 ? { tools } : {}),
+    tools: (request.tools ?? []).flatMap((tool) =>
+      tool.type === 'function' && tool.name ? [{ ...tool, name: tool.name }] : [],
+    ),
     sampling: {
       ...(typeof request.temperature === 'number' ? { temperature: request.temperature } : {}),
       ...(typeof request.top_p === 'number' ? { topP: request.top_p } : {}),
       ...(request.max_output_tokens ? { maxTokens: request.max_output_tokens } : {}),
     },
-    toolCallParser: tools.length > 0 ? options.toolCallParser : undefined,
+    toolCallParser: options.toolCallParser,
   });
+  const response = await options.tuner.chat(chatRequest);
   const id = `resp_${randomUUID().replaceAll('-', '')}`;
   const message = {
     type: 'message',

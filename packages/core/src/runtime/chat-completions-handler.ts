@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage, ChatRequest, ToolCallParser, Tuner } from '@ajet/spec';
+import type { ChatMessage, ChatRequest } from '@ajet/spec';
 import { z } from 'zod';
+import type { ModelApiRequest } from '../episode-service/model-api-request.ts';
 
 const contentSchema = z
   .union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).loose()), z.null()])
@@ -80,12 +81,7 @@ function textOf(content: z.output<typeof contentSchema>): string {
  * One OpenAI `/v1/chat/completions` request answered by an episode's tuner: the conversation goes through
  * `tuner.chat`, so it is rendered, sampled and recorded exactly as a workflow's own calls.
  */
-export async function handleChatCompletion(options: {
-  body: unknown;
-  tuner: Pick<Tuner, 'chat'>;
-  model: string;
-  toolCallParser?: ToolCallParser;
-}): Promise<ChatCompletionsReply> {
+export async function handleChatCompletion(options: ModelApiRequest): Promise<ChatCompletionsReply> {
   const parsed = requestSchema.safeParse(options.body);
   if (!parsed.success) return errorReply(400, invalidRequestMessage(parsed.error));
   const request = parsed.data;
