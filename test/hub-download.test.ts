@@ -79,6 +79,19 @@ describe('ajet download against a loopback hub', () => {
     expect(readFileSync(join(dir, TRAIN))).toEqual(readFileSync(join(FIXTURE, TRAIN)));
   });
 
+  it('drops a connection that stops sending after --stall-timeout and resumes it with a Range request', async () => {
+    const server = await hub({ stallAfter: { [TRAIN]: 600 } });
+    const dir = freshDir();
+    const bad = await download(server.endpoint, dir, ['--stall-timeout=soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--stall-timeout=soon is not a number of seconds above 0');
+    const run = await download(server.endpoint, dir, ['--stall-timeout=0.5']);
+    expect(run.code, run.stderr).toBe(0);
+    const trainRequests = server.requests.filter((request) => request.url === `/blobs/openai/gsm8k/${TRAIN}`);
+    expect(trainRequests.map((request) => request.range)).toEqual([undefined, 'bytes=600-']);
+    expect(readFileSync(join(dir, TRAIN))).toEqual(readFileSync(join(FIXTURE, TRAIN)));
+  });
+
   it('continues a .part an interrupted run left behind', async () => {
     const server = await hub();
     const dir = freshDir();

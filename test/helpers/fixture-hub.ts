@@ -23,6 +23,8 @@ export interface FixtureHubOptions {
   token?: string;
   /** Repo path → bytes after which the first download of it drops the connection. */
   cutAfter?: Record<string, number>;
+  /** Repo path → bytes after which the first download of it stops sending, the connection left open. */
+  stallAfter?: Record<string, number>;
   /** Repo paths whose downloads serve other bytes than the listing's checksum. */
   corrupt?: string[];
 }
@@ -49,6 +51,7 @@ export async function startFixtureHub(options: FixtureHubOptions = {}): Promise<
   const pageSize = options.pageSize ?? 2;
   const requests: HubRequest[] = [];
   const cutsDone = new Set<string>();
+  const stallsDone = new Set<string>();
 
   const repoFolder = (repo: string) => join(root, 'datasets', ...repo.split('/'));
   const notFound = (response: ServerResponse, code: string) => {
@@ -129,6 +132,12 @@ export async function startFixtureHub(options: FixtureHubOptions = {}): Promise<
       if (cut !== undefined && !cutsDone.has(path)) {
         cutsDone.add(path);
         response.write(body.subarray(0, cut), () => setTimeout(() => response.destroy(), 20));
+        return;
+      }
+      const stall = options.stallAfter?.[path];
+      if (stall !== undefined && !stallsDone.has(path)) {
+        stallsDone.add(path);
+        response.write(body.subarray(0, stall));
         return;
       }
       response.end(body);

@@ -211,4 +211,37 @@ describe('downloadDataset against a hostile hub', () => {
     expect(await codeOf(listing)).toBe('HUB_TOO_MANY_PAGES');
     expect(hub.seen).toHaveLength(3);
   }, 120_000);
+
+  it('fails a file whose server stops sending mid-body with one line naming the URL, not a hang', async () => {
+    const hub = await serve((_request, response) => {
+      response.writeHead(200, { 'content-length': '10' });
+      response.write('hello'); // and nothing more, the connection held open
+    });
+    const client = new HubClient({ endpoint: hub.origin, token: '', stallTimeoutMs: 300 });
+    const attempt = downloadFile({
+      client,
+      ref: { repo: 'o/d', revision: 'main' },
+      file: { path: 'data.txt', size: 10 },
+      destination: scratch(),
+      maxAttempts: 2,
+      retryDelayMs: 1,
+    });
+    const error = await attempt.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(AjetError);
+    expect((error as AjetError).code).toBe('HUB_STALLED');
+    expect((error as AjetError).message).toBe(
+      `No data from ${hub.origin}/datasets/o/d/resolve/main/data.txt for 0.3 s: the server stopped sending. Run the command again (it resumes where it stopped), or allow longer with --stall-timeout=SECONDS.`,
+    );
+    // The retry resumed after the 5 bytes the stalled attempt wrote.
+    expect(hub.seen).toHaveLength(2);
+  }, 10_000);
+
+  it('fails a listing whose server never answers, naming the URL', async () => {
+    const hub = await serve(() => undefined);
+    const client = new HubClient({ endpoint: hub.origin, token: '', stallTimeoutMs: 300 });
+    const listing = listDatasetFiles({ client, ref: { repo: 'o/d', revision: 'main' } });
+    await expect(listing).rejects.toThrow(
+      `No data from ${hub.origin}/api/datasets/o/d/tree/main?recursive=true for 0.3 s: the server stopped sending.`,
+    );
+  }, 10_000);
 });

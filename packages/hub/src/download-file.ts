@@ -54,7 +54,11 @@ function expectedDigest(file: HubFile): string | undefined {
 
 function retryable(error: unknown): boolean {
   if (!(error instanceof AjetError)) return true; // a dropped connection mid-body
-  return error.code === 'HUB_UNREACHABLE' || (error.code === 'HUB_HTTP_ERROR' && /HTTP 5\d\d/.test(error.message));
+  return (
+    error.code === 'HUB_UNREACHABLE' ||
+    error.code === 'HUB_STALLED' ||
+    (error.code === 'HUB_HTTP_ERROR' && /HTTP 5\d\d/.test(error.message))
+  );
 }
 
 /**

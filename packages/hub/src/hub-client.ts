@@ -1,4 +1,5 @@
 import { AjetError } from '@ajet/spec';
+import { beforeStall, DEFAULT_STALL_TIMEOUT_MS, stallError, watchBody } from './stall-timeout.ts';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 
@@ -9,6 +10,8 @@ export interface HubClientOptions {
   token?: string;
   /** For tests: a fetch to use instead of the global one. */
   fetch?: typeof fetch;
+  /** A request fails (`HUB_STALLED`) when the server sends nothing for this long; default 60 s. */
+  stallTimeoutMs?: number;
 }
 
 /** A dataset repository at a revision: `openai/gsm8k` at `main`. */
@@ -65,12 +68,14 @@ export class HubClient {
   private readonly token: string | undefined;
   private readonly origin: string;
   private readonly fetchImpl: typeof fetch;
+  private readonly stallTimeoutMs: number;
 
   constructor(options: HubClientOptions = {}) {
     this.endpoint = (options.endpoint || process.env.HF_ENDPOINT || DEFAULT_ENDPOINT).replace(/\/+$/, '');
     this.token = options.token ?? (process.env.HF_TOKEN || undefined);
     this.fetchImpl = options.fetch ?? fetch;
     this.origin = new URL(this.endpoint).origin;
+    this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   }
 
   /** The token goes only to the endpoint's own origin, never to a host a `Link` header or a redirect names. */
@@ -98,15 +103,22 @@ export class HubClient {
   }): Promise<Response> {
     let response: Response;
     let url = options.url;
+    const stalled = () => stallError(options.url, this.stallTimeoutMs);
     for (let redirects = 0; ; redirects++) {
+      const connection = new AbortController();
       try {
-        response = await this.fetchImpl(url, {
-          headers: this.headersFor(url, options.headers),
-          signal: options.signal,
-          redirect: 'manual',
-        });
+        response = await beforeStall(
+          this.fetchImpl(url, {
+            headers: this.headersFor(url, options.headers),
+            signal: options.signal ? AbortSignal.any([options.signal, connection.signal]) : connection.signal,
+            redirect: 'manual',
+          }),
+          this.stallTimeoutMs,
+          stalled,
+        );
       } catch (error) {
-        if (options.signal?.aborted) throw error;
+        connection.abort();
+        if (options.signal?.aborted || (error instanceof AjetError && error.code === 'HUB_STALLED')) throw error;
         const reason = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
         const where = new URL(url).origin === this.origin ? this.endpoint : new URL(url).origin;
         throw new AjetError(`Cannot reach the hub at ${where}: ${reason}.`, {
@@ -128,8 +140,9 @@ export class HubClient {
       }
       url = new URL(location, url).toString();
     }
-    if (!response.ok) throw await this.httpError(response, options.ref);
-    return response;
+    const watched = watchBody(response, this.stallTimeoutMs, stalled);
+    if (!watched.ok) throw await this.httpError(watched, options.ref);
+    return watched;
   }
 
   private async httpError(response: Response, ref: DatasetRef): Promise<AjetError> {
