@@ -87,6 +87,24 @@ describe('a run tells the truth about plugin failures', () => {
     );
   });
 
+  it('a weighted judge naming a missing judge module stops the run at start, naming the key and line', async () => {
+    const conf = judgeConfig('MyJudge');
+    const weighted = `judge_protocol: weighted
+    judge_settings:
+      judges:
+        - judge: math_answer
+          weight: 0.5
+        - judge: ./no_such_judge.ts->Nope
+          weight: 0.5`;
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/judge_protocol: .*/, weighted));
+    const run = await runAjet(['--conf', conf, '--experiment-dir', experimentDir()]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toContain('episode');
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(
+      /^ajet: error: No module file for judge "\S+no_such_judge\.ts->Nope" .* Check ajet\.task_judge\.judge_settings\.judges\.1\.judge \(\S+conf\.yaml:16\)\.$/,
+    );
+  });
+
   it('a .ts judge in a folder of its own (no package.json) loads and names its line', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'ajet-user-project-'));
     const source = readFileSync(join(FIXTURES, 'my_judge.ts'), 'utf8');

@@ -5,6 +5,8 @@ import type { PluginKind } from './plugin-error.ts';
 export interface LoadSettingsAt {
   /** Dotted, from the block's root, e.g. `judges.0.settings`: errors name the full key and its YAML file. */
   keyPath?: string;
+  /** Dotted, like `keyPath`, where the reference itself is written, e.g. `judges.0.judge`: errors about it name it. */
+  referenceKeyPath?: string;
 }
 
 /** What a plugin's constructor gets besides its own settings. */
@@ -25,7 +27,8 @@ export interface PluginContext {
   /**
    * Loads another plugin (a tool named in a workflow's settings, a judge inside a combining judge). A relative
    * module and the loaded plugin's marked paths resolve against the folder that wrote the caller's block; `at`
-   * says where `settings` sit in that block, for errors.
+   * says where `settings` sit in that block, for errors. Loads started in the constructor finish before the caller
+   * counts as loaded, so one that fails stops the run at start, naming its key.
    */
   load<T>(reference: string, kind: PluginKind, settings?: unknown, at?: LoadSettingsAt): Promise<T>;
 }

@@ -49,6 +49,28 @@ describe('weighted', () => {
     ]);
   });
 
+  it('starts loading its judges when constructed, so the plugin loader fails a missing one at start', async () => {
+    const loaded: Array<{ reference: string; at: unknown }> = [];
+    const context: PluginContext = {
+      configDir: '.',
+      config: {},
+      load: <T>(reference: string, _kind: string, _settings?: unknown, at?: unknown): Promise<T> => {
+        loaded.push({ reference, at });
+        return Promise.reject(new Error(`no judge ${reference}`));
+      },
+    };
+    const judge = new WeightedJudge(
+      WeightedJudge.settings.parse({ judges: [{ judge: './gone.ts->Gone', weight: 1 }] }),
+      context,
+    );
+    expect(loaded).toEqual([
+      { reference: './gone.ts->Gone', at: { keyPath: 'judges.0.settings', referenceKeyPath: 'judges.0.judge' } },
+    ]);
+    await expect(
+      judge.computeReward(task, { metadata: {} }, { messages: [], calls: [], sequences: [] }),
+    ).rejects.toThrow('no judge ./gone.ts->Gone');
+  });
+
   it('refuses an empty judge list', () => {
     expect(WeightedJudge.settings.safeParse({ judges: [] }).success).toBe(false);
   });

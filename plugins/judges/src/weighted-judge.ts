@@ -29,39 +29,41 @@ function isJudge(value: unknown): value is Judge {
   return typeof value === 'object' && value !== null && typeof Reflect.get(value, 'computeReward') === 'function';
 }
 
+async function loadPart(
+  context: PluginContext,
+  entry: WeightedSettings['judges'][number],
+  index: number,
+): Promise<WeightedPart> {
+  const judge = await context.load<unknown>(entry.judge, 'judge', entry.settings, {
+    keyPath: `judges.${index}.settings`,
+    referenceKeyPath: `judges.${index}.judge`,
+  });
+  if (!isJudge(judge)) {
+    throw new ConfigError(`judges[${index}] "${entry.judge}" has no computeReward method.`, {
+      code: 'JUDGE_NOT_A_JUDGE',
+      keyPath: `judges.${index}.judge`,
+      hint: 'Name a class that implements Judge.',
+    });
+  }
+  return { reference: entry.judge, weight: entry.weight, judge };
+}
+
 /** Sums other judges' rewards with weights (the calculator seed: 0.8 × llm_judge + 0.2 × math_answer). */
 export class WeightedJudge implements Judge {
   static readonly settings = weightedSettings;
   private readonly settings: WeightedSettings;
-  private readonly context: PluginContext;
-  private parts: Promise<WeightedPart[]> | undefined;
+  private readonly parts: Promise<WeightedPart[]>;
 
   constructor(settings: WeightedSettings, context: PluginContext) {
     this.settings = settings;
-    this.context = context;
-  }
-
-  private load(): Promise<WeightedPart[]> {
-    this.parts ??= Promise.all(
-      this.settings.judges.map(async (entry, index) => {
-        const judge = await this.context.load<unknown>(entry.judge, 'judge', entry.settings, {
-          keyPath: `judges.${index}.settings`,
-        });
-        if (!isJudge(judge)) {
-          throw new ConfigError(`judges[${index}] "${entry.judge}" has no computeReward method.`, {
-            code: 'JUDGE_NOT_A_JUDGE',
-            keyPath: `judges.${index}.judge`,
-            hint: 'Name a class that implements Judge.',
-          });
-        }
-        return { reference: entry.judge, weight: entry.weight, judge };
-      }),
-    );
-    return this.parts;
+    // Started here, so ajet awaits them while loading this judge: a missing one stops the run at start.
+    this.parts = Promise.all(settings.judges.map((entry, index) => loadPart(context, entry, index)));
+    // Marked handled: built without ajet's loader, a failure surfaces at the first reward instead.
+    this.parts.catch(() => undefined);
   }
 
   async computeReward(task: WorkflowTask, output: WorkflowOutput, trajectory: Trajectory): Promise<JudgeResult> {
-    const parts = await this.load();
+    const parts = await this.parts;
     const results = await Promise.all(parts.map((part) => part.judge.computeReward(task, output, trajectory)));
     const rawReward = results.reduce((sum, result, index) => sum + (parts[index]?.weight ?? 0) * result.rawReward, 0);
     return {

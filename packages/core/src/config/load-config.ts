@@ -171,7 +171,8 @@ function locate(options: { path: readonly (string | number)[]; provenance: Map<s
     if (!source) continue;
     if (source.document && source.lineCounter) {
       const node = source.document.getIn(path.slice(0, length), true) as { range?: [number, number, number] } | null;
-      const pair = findKeyOffset(source.document, path.slice(0, length));
+      // The file that wrote the nearest recorded key also wrote what is below it (a list item's keys): look deeper.
+      const pair = findKeyOffset(source.document, path);
       const offset = pair ?? node?.range?.[0];
       if (offset !== undefined) return `${source.label}:${source.lineCounter.linePos(offset).line}`;
     }

@@ -157,8 +157,9 @@ export function findKeyOffset(document: Document, path: readonly (string | numbe
       if (!pair) return offset;
       offset = (pair.key as { range?: [number, number, number] }).range?.[0];
       node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment] as { range?: [number, number, number] } | undefined;
+    } else if (isSeq(node) && /^\d+$/.test(String(segment))) {
+      // A dotted key path (`judges.1.judge`) names list items by number-like strings.
+      const item = node.items[Number(segment)] as { range?: [number, number, number] } | undefined;
       offset = item?.range?.[0];
       node = item;
     } else {

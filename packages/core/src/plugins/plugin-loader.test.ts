@@ -275,14 +275,27 @@ describe('PluginLoader: paths in settings', () => {
       loader.context(settingsOrigin).load('path_judge', 'judge', { rubric_file: 'nope.md' }),
     ).rejects.toThrow('base/base.yaml:7: ajet.task_judge.judge_settings.rubric_file: file not found');
 
-    const broken = await loader.load<Loaded>({
+    // What the constructor loads fails the load itself: at start, not at the first reward.
+    const broken = loader.load<Loaded>({
       reference: 'combining',
       kind: 'judge',
       settings: { judges: [{ judge: 'path_judge', settings: { rubric_file: 'nope.md' } }] },
       settingsOrigin,
     });
-    await expect(broken.parts).rejects.toThrow(
+    await expect(broken).rejects.toThrow(
       `base/base.yaml:11: ajet.task_judge.judge_settings.judges.0.settings.rubric_file: file not found: ${join(base, 'nope.md')}`,
+    );
+  });
+
+  it('fails loading a combining judge whose judge module is missing, naming the key and file of the reference', async () => {
+    const missing = loader.load<Loaded>({
+      reference: 'combining',
+      kind: 'judge',
+      settings: { judges: [{ judge: 'path_judge' }, { judge: './no-such-judge.ts->Nope' }] },
+      settingsOrigin,
+    });
+    await expect(missing).rejects.toThrow(
+      `No module file for judge "${join(base, 'no-such-judge.ts')}->Nope" (looked for ${join(base, 'no-such-judge.ts')}{.ts,.js,…}). Relative paths resolve against the YAML file's folder (${base}). Check ajet.task_judge.judge_settings.judges.1.judge (base/base.yaml:10).`,
     );
   });
 });

@@ -124,7 +124,7 @@ export class PluginLoader {
    * The context a plugin whose settings came from `origin` gets: `configDir` is the folder that wrote the block,
    * and `load` builds a tool or judge named inside the block against that same folder.
    */
-  context(origin: SettingsOrigin = this.defaultOrigin()): PluginContext {
+  context(origin: SettingsOrigin = this.defaultOrigin(), onLoad?: (loading: Promise<unknown>) => void): PluginContext {
     const configDir = origin.folderOf([]);
     return {
       configDir,
@@ -138,9 +138,26 @@ export class PluginLoader {
           folderOf: (path) => origin.folderOf(within(path)),
           locationOf: (path) => origin.locationOf(within(path)),
         };
-        return this.load<T>({ reference, kind, settings, settingsOrigin, referenceDir: configDir });
+        const loading = this.load<T>({
+          reference,
+          kind,
+          settings,
+          settingsOrigin,
+          referenceDir: configDir,
+          keyPath: this.referenceKey(origin, at?.referenceKeyPath),
+        });
+        onLoad?.(loading);
+        return loading;
       },
     };
+  }
+
+  /** `ajet.task_judge.judge_settings.judges.1.judge (base.yaml:10)`: where a nested reference is written. */
+  private referenceKey(origin: SettingsOrigin, referenceKeyPath: string | undefined): string | undefined {
+    if (!referenceKeyPath) return undefined;
+    const key = [origin.keyPath, referenceKeyPath].filter(Boolean).join('.');
+    const location = origin.locationOf(referenceKeyPath.split('.'));
+    return location ? `${key} (${location})` : key;
   }
 
   async load<Instance>(options: LoadPluginOptions): Promise<Instance> {
@@ -194,7 +211,9 @@ export class PluginLoader {
     const pluginClass = exported as PluginClass<Instance>;
     const origin = options.settingsOrigin ?? this.defaultOrigin();
     const settings = this.validateSettings({ pluginClass, options, origin });
-    const context = this.context(origin);
+    // What the first instance's constructor loads (a combining judge's judges) is awaited below.
+    let started: Promise<unknown>[] | undefined = [];
+    const context = this.context(origin, (loading) => started?.push(loading));
     const create = (): Instance => {
       let instance: Instance;
       try {
@@ -212,6 +231,9 @@ export class PluginLoader {
     };
     // Built now so a bad plugin fails before any rollout; handed out by the first create().
     let first: Instance | undefined = create();
+    const loads = started;
+    started = undefined;
+    await Promise.all(loads);
     return {
       reference,
       exportName,

@@ -31,7 +31,10 @@ export class CombiningJudge {
   ) {
     this.parts = Promise.all(
       settings.judges.map((entry, index) =>
-        context.load(entry.judge, 'judge', entry.settings, { keyPath: `judges.${index}.settings` }),
+        context.load(entry.judge, 'judge', entry.settings, {
+          keyPath: `judges.${index}.settings`,
+          referenceKeyPath: `judges.${index}.judge`,
+        }),
       ),
     );
     // Settled here so a rejection a test awaits later is never reported as unhandled.
