@@ -447,6 +447,39 @@ describe.skipIf(!hasBwrap)('PythonSandbox against a snippet that attacks its san
     await own.close();
   });
 
+  it('a call holding its whole process cap does not stop forks in another worker (RLIMIT_NPROC per user namespace)', async () => {
+    const own = new PythonSandbox({ workers: 2, limits: { wallMs: 8000, processes: 8 } });
+    await own.start();
+    const hog = own.run(
+      [
+        'import os, time',
+        'forked = 0',
+        'while True:',
+        '    try:',
+        '        pid = os.fork()',
+        '    except OSError:',
+        '        break',
+        '    if pid == 0:',
+        '        os.execv("/usr/bin/sleep", ["sleep", "7.3125"])',
+        '    forked += 1',
+        'print(forked)',
+        'time.sleep(3)',
+      ].join('\n'),
+    );
+    // The worker and the call's own process count too: 6 sleeps fill a cap of 8.
+    for (let wait = 0; wait < 100 && countProcesses('sleep 7.3125') < 6; wait += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(countProcesses('sleep 7.3125')).toBe(6);
+    const other = await own.run(
+      'import os\nfor _ in range(3):\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n    os.waitpid(pid, 0)\nprint("forked 3")',
+    );
+    expect(other).toMatchObject({ stdout: 'forked 3\n', errorKind: null });
+    expect((await hog).stdout).toBe('6\n');
+    await own.close();
+    expect(countProcesses('sleep 7.3125')).toBe(0);
+  });
+
   it('names the error kind by what happened, not by what the snippet printed', async () => {
     const own = new PythonSandbox({ workers: 1, limits: { wallMs: 1000, cpuSeconds: 1 } });
     const started = Date.now();
