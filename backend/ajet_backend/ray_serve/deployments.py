@@ -55,7 +55,7 @@ class Sampler:
             self._sync(sync)
             policy = self.service.policy
             policy.model.eval()
-            ids = torch.tensor([token_ids], dtype=torch.long)
+            ids = torch.tensor([token_ids], dtype=torch.long, device=policy.settings.device)
             values = policy._shifted_logprobs(policy.model, ids, torch.ones_like(ids))[0].tolist()  # noqa: SLF001
             return {"logprobs": values, "replica": self.replica, "policyVersion": policy.policy_version, "generation": self.generation}
 

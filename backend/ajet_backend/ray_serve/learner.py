@@ -75,7 +75,8 @@ class LearnerWorker:
             if parameter.grad is None:
                 parameter.grad = torch.zeros_like(parameter)
         local_loss = reply["ok"]["loss"] if "ok" in reply else 0.0
-        flat = torch.cat([parameter.grad.reshape(-1) for parameter in trainable] + [torch.tensor([local_loss], dtype=trainable[0].grad.dtype)])
+        grad = trainable[0].grad
+        flat = torch.cat([parameter.grad.reshape(-1) for parameter in trainable] + [torch.tensor([local_loss], dtype=grad.dtype, device=grad.device)])
         if self.world_size > 1:
             dist.all_reduce(flat, op=dist.ReduceOp.SUM)
         offset = 0
@@ -110,14 +111,14 @@ class LearnerWorker:
 
     def gradients(self) -> torch.Tensor:
         """The accumulated gradient, flat (tests)."""
-        return torch.cat([(parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)).reshape(-1) for parameter in self._trainable()])
+        return torch.cat([(parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)).reshape(-1) for parameter in self._trainable()]).cpu()
 
     @torch.no_grad()
     def logprobs(self, token_ids: list[int]) -> list[float]:
         """Per-token logprobs of a sequence under the current weights (position 0 is 0) (tests)."""
         policy = self.service.policy
         policy.model.eval()
-        ids = torch.tensor([token_ids], dtype=torch.long)
+        ids = torch.tensor([token_ids], dtype=torch.long, device=policy.settings.device)
         return policy._shifted_logprobs(policy.model, ids, torch.ones_like(ids))[0].tolist()  # noqa: SLF001
 
     def close(self) -> None:

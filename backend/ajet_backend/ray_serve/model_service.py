@@ -91,9 +91,10 @@ def build_model_service(*, options: ModelOptions | dict[str, Any], role: str, mi
 
 
 def export_weights(service: BackboneService) -> tuple[dict[str, torch.Tensor], int]:
-    """The trainable tensors (all weights, or the LoRA adapter only), detached copies, and their policy version."""
+    """The trainable tensors (all weights, or the LoRA adapter only), detached copies in CPU memory (a replica may
+    sit on another device, or none), and their policy version."""
     model = service.policy.model
-    return {name: parameter.detach().clone() for name, parameter in model.named_parameters() if parameter.requires_grad}, service.policy.policy_version
+    return {name: parameter.detach().to("cpu", copy=True) for name, parameter in model.named_parameters() if parameter.requires_grad}, service.policy.policy_version
 
 
 def import_weights(service: BackboneService, weights: dict[str, torch.Tensor], version: int) -> None:
