@@ -7,11 +7,13 @@ wire (bad flags, a missing model)."""
 class BackendError(Exception):
     """A request the backend cannot serve; `code` is stable, `message` says what went wrong, `hint` what to do."""
 
-    def __init__(self, code: str, message: str, hint: str = "") -> None:
+    def __init__(self, code: str, message: str, hint: str = "", *, retryable: bool = False) -> None:
         super().__init__(f"{message} {hint}" if hint else message)
         self.code = code
         self.message = message
         self.hint = hint
+        # Whether the same call may succeed when repeated (ErrorDetail.retryable).
+        self.retryable = retryable
 
 
 class ConfigError(BackendError):

@@ -25,7 +25,7 @@ FINISH_REASONS = {"stop": 1, "length": 2, "abort": 3}
 
 def error_detail(pb: Any, error: BackendError) -> bytes:
     """The serialized ErrorDetail of an error; its code must be a name of backend.proto's ErrorCode."""
-    return pb.ErrorDetail(code=error.code, message=error.message, hint=error.hint, retryable=False).SerializeToString()
+    return pb.ErrorDetail(code=error.code, message=error.message, hint=error.hint, retryable=error.retryable).SerializeToString()
 
 
 def _message(message: Any) -> dict[str, Any]:

@@ -18,26 +18,52 @@ export HF_HUB_OFFLINE=1
 # Ray mode (MODE=ray): the backend as a Ray Serve application on a local cluster,
 # Serve's gRPC proxy in front, for 1, 2 and 4 sampler replicas: sampled and train tokens/s from smoke_client.py
 # (8 Sample calls in flight), then the TypeScript conformance suite and cluster checks (test/ray-backend.test.ts).
-# The Ray application serves tinylm models only so far (float32 on the CPU, ajet_backend/ray_serve/model_service.py),
-# so these numbers measure the Ray plumbing and CPU replicas, not the GPU. Not yet run on a GPU machine; on the
-# 2-core CPU machine it gave 667 / 904 sampled tokens/s for 1 / 2 replicas (3329 / 3777 train tokens/s).
+# First tinylm (float32 on the CPU: the Ray plumbing and CPU replicas, not the GPU; on the 2-core CPU machine it
+# gave 667 / 904 sampled tokens/s for 1 / 2 replicas, 3329 / 3777 train tokens/s), then the random-weight Qwen2
+# above on the GPU(s): 1 and 2 sampler replicas sharing them (vLLM when installed) and one NCCL learner worker per
+# GPU (NCCL takes one rank per GPU; on one GPU the learner has 1 worker and shares it). Not yet run on a GPU.
+ray_serve_once() { # LABEL MODEL ARGS_JSON CPUS: one launcher, the smoke client against it, then SIGTERM
+  local log="$work/ray-$1.log"
+  "$python" -m ajet_backend.ray_serve serve --model "$2" --grpc-port "$port" --num-cpus "$4" --args "$3" > "$log" 2>&1 &
+  local launcher=$!
+  for _ in $(seq 1 600); do
+    grep -q "serving" "$log" && break
+    kill -0 "$launcher" 2>/dev/null || { cat "$log"; exit 1; }
+    sleep 1
+  done
+  grep "ajet_backend:" "$log"
+  echo "ray: $1"
+  "$python" "$repo/backend/scripts/smoke_client.py" --address "127.0.0.1:$port" --rounds 3 --n 8 --max-tokens 128 --concurrency 8
+  kill -TERM "$launcher"
+  wait "$launcher" || true
+}
 ray_mode() {
   for replicas in 1 2 4; do
     # Logical CPUs enough for every replica's reservation (0.5 each) whatever the machine has.
-    "$python" -m ajet_backend.ray_serve serve --model builtin:tinylm-calculator --grpc-port "$port" \
-      --num-cpus "$((replicas + 4))" --args "{\"sampler_replicas\": $replicas, \"learner_workers\": 2}" > "$work/ray-$replicas.log" 2>&1 &
-    local launcher=$!
-    for _ in $(seq 1 300); do
-      grep -q "serving" "$work/ray-$replicas.log" && break
-      kill -0 "$launcher" 2>/dev/null || { cat "$work/ray-$replicas.log"; exit 1; }
-      sleep 1
-    done
-    grep "ajet_backend:" "$work/ray-$replicas.log"
-    echo "ray: $replicas sampler replicas"
-    "$python" "$repo/backend/scripts/smoke_client.py" --address "127.0.0.1:$port" --rounds 3 --n 8 --max-tokens 128 --concurrency 8
-    kill -TERM "$launcher"
-    wait "$launcher" || true
+    ray_serve_once "tinylm-$replicas-replicas" builtin:tinylm-calculator "{\"sampler_replicas\": $replicas, \"learner_workers\": 2}" "$((replicas + 4))"
   done
+  local gpus
+  gpus="$("$python" -c "import torch; print(torch.cuda.device_count())")"
+  if [[ "$gpus" -gt 0 ]]; then
+    for replicas in 1 2; do
+      # One GPU: every replica and the one learner worker share it. More: the samplers share one GPU and each
+      # learner worker has its own (NCCL refuses two ranks on one GPU). vLLM takes gpu_memory_utilization of a
+      # GPU's memory per replica.
+      local workers sampler_share worker_share
+      if [[ "$gpus" -eq 1 ]]; then
+        workers=1
+        sampler_share="$("$python" -c "print(round(1 / ($replicas + 1), 3))")"
+        worker_share="$sampler_share"
+      else
+        workers=$((gpus - 1))
+        sampler_share="$("$python" -c "print(round(1 / $replicas, 3))")"
+        worker_share=1
+      fi
+      ray_serve_once "qwen2-$replicas-replicas" "$work/model" \
+        "{\"dtype\": \"bf16\", \"max_model_len\": 2048, \"sampler_replicas\": $replicas, \"sampler_gpus\": $sampler_share, \"learner_workers\": $workers, \"learner_worker_gpus\": $worker_share, \"learner_backend\": \"nccl\", \"gpu_memory_utilization\": 0.2}" \
+        "$((replicas + workers + 4))"
+    done
+  fi
   (cd "$repo" && AJET_BACKEND_PYTHON="$("$python" -c "import sys; print(sys.executable)")" pnpm exec vitest run test/ray-backend.test.ts)
 }
 if [[ "${MODE:-}" == "ray" ]]; then

@@ -33,10 +33,10 @@ def test_shares_make_the_parts_sum_to_the_whole_batch(aggregation):
     samples = _batch()
     loss = {"type": "ppo", "clipLow": 0.2, "clipHigh": 0.28, "aggregation": aggregation, "kl": {"beta": 0.1, "estimator": "k3"}}
     request = {"samples": samples, "loss": loss, "lossScale": 0.5}
-    whole = LearnerWorker(rank=0, world_size=1, model="builtin:tinylm-calculator", max_model_len=4096, micro_batch_tokens=8192, state_root=None)
+    whole = LearnerWorker(rank=0, world_size=1, options={"model": "builtin:tinylm-calculator"}, micro_batch_tokens=8192, state_root=None)
     expected = whole.forward_backward(request, 1.0)["ok"]
     total = batch_share(samples, aggregation)
-    ranks = [LearnerWorker(rank=rank, world_size=1, model="builtin:tinylm-calculator", max_model_len=4096, micro_batch_tokens=8192, state_root=None) for rank in range(2)]
+    ranks = [LearnerWorker(rank=rank, world_size=1, options={"model": "builtin:tinylm-calculator"}, micro_batch_tokens=8192, state_root=None) for rank in range(2)]
     losses = []
     for worker, indices in zip(ranks, split_batch(samples, 2), strict=True):
         part = [samples[index] for index in indices]

@@ -80,7 +80,9 @@ def serve_command(arguments: argparse.Namespace) -> None:
         serve.start(http_options={"host": "127.0.0.1", "port": http_port}, grpc_options=gRPCOptions(port=grpc_port, grpc_servicer_functions=[SERVICER_FUNCTION]))
         serve.run(build_app(settings.to_args()), name=APP_NAME, route_prefix=ROUTE_PREFIX)
         seconds = time.monotonic() - started
-        print(f"ajet_backend: serving {settings.model} on port {grpc_port} (Ray Serve app {APP_NAME}: {settings.sampler_replicas} sampler replicas, learner with {settings.learner_workers} {settings.learner_backend} workers; up in {seconds:.1f} s)", flush=True)
+        scaling = settings.sampler_autoscaling
+        samplers = f"{scaling.get('min_replicas', 1)}..{scaling.get('max_replicas', 1)} sampler replicas (autoscaling)" if scaling else f"{settings.sampler_replicas} sampler replicas"
+        print(f"ajet_backend: serving {settings.model} on port {grpc_port} (Ray Serve app {APP_NAME}: {samplers}, learner with {settings.learner_workers} {settings.learner_backend} workers; up in {seconds:.1f} s)", flush=True)
         print(f"ajet_backend: Ray cluster at {ray.get_runtime_context().gcs_address}", flush=True)
         while True:
             time.sleep(3600)

@@ -12,6 +12,7 @@ from ray import serve
 from ajet_backend.errors import ConfigError
 from ajet_backend.ray_serve.deployments import learner_deployment, sampler_deployment
 from ajet_backend.ray_serve.front import Backend
+from ajet_backend.ray_serve.model_service import ModelOptions
 
 APP_NAME = "ajet"
 ROUTE_PREFIX = "/ajet"
@@ -21,6 +22,13 @@ ROUTE_PREFIX = "/ajet"
 class RaySettings:
     model: str = "builtin:tinylm-calculator"
     max_model_len: int = 4096
+    # A transformers model (hub id or folder), as `python -m ajet_backend serve` loads it (tinylm ignores these):
+    dtype: str = "bf16"
+    lora_rank: int = 0
+    lora_alpha: int | None = None
+    # Sampler replicas: auto (vLLM when installed and the replica has a GPU), hf or vllm.
+    engine: str = "auto"
+    gpu_memory_utilization: float = 0.5
     sampler_replicas: int = 2
     # Serve autoscaling instead of a fixed count: {"min_replicas": 1, "max_replicas": 4, ...} (Serve's keys).
     sampler_autoscaling: dict[str, Any] | None = None
@@ -45,6 +53,13 @@ class RaySettings:
         settings = RaySettings(**args)
         if settings.sampler_replicas < 1 or settings.learner_workers < 1:
             raise ConfigError("ray_args", "sampler_replicas and learner_workers must be >= 1")
+        scaling = settings.sampler_autoscaling
+        if scaling is not None and int(scaling.get("min_replicas", 1)) > int(scaling.get("max_replicas", 1)):
+            raise ConfigError("ray_args", f"sampler_autoscaling: min_replicas {scaling.get('min_replicas')} is above max_replicas {scaling.get('max_replicas')}")
+        if settings.lora_rank < 0 or settings.max_model_len <= 0:
+            raise ConfigError("ray_args", "lora_rank must be >= 0 and max_model_len > 0")
+        if settings.engine not in ("auto", "hf", "vllm"):
+            raise ConfigError("ray_args", f"engine is {settings.engine}: use auto, hf or vllm")
         if settings.learner_backend not in ("gloo", "nccl"):
             raise ConfigError("ray_args", f"learner_backend is {settings.learner_backend}: use gloo (CPU) or nccl (GPUs)")
         return settings
@@ -52,16 +67,19 @@ class RaySettings:
     def to_args(self) -> dict[str, Any]:
         return asdict(self)
 
+    def model_options(self) -> dict[str, Any]:
+        return ModelOptions(
+            model=self.model, max_model_len=self.max_model_len, dtype=self.dtype, lora_rank=self.lora_rank, lora_alpha=self.lora_alpha, engine=self.engine, gpu_memory_utilization=self.gpu_memory_utilization
+        ).to_dict()
+
 
 def build_app(args: dict[str, Any]) -> Any:
     settings = RaySettings.from_args(dict(args))
     state_root = os.path.abspath(settings.state_root)
-    sampler = sampler_deployment(replicas=settings.sampler_replicas, autoscaling=settings.sampler_autoscaling, cpus=settings.sampler_cpus, gpus=settings.sampler_gpus).bind(
-        model=settings.model, max_model_len=settings.max_model_len, threads=settings.threads_per_actor
-    )
+    options = settings.model_options()
+    sampler = sampler_deployment(replicas=settings.sampler_replicas, autoscaling=settings.sampler_autoscaling, cpus=settings.sampler_cpus, gpus=settings.sampler_gpus).bind(options=options, threads=settings.threads_per_actor)
     learner = learner_deployment().bind(
-        model=settings.model,
-        max_model_len=settings.max_model_len,
+        options=options,
         micro_batch_tokens=settings.micro_batch_tokens,
         state_root=state_root,
         workers=settings.learner_workers,
@@ -71,4 +89,4 @@ def build_app(args: dict[str, Any]) -> Any:
         threads=settings.threads_per_actor,
     )
     front = serve.deployment(Backend, name="Backend", ray_actor_options={"num_cpus": 0}, max_ongoing_requests=64)
-    return front.bind(sampler, learner, model=settings.model, max_model_len=settings.max_model_len, token=settings.token)
+    return front.bind(sampler, learner, options=options, token=settings.token)

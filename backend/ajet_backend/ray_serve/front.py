@@ -18,11 +18,11 @@ from ajet_backend.request_checks import check_forward_backward, check_optim_step
 class RayBackboneService:
     """BackboneService's methods (service.py), answered by the application's deployments."""
 
-    def __init__(self, *, sampler: Any, learner: Any, model: str, max_model_len: int) -> None:
+    def __init__(self, *, sampler: Any, learner: Any, options: dict[str, Any]) -> None:
         self.sampler = sampler
         self.learner = learner
-        # Rendering and limits need the tokenizer only; tinylm's whole model is small enough to load for it.
-        self.local = build_model_service(model=model, max_model_len=max_model_len, keep_reference=False)
+        # Rendering and limits: the tokenizer and the model's config (tinylm's whole model is small enough to load).
+        self.local = build_model_service(options=options, role="front")
         self.sync: dict[str, Any] | None = None
         self.synced = False
 
@@ -35,7 +35,10 @@ class RayBackboneService:
 
     def get_info(self) -> dict[str, Any]:
         info = self.local.get_info()
-        return {**info, "policyVersion": self.learner.policy_version.remote().result()}
+        version = self.learner.policy_version.remote().result()
+        if isinstance(version, dict):
+            self._with_sync(version)  # raises LEARNER_RESTARTED
+        return {**info, "policyVersion": version}
 
     def render_chat(self, request: dict[str, Any]) -> dict[str, Any]:
         return self.local.render_chat(request)
@@ -51,20 +54,21 @@ class RayBackboneService:
 
     def forward_backward(self, request: dict[str, Any]) -> dict[str, Any]:
         check_forward_backward(request, self.local.limits)
-        return unwrap(self.learner.forward_backward.remote(request).result())
+        return self._with_sync(self.learner.forward_backward.remote(request).result())
 
     def _with_sync(self, reply: dict[str, Any]) -> Any:
-        result = unwrap(reply)
-        self.sync = reply["sync"]
-        self.synced = True
-        return result
+        """The learner's answer; new weights for the samplers when it published some (a step, a load, a restart)."""
+        if "sync" in reply:
+            self.sync = reply["sync"]
+            self.synced = True
+        return unwrap(reply)
 
     def optim_step(self, request: dict[str, Any]) -> dict[str, Any]:
         check_optim_step(request)
         return self._with_sync(self.learner.optim_step.remote(request).result())
 
     def save_state(self, request: dict[str, Any]) -> dict[str, Any]:
-        return unwrap(self.learner.save_state.remote(request).result())
+        return self._with_sync(self.learner.save_state.remote(request).result())
 
     def load_state(self, request: dict[str, Any]) -> dict[str, Any]:
         return self._with_sync(self.learner.load_state.remote(request).result())
@@ -96,9 +100,9 @@ class _Context:
 class Backend:
     """The ingress: one method per ajet.v1.Backend RPC, as Serve's gRPC proxy calls them."""
 
-    def __init__(self, sampler: Any, learner: Any, *, model: str, max_model_len: int, token: str | None) -> None:
+    def __init__(self, sampler: Any, learner: Any, *, options: dict[str, Any], token: str | None) -> None:
         self.pb, _ = load_stubs()
-        self.service = RayBackboneService(sampler=sampler, learner=learner, model=model, max_model_len=max_model_len)
+        self.service = RayBackboneService(sampler=sampler, learner=learner, options=options)
         self.servicer = build_servicer(self.service, token, serialize=False)  # type: ignore[arg-type]
 
     async def _unary(self, method: str, response: str, request: Any, grpc_context: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from ajet_backend.ray_serve.model_service import build_model_service
+from ajet_backend.ray_serve.model_service import build_model_service, export_weights
 from ajet_backend.ray_serve.remote_errors import answer
 
 
@@ -38,11 +38,11 @@ def batch_share(samples: list[dict[str, Any]], aggregation: str) -> float:
 class LearnerWorker:
     """One data-parallel rank (created as a Ray actor by the Learner deployment)."""
 
-    def __init__(self, *, rank: int, world_size: int, model: str, max_model_len: int, micro_batch_tokens: int, state_root: str | None, threads: int = 1) -> None:
+    def __init__(self, *, rank: int, world_size: int, options: dict[str, Any], micro_batch_tokens: int, state_root: str | None, threads: int = 1) -> None:
         torch.set_num_threads(threads)
         self.rank = rank
         self.world_size = world_size
-        self.service = build_model_service(model=model, max_model_len=max_model_len, micro_batch_tokens=micro_batch_tokens, state_root=state_root)
+        self.service = build_model_service(options=options, role="learner", micro_batch_tokens=micro_batch_tokens, state_root=state_root)
 
     def rendezvous(self) -> tuple[str, int]:
         """Rank 0's address and a free port for the process group."""
@@ -75,7 +75,8 @@ class LearnerWorker:
             if parameter.grad is None:
                 parameter.grad = torch.zeros_like(parameter)
         local_loss = reply["ok"]["loss"] if "ok" in reply else 0.0
-        flat = torch.cat([parameter.grad.reshape(-1) for parameter in trainable] + [torch.tensor([local_loss], dtype=trainable[0].grad.dtype)])
+        grad = trainable[0].grad
+        flat = torch.cat([parameter.grad.reshape(-1) for parameter in trainable] + [torch.tensor([local_loss], dtype=grad.dtype, device=grad.device)])
         if self.world_size > 1:
             dist.all_reduce(flat, op=dist.ReduceOp.SUM)
         offset = 0
@@ -98,22 +99,26 @@ class LearnerWorker:
         return answer(lambda: self.service.load_state(request))
 
     def weights(self) -> tuple[dict[str, torch.Tensor], int]:
-        """The weights (detached copies) and their policy version."""
-        return {name: tensor.detach().clone() for name, tensor in self.service.policy.model.state_dict().items()}, self.service.policy.policy_version
+        """The trainable weights (detached copies; the adapter only under LoRA) and their policy version."""
+        return export_weights(self.service)
+
+    def pid(self) -> int:
+        """This worker's process id (tests kill it)."""
+        return os.getpid()
 
     def policy_version(self) -> int:
         return self.service.policy.policy_version
 
     def gradients(self) -> torch.Tensor:
         """The accumulated gradient, flat (tests)."""
-        return torch.cat([(parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)).reshape(-1) for parameter in self._trainable()])
+        return torch.cat([(parameter.grad if parameter.grad is not None else torch.zeros_like(parameter)).reshape(-1) for parameter in self._trainable()]).cpu()
 
     @torch.no_grad()
     def logprobs(self, token_ids: list[int]) -> list[float]:
         """Per-token logprobs of a sequence under the current weights (position 0 is 0) (tests)."""
         policy = self.service.policy
         policy.model.eval()
-        ids = torch.tensor([token_ids], dtype=torch.long)
+        ids = torch.tensor([token_ids], dtype=torch.long, device=policy.settings.device)
         return policy._shifted_logprobs(policy.model, ids, torch.ones_like(ids))[0].tolist()  # noqa: SLF001
 
     def close(self) -> None:

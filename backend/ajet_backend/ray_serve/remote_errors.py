@@ -16,7 +16,7 @@ def answer(work: Callable[[], Any]) -> dict[str, Any]:
     except BackendError as error:
         kind = "request" if isinstance(error, RequestError) else "config" if isinstance(error, ConfigError) else "backend"
         # message and hint apart: the gRPC layer sends them as ErrorDetail's own fields.
-        raw = {"kind": kind, "code": error.code, "message": error.message, "hint": error.hint}
+        raw = {"kind": kind, "code": error.code, "message": error.message, "hint": error.hint, "retryable": error.retryable}
         if isinstance(error, RequestError):
             raw["field"] = error.field
         return {"error": raw}
@@ -28,7 +28,7 @@ def unwrap(reply: dict[str, Any]) -> Any:
     raw = reply["error"]
     if raw["kind"] == "request":
         error: BackendError = RequestError.__new__(RequestError)
-        BackendError.__init__(error, raw["code"], raw["message"], raw["hint"])
+        BackendError.__init__(error, raw["code"], raw["message"], raw["hint"], retryable=raw.get("retryable", False))
         error.field = raw["field"]  # type: ignore[attr-defined]
         raise error
-    raise (ConfigError if raw["kind"] == "config" else BackendError)(raw["code"], raw["message"], raw["hint"])
+    raise (ConfigError if raw["kind"] == "config" else BackendError)(raw["code"], raw["message"], raw["hint"], retryable=raw.get("retryable", False))

@@ -12,11 +12,7 @@ const VENV_SERVE = join(REPO, 'backend/.venv/bin/serve');
 describe('ajet ray', () => {
   it('generates a serve deploy config from backbones.ray: gRPC proxy, servicer, application args', () => {
     const { config } = loadConfig({
-      sets: [
-        'ajet.backbones.ray.sampler_replicas=3',
-        'ajet.backbones.ray.sampler_max_replicas=5',
-        'ajet.backbones.ray.grpc_port=9123',
-      ],
+      sets: ['ajet.backbones.ray.sampler_replicas=3', 'ajet.backbones.ray.grpc_port=9123'],
     });
     const text = serveDeployConfig({ ray: config.backbones.ray, model: 'builtin:tinylm-calculator', cwd: '/work' });
     expect(text).toContain('  port: 9123\n');
@@ -26,11 +22,54 @@ describe('ajet ray', () => {
     expect(args).toMatchObject({
       model: 'builtin:tinylm-calculator',
       sampler_replicas: 3,
-      sampler_autoscaling: { min_replicas: 3, max_replicas: 5 },
       learner_workers: 2,
       learner_backend: 'gloo',
       state_root: '/work/ajet_backend_state',
     });
+    // A fixed replica count unless autoscaling is asked for.
+    expect(args).not.toHaveProperty('sampler_autoscaling');
+  });
+
+  it('passes the autoscaling block to the sampler replicas as Serve autoscaling_config keys', () => {
+    const { config } = loadConfig({
+      sets: [
+        'ajet.backbones.ray.sampler_autoscaling.enabled=true',
+        'ajet.backbones.ray.sampler_autoscaling.min_replicas=1',
+        'ajet.backbones.ray.sampler_autoscaling.max_replicas=6',
+        'ajet.backbones.ray.sampler_autoscaling.target_ongoing_requests=3',
+      ],
+    });
+    const text = serveDeployConfig({ ray: config.backbones.ray, model: 'builtin:tinylm-calculator', cwd: '/work' });
+    const args = JSON.parse(/args: (.*)/.exec(text)?.[1] ?? '{}');
+    expect(args.sampler_autoscaling).toEqual({ min_replicas: 1, max_replicas: 6, target_ongoing_requests: 3 });
+    expect(() =>
+      serveDeployConfig({
+        ray: {
+          ...config.backbones.ray,
+          samplerAutoscaling: { ...config.backbones.ray.samplerAutoscaling, minReplicas: 7 },
+        },
+        model: 'builtin:tinylm-calculator',
+        cwd: '/work',
+      }),
+    ).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('min_replicas 7') }));
+  });
+
+  it('passes a transformers model as a folder path or a hub id, with its dtype, LoRA rank and engine', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'ajet-ray-model-'));
+    try {
+      mkdirSync(join(parent, 'tiny'));
+      const { config } = loadConfig({
+        sets: ['ajet.backbones.ray.lora_rank=8', 'ajet.backbones.ray.dtype=fp32', 'ajet.backbones.ray.engine=hf'],
+      });
+      const argsOf = (model: string) =>
+        JSON.parse(
+          /args: (.*)/.exec(serveDeployConfig({ ray: config.backbones.ray, model, cwd: parent }))?.[1] ?? '{}',
+        );
+      expect(argsOf('tiny')).toMatchObject({ model: join(parent, 'tiny'), lora_rank: 8, dtype: 'fp32', engine: 'hf' });
+      expect(argsOf('Qwen/Qwen3-8B').model).toBe('Qwen/Qwen3-8B');
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it("turns on Ray's token mode for the serve CLI when a local cluster saved a token, unless the user chose a mode", () => {

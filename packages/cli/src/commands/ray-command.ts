@@ -28,8 +28,15 @@ type RaySettings = AjetConfig['backbones']['ray'];
 /** The `serve deploy` config for backbones.ray: Serve's documented config file format. */
 export function serveDeployConfig(options: { ray: RaySettings; model: string; cwd: string }): string {
   const { ray, model, cwd } = options;
+  // A folder on this machine goes as an absolute path; builtin:NAME and a hub id (Qwen/Qwen3-8B) as given.
+  const folder = resolve(cwd, model);
   const args: Record<string, unknown> = {
-    model: model.startsWith('builtin:') ? model : resolve(cwd, model),
+    model: !model.startsWith('builtin:') && existsSync(folder) ? folder : model,
+    max_model_len: ray.maxModelLen,
+    dtype: ray.dtype,
+    lora_rank: ray.loraRank,
+    engine: ray.engine,
+    gpu_memory_utilization: ray.gpuMemoryUtilization,
     sampler_replicas: ray.samplerReplicas,
     sampler_cpus: ray.samplerCpus,
     sampler_gpus: ray.samplerGpus,
@@ -39,8 +46,20 @@ export function serveDeployConfig(options: { ray: RaySettings; model: string; cw
     learner_backend: ray.learnerBackend,
     state_root: resolve(cwd, ray.stateRoot),
   };
-  if (ray.samplerMaxReplicas !== null) {
-    args.sampler_autoscaling = { min_replicas: ray.samplerReplicas, max_replicas: ray.samplerMaxReplicas };
+  const autoscaling = ray.samplerAutoscaling;
+  if (autoscaling.enabled) {
+    if (autoscaling.minReplicas > autoscaling.maxReplicas) {
+      throw new AjetError(
+        `backbones.ray.sampler_autoscaling: min_replicas ${autoscaling.minReplicas} is above max_replicas ${autoscaling.maxReplicas}`,
+        { code: 'CONFIG_INVALID', blame: 'user', hint: 'Set min_replicas <= max_replicas.' },
+      );
+    }
+    // Serve's autoscaling_config keys, for the Sampler deployment (the learner is one replica).
+    args.sampler_autoscaling = {
+      min_replicas: autoscaling.minReplicas,
+      max_replicas: autoscaling.maxReplicas,
+      target_ongoing_requests: autoscaling.targetOngoingRequests,
+    };
   }
   const token = process.env[ray.tokenEnv];
   if (token) args.token = token;

@@ -92,12 +92,40 @@ const ray = section({
     .describe('environment variable holding the auth token the application requires, if any'),
   deadline_s: z.number().positive().default(600).describe('every call fails after this long rather than hang'),
   sampler_replicas: positiveInt.default(2).describe('sampler replicas, each its own model copy'),
-  sampler_max_replicas: positiveInt
-    .nullable()
-    .default(null)
-    .describe('set: Serve autoscaling between sampler_replicas and this many replicas'),
+  sampler_autoscaling: section({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Serve autoscaling of the sampler replicas (sampler_replicas is then ignored)'),
+    min_replicas: positiveInt.default(1).describe('fewest sampler replicas'),
+    max_replicas: positiveInt.default(4).describe('most sampler replicas'),
+    target_ongoing_requests: z
+      .number()
+      .positive()
+      .max(8)
+      .default(2)
+      .describe('sampling calls in flight per replica that Serve scales towards (a replica takes at most 8)'),
+  }),
   sampler_cpus: z.number().nonnegative().default(0.5).describe('CPUs Ray reserves per sampler replica'),
   sampler_gpus: z.number().nonnegative().default(0).describe('GPUs per sampler replica (fractions share a GPU)'),
+  dtype: z
+    .enum(['bf16', 'fp16', 'fp32'])
+    .default('bf16')
+    .describe('weights of a transformers model in the samplers and learner (tinylm is always float32)'),
+  lora_rank: nonNegativeInt
+    .default(0)
+    .describe('transformers models: train a LoRA adapter of this rank (0: all weights)'),
+  max_model_len: positiveInt.default(4096).describe('longest prompt + completion, in tokens'),
+  engine: z
+    .enum(['auto', 'hf', 'vllm'])
+    .default('auto')
+    .describe('sampler replicas: vllm, hf (transformers), auto (vllm when installed and the replica has a GPU)'),
+  gpu_memory_utilization: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.5)
+    .describe("share of a sampler replica's GPU memory for the vLLM engine"),
   learner_workers: positiveInt.default(2).describe('data-parallel learner workers (torch.distributed ranks)'),
   learner_worker_cpus: z.number().nonnegative().default(0.5).describe('CPUs Ray reserves per learner worker'),
   learner_worker_gpus: z.number().nonnegative().default(0).describe('GPUs per learner worker'),

@@ -68,6 +68,11 @@ export const ErrorCode = {
    * The sampling engine returned fewer logprobs than tokens.
    */
   VLLM_LOGPROBS_MISSING: 'VLLM_LOGPROBS_MISSING',
+  /**
+   * A worker of a distributed learner (the Ray application) died; the learner restarted from its last saved or
+   * loaded state and lost the gradients accumulated since the last OptimStep. Retryable: repeat the step.
+   */
+  LEARNER_RESTARTED: 'LEARNER_RESTARTED',
 } as const;
 
 /**
@@ -162,6 +167,12 @@ export type WireErrorCode =
    */
   | 'VLLM_LOGPROBS_MISSING'
   | 23
+  /**
+   * A worker of a distributed learner (the Ray application) died; the learner restarted from its last saved or
+   * loaded state and lost the gradients accumulated since the last OptimStep. Retryable: repeat the step.
+   */
+  | 'LEARNER_RESTARTED'
+  | 24
 
 /**
  * The error codes a backend server sends: the one table every server raises from (TypeScript reads it from the
