@@ -615,7 +615,10 @@ class TinkerFront:
                     "sampling_session_id" if session_id is not None else ("model_path" if sampler.path else "base_model"),
                     f": {what} names weights this server no longer holds (they changed since; ajet's backend samples its current weights only); save_weights_for_sampler again",
                 )
-            return self.service.sample(sample_request(body))
+            request = sample_request(body)
+            if request["stopTokenIds"]:
+                _check_token_ids("sampling_params.stop", request["stopTokenIds"], self.service.limits)
+            return self.service.sample(request)
 
         sequence_ids = [f"{session_id or 'sample'}:{uuid.uuid4().hex[:8]}:{index}" for index in range(count)]
         return self._queue("sample", work, extra={"sample_sequence_ids": sequence_ids})

@@ -31,10 +31,17 @@ def _service(tokenizer, root) -> BackboneService:
     )
 
 
-@pytest.fixture()
-def servers(tmp_path, monkeypatch):
-    """(gRPC stub, pb, Tinker base URL, the Tinker front, tokenizer): two servers, same initial weights."""
-    monkeypatch.setenv("TINKER_TELEMETRY", "0")
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """(gRPC stub, pb, Tinker base URL, the Tinker front, tokenizer): two servers with the same initial weights,
+    shared by this file's tests (the first one, the comparison, runs on the fresh weights)."""
+    tmp_path = tmp_path_factory.mktemp("states")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TINKER_TELEMETRY", "0")
+        yield from _servers(tmp_path)
+
+
+def _servers(tmp_path):
     tokenizer = qwen3_tokenizer()
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
@@ -167,3 +174,27 @@ def test_the_key_is_checked_when_the_server_has_one(servers) -> None:
     refused = httpx.post(f"{base_url}/api/v1/create_session", json={}, headers={"X-API-Key": "tml-wrong"})
     assert refused.status_code == 401 and "X-API-Key" in refused.json()["detail"]
     assert httpx.post(f"{base_url}/api/v1/create_session", json={"tags": []}, headers={"X-API-Key": KEY}).status_code == 200
+
+
+def test_calls_on_a_training_model_run_in_seq_id_order_whatever_order_they_arrive_in(servers) -> None:
+    import httpx
+
+    _, _, base_url, _, _ = servers
+
+    def post(path: str, body: dict) -> dict:
+        return httpx.post(f"{base_url}/api/v1/{path}", json=body, headers={"X-API-Key": KEY}, timeout=60).json()
+
+    def result(future: dict) -> dict:
+        while (answer := post("retrieve_future", {"request_id": future["request_id"]})).get("type") == "try_again":
+            pass
+        return answer
+
+    session = post("create_session", {"tags": [], "user_metadata": None, "sdk_version": "test"})["session_id"]
+    created = post("create_model", {"session_id": session, "model_seq_id": 0, "base_model": "tiny-qwen2", "lora_config": {"rank": 4}})
+    model_id = result(created)["model_id"]
+    datum = {"model_input": {"chunks": [{"type": "encoded_text", "tokens": [1, 2, 3]}]}, "loss_fn_inputs": {"target_tokens": {"data": [2, 3, 4], "dtype": "int64", "shape": [3]}}}
+    # The step (seq 2) arrives before the forward_backward (seq 1) whose gradients it must apply.
+    step = post("optim_step", {"model_id": model_id, "seq_id": 2, "adam_params": {"learning_rate": 1e-3}})
+    loss = post("forward_backward", {"model_id": model_id, "seq_id": 1, "forward_backward_input": {"loss_fn": "cross_entropy", "data": [datum]}})
+    assert result(loss)["metrics"]["loss:sum"] > 0
+    assert result(step)["metrics"]["grad_norm"] > 0
