@@ -60,15 +60,25 @@ async function main(): Promise<void> {
           ...['--set', `trainer_common.total_training_steps=${steps}`, '--set', 'data.train_batch_size=1'],
           ...['--set', 'rollout.num_repeat=2', '--set', 'rollout.max_tokens=12'],
           ...['--set', 'trainer_common.val_before_train=false', '--set', 'trainer_common.test_freq=0'],
-          // Tinker's losses have no KL term (docs/tinker.md): both runs train without it.
-          ...['--set', 'trainer_common.save_freq=0', '--set', 'algorithm.kl_beta=0'],
+          // Tinker's losses have no KL term and score at temperature 1 (docs/tinker.md): both runs do the same.
+          ...[
+            '--set',
+            'trainer_common.save_freq=0',
+            '--set',
+            'algorithm.kl_beta=0',
+            '--set',
+            'rollout.temperature=1.0',
+          ],
           ...['--set', `task_judge.judge_protocol=${judge}->RepeatParityJudge`],
           ...['--seed', '3', '--experiment-dir', dir],
         ],
         { env: { AJET_BACKEND_TOKEN: KEY, TINKER_API_KEY: KEY }, timeoutMs: 1_800_000 },
       );
       const seconds = (Date.now() - started) / 1000;
-      if (run.code !== 0) throw new Error(`${backbone} run failed:\n${run.stderr}\n--- server ---\n${server.log()}`);
+      if (run.code !== 0) {
+        await server.stop();
+        throw new Error(`${backbone} run failed:\n${run.stderr}\n--- server ---\n${server.log()}`);
+      }
       const records = readJsonl<StepRecord>(join(dir, 'metrics.jsonl'));
       const tokens = records.map((record) =>
         readJsonl<{ sequences: { tokenIds: number[] }[] }>(join(dir, 'trajectories', `step-${record.step}.jsonl`)).map(
