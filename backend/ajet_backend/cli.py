@@ -24,6 +24,8 @@ class ServeSettings:
     micro_batch_tokens: int
     engine: str = "auto"
     state_root: str = "ajet_backend_state"
+    # Also serve the Tinker HTTP API on this port (0: a free one); None: gRPC only.
+    tinker_port: int | None = None
 
 
 def parse_serve_arguments(argv: list[str]) -> ServeSettings:
@@ -41,9 +43,12 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
     serve.add_argument("--engine", default="auto", choices=["auto", "hf", "vllm"], help="sampler: vllm (the vllm extra, GPU), hf (transformers), auto (vllm when installed and a GPU is present)")
     serve.add_argument("--micro-batch-tokens", type=int, default=8192, help="padded tokens per forward/backward pass")
     serve.add_argument("--state-root", default="ajet_backend_state", help="folder on this machine where SaveState writes checkpoints, by the name a trainer gives; no client reaches outside it")
+    serve.add_argument("--tinker-port", type=int, default=None, help="also serve the Tinker HTTP API (tinker==0.38.0's wire format) on this port, same host, same model; 0 picks a free port (printed). --token is then the X-API-Key a client must send")
     arguments = parser.parse_args(argv)
     if not 0 < arguments.gpu_memory_utilization <= 1:
         raise ConfigError("serve_gpu_memory", f"--gpu-memory-utilization is {arguments.gpu_memory_utilization}: pass a share in (0, 1]")
+    if arguments.tinker_port is not None and not 0 <= arguments.tinker_port <= 65535:
+        raise ConfigError("serve_flags", f"--tinker-port is {arguments.tinker_port}: pass a port in 0..65535 (0 picks a free one)")
     if arguments.lora_rank < 0 or arguments.max_model_len <= 0 or arguments.micro_batch_tokens <= 0:
         raise ConfigError("serve_flags", "--lora-rank must be >= 0, --max-model-len and --micro-batch-tokens > 0")
     return ServeSettings(
@@ -58,6 +63,7 @@ def parse_serve_arguments(argv: list[str]) -> ServeSettings:
         micro_batch_tokens=arguments.micro_batch_tokens,
         engine=arguments.engine,
         state_root=os.path.abspath(arguments.state_root),
+        tinker_port=arguments.tinker_port,
     )
 
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import hmac
 import json
-import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -76,7 +75,7 @@ def build_servicer(service: BackboneService, token: str | None, *, serialize: bo
     pb, pb_grpc = load_stubs()
     # One model, one optimizer: calls run one at a time on a worker thread so the event loop stays free. A service
     # that orders its own calls (the Ray front, ray_serve/front.py) passes serialize=False.
-    lock = threading.Lock() if serialize else contextlib.nullcontext()
+    lock = service.lock if serialize else contextlib.nullcontext()
 
     expected = f"Bearer {token}".encode() if token is not None else None
 
@@ -232,10 +231,23 @@ def run_server(settings: Any) -> None:
         state_root=settings.state_root,
     )
 
-    async def main() -> None:
-        server, port = await start_server(service=service, address=f"{settings.host}:{settings.port}", token=settings.token)
-        print(f"ajet_backend: serving {settings.model} on port {port} (sampler: {engine_name}; prefix-preserving template: {renderer.check_prefix_preserving()})", flush=True)
-        print(f"ajet_backend: checkpoints (SaveState) go under {settings.state_root}", flush=True)
-        await server.wait_for_termination()
+    asyncio.run(serve_fronts(service=service, settings=settings, banner=f"(sampler: {engine_name}; prefix-preserving template: {renderer.check_prefix_preserving()})"))
 
-    asyncio.run(main())
+
+async def serve_fronts(*, service: BackboneService, settings: Any, banner: str) -> None:
+    """The gRPC front, and the Tinker HTTP front when settings.tinker_port is set, on one service until stopped."""
+    server, port = await start_server(service=service, address=f"{settings.host}:{settings.port}", token=settings.token)
+    print(f"ajet_backend: serving {settings.model} on port {port} {banner}", flush=True)
+    tinker = None
+    if getattr(settings, "tinker_port", None) is not None:
+        from ajet_backend.tinker_front import TinkerFront, start_tinker_server
+
+        front = TinkerFront(service, api_key=settings.token, lora_rank=settings.lora_rank)
+        tinker, tinker_port, _ = await start_tinker_server(front=front, host=settings.host, port=settings.tinker_port)
+        print(f"ajet_backend: Tinker API on http://{settings.host}:{tinker_port} (base model name: {service.info.model})", flush=True)
+    print(f"ajet_backend: checkpoints (SaveState) go under {settings.state_root}", flush=True)
+    try:
+        await server.wait_for_termination()
+    finally:
+        if tinker is not None:
+            tinker.should_exit = True

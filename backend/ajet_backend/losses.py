@@ -13,7 +13,9 @@ import torch
 
 from ajet_backend.errors import ConfigError
 
-Aggregation = Literal["token-mean", "seq-mean"]
+# "sum": the plain sum over tokens of per-token loss x mask, where the mask may hold any weight >= 0 (Tinker's
+# losses, tinker_front.py); the spec's token-mean and seq-mean take a 0/1 mask.
+Aggregation = Literal["token-mean", "seq-mean", "sum"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class LossSpec:
     def validate(self) -> None:
         if self.type not in ("cross_entropy", "ppo", "importance_sampling"):
             raise ConfigError("LOSS_TYPE", f"loss.type '{self.type}' is unknown: use cross_entropy, ppo or importance_sampling")
-        if self.aggregation not in ("token-mean", "seq-mean"):
+        if self.aggregation not in ("token-mean", "seq-mean", "sum"):
             raise ConfigError("LOSS_AGGREGATION", f"loss.aggregation '{self.aggregation}' is unknown: use token-mean or seq-mean")
         if self.type == "ppo" and (self.clip_low < 0 or self.clip_high < 0):
             raise ConfigError("LOSS_CLIP", "loss.clipLow and loss.clipHigh must be >= 0")
@@ -57,6 +59,8 @@ def token_logprobs(logits: torch.Tensor, token_ids: torch.Tensor) -> torch.Tenso
 
 
 def _aggregate(per_token: torch.Tensor, mask: torch.Tensor, aggregation: Aggregation) -> torch.Tensor:
+    if aggregation == "sum":
+        return (per_token * mask).sum()
     if aggregation == "token-mean":
         return (per_token * mask).sum() / mask.sum().clamp(min=1.0)
     per_sequence_count = mask.sum(dim=-1)
@@ -74,16 +78,17 @@ def compute_loss(
     advantages: torch.Tensor,
     reference_logprobs: torch.Tensor | None = None,
 ) -> LossResult:
-    """Loss of one call over all its sequences. `advantages` is (B,), broadcast over each sequence's tokens."""
+    """Loss of one call over all its sequences. `advantages` is (B,), broadcast over each sequence's tokens, or
+    (B, T): one advantage per token."""
     spec.validate()
     mask = mask.float()
-    advantage = advantages.float().unsqueeze(-1).expand_as(logprobs)
-    metrics: dict[str, float] = {"tokens": float(mask.sum().item())}
+    advantage = advantages.float() if advantages.dim() == 2 else advantages.float().unsqueeze(-1).expand_as(logprobs)
+    metrics: dict[str, float] = {"tokens": float((mask > 0).sum().item())}
     if spec.type == "cross_entropy":
         per_token = -logprobs
     else:
         # Masked-out positions carry sampler logprob 0; zeroing the difference there keeps exp() finite.
-        log_ratio = (logprobs - sampler_logprobs.float()) * mask
+        log_ratio = (logprobs - sampler_logprobs.float()) * (mask > 0)
         ratio = torch.exp(log_ratio)
         if spec.type == "importance_sampling":
             per_token = -advantage * ratio

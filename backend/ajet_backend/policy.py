@@ -27,9 +27,13 @@ class PolicySettings:
 @dataclass(frozen=True)
 class TrainingSample:
     token_ids: list[int]
-    loss_mask: list[int]
+    # 0/1 per token for the spec's losses; under a summed loss (aggregation "sum") any weight >= 0 (Tinker's
+    # per-token `weights`).
+    loss_mask: list[float]
     sampler_logprobs: list[float]
     advantage: float
+    # One advantage per token (Tinker's `advantages`); when set it replaces `advantage`.
+    token_advantages: list[float] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,8 @@ class OptimizerParams:
 class _ForwardBackwardTotals:
     loss: float = 0.0
     metrics: dict[str, float] = field(default_factory=dict)
+    # Per sample, in request order: the policy's logprob of each token given the ones before it (0 at position 0).
+    token_logprobs: list[list[float]] = field(default_factory=list)
 
 
 def _micro_batches(samples: list[TrainingSample], token_budget: int) -> list[list[int]]:
@@ -108,6 +114,9 @@ class Policy:
         self.reference = self._frozen_copy(model) if self.settings.keep_reference and not self.is_lora else None
         self.optimizer: torch.optim.AdamW | None = None
         self.policy_version = 0
+        # Counts every change of the weights (an applied step, a loaded state); samplers pinned to weights
+        # (tinker_front.py) check it. policy_version may return to an earlier value on load; this never does.
+        self.weights_generation = 0
         # A forward_backward since the last optim_step gave a non-finite loss: that step is skipped.
         self._non_finite_loss = False
 
@@ -139,13 +148,18 @@ class Policy:
         attention = torch.zeros((len(batch), length), dtype=torch.long, device=device)
         mask = torch.zeros((len(batch), length), dtype=torch.float32, device=device)
         sampler = torch.zeros((len(batch), length), dtype=torch.float32, device=device)
+        per_token = any(sample.token_advantages is not None for sample in batch)
+        token_advantages = torch.zeros((len(batch), length), dtype=torch.float32, device=device)
         for row, sample in enumerate(batch):
             size = len(sample.token_ids)
             ids[row, :size] = torch.tensor(sample.token_ids)
             attention[row, :size] = 1
             mask[row, :size] = torch.tensor(sample.loss_mask, dtype=torch.float32)
             sampler[row, :size] = torch.tensor(sample.sampler_logprobs, dtype=torch.float32)
-        advantages = torch.tensor([sample.advantage for sample in batch], dtype=torch.float32, device=device)
+            values = sample.token_advantages if sample.token_advantages is not None else [sample.advantage] * size
+            token_advantages[row, :size] = torch.tensor(values, dtype=torch.float32)
+        # (B,) broadcast over each sequence, or (B, T) when a sample carries one advantage per token.
+        advantages = token_advantages if per_token else torch.tensor([sample.advantage for sample in batch], dtype=torch.float32, device=device)
         return {"ids": ids, "attention": attention, "mask": mask, "sampler": sampler, "advantages": advantages}
 
     def _shifted_logprobs(self, model: torch.nn.Module, ids: torch.Tensor, attention: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
@@ -165,10 +179,14 @@ class Policy:
             return None
         return self._shifted_logprobs(self.reference, ids, attention, temperature)
 
-    def forward_backward(self, *, samples: list[TrainingSample], spec: LossSpec, loss_scale: float = 1.0, temperature: float = 1.0) -> _ForwardBackwardTotals:
+    def forward_backward(self, *, samples: list[TrainingSample], spec: LossSpec, loss_scale: float = 1.0, temperature: float = 1.0, forward_only: bool = False) -> _ForwardBackwardTotals:
+        """The loss of `samples` (its gradients added to the accumulated ones unless `forward_only`), its metrics,
+        and each sample's token logprobs."""
         spec.validate()
         for position, sample in enumerate(samples):
             sizes = {len(sample.token_ids), len(sample.loss_mask), len(sample.sampler_logprobs)}
+            if sample.token_advantages is not None:
+                sizes.add(len(sample.token_advantages))
             if len(sizes) != 1:
                 raise BackendError("SAMPLE_SHAPE", f"samples[{position}]: tokenIds, lossMask and samplerLogprobs differ in length ({sorted(sizes)}); send arrays of one length")
             if sample.loss_mask and sample.loss_mask[0] != 0:
@@ -176,12 +194,17 @@ class Policy:
         total_mask = sum(sum(sample.loss_mask) for sample in samples)
         total_sequences = sum(1 for sample in samples if sum(sample.loss_mask) > 0)
         self.model.train()
-        totals = _ForwardBackwardTotals(metrics={"tokens": float(total_mask)})
+        totals = _ForwardBackwardTotals(metrics={"tokens": float(sum(sum(1 for value in sample.loss_mask if value > 0) for sample in samples))})
+        totals.token_logprobs = [[] for _ in samples]
         weighted: dict[str, float] = {}
         for group in _micro_batches(samples, self.settings.micro_batch_tokens):
             batch = [samples[index] for index in group]
             tensors = self._batch_tensors(batch)
-            logprobs = self._shifted_logprobs(self.model, tensors["ids"], tensors["attention"], temperature)
+            with torch.set_grad_enabled(not forward_only):
+                logprobs = self._shifted_logprobs(self.model, tensors["ids"], tensors["attention"], temperature)
+            rows = logprobs.detach().tolist()
+            for row, index in enumerate(group):
+                totals.token_logprobs[index] = rows[row][: len(samples[index].token_ids)]
             reference = None
             if spec.kl is not None and spec.type != "cross_entropy":
                 reference = self._reference_logprobs(tensors["ids"], tensors["attention"], temperature)
@@ -196,17 +219,20 @@ class Policy:
             # Micro-batch means are reweighted so that the sum equals the mean over the whole call.
             group_mask = float(tensors["mask"].sum().item())
             group_sequences = float((tensors["mask"].sum(dim=-1) > 0).sum().item())
-            if spec.aggregation == "token-mean":
+            if spec.aggregation == "sum":
+                weight = 1.0
+            elif spec.aggregation == "token-mean":
                 weight = group_mask / max(total_mask, 1)
             else:
                 weight = group_sequences / max(total_sequences, 1)
-            (result.loss * weight * loss_scale).backward()
+            if not forward_only:
+                (result.loss * weight * loss_scale).backward()
             totals.loss += float(result.loss.item()) * weight * loss_scale
             for key, value in result.metrics.items():
                 if key != "tokens":
                     weighted[key] = weighted.get(key, 0.0) + value * group_mask / max(total_mask, 1)
         totals.metrics.update(weighted)
-        if not math.isfinite(totals.loss):
+        if not forward_only and not math.isfinite(totals.loss):
             self._non_finite_loss = True
         return totals
 
@@ -232,6 +258,7 @@ class Policy:
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.policy_version += 1
+        self.weights_generation += 1
         self._sync_engine()
         return self.policy_version, grad_norm
 
@@ -364,6 +391,7 @@ class Policy:
             self.model.load_state_dict(self._read_weights(path), strict=False)
         state = torch.load(state_file, weights_only=True)
         self.policy_version = int(state["policy_version"])
+        self.weights_generation += 1
         self._non_finite_loss = False
         self._sync_engine()
         if include_optimizer:

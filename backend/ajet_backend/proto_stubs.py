@@ -43,3 +43,36 @@ def load_stubs() -> tuple[ModuleType, ModuleType]:
     if str(GENERATED_DIR) not in sys.path:
         sys.path.insert(0, str(GENERATED_DIR))
     return importlib.import_module("ajet.v1.backend_pb2"), importlib.import_module("ajet.v1.backend_pb2_grpc")
+
+
+TINKER_PUBLIC_PROTO = PACKAGE_DIR.parents[1] / "packages" / "backbone-tinker" / "src" / "tinker_public.proto"
+
+
+def load_tinker_public() -> dict[str, type]:
+    """The message classes of the Tinker SDK's binary messages (`tinker_public.proto`, reconstructed from
+    tinker==0.38.0), by name. They live in a descriptor pool of their own: a process that also imports the SDK
+    (which registers its own copy of the file) sees no clash."""
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    proto = Path(os.environ.get("AJET_TINKER_PROTO", TINKER_PUBLIC_PROTO))
+    if not proto.is_file():
+        raise ConfigError("proto_missing", f"{proto} does not exist: set AJET_TINKER_PROTO to tinker_public.proto (packages/backbone-tinker/src)")
+    digest = hashlib.sha256(proto.read_bytes()).hexdigest()
+    out = GENERATED_DIR / "tinker_public.desc"
+    stamp = GENERATED_DIR / "tinker_public.sha256"
+    if not out.is_file() or not stamp.is_file() or stamp.read_text() != digest:
+        try:
+            from grpc_tools import protoc
+        except ImportError as error:
+            raise ConfigError("proto_tools_missing", "compiling tinker_public.proto needs grpcio-tools: pip install grpcio-tools") from error
+        GENERATED_DIR.mkdir(parents=True, exist_ok=True)
+        status = protoc.main(["protoc", f"-I{proto.parent}", f"--descriptor_set_out={out}", str(proto)])
+        if status != 0:
+            raise ConfigError("proto_compile", f"protoc failed on {proto} (exit {status}); check the file compiles")
+        stamp.write_text(digest)
+    files = descriptor_pb2.FileDescriptorSet.FromString(out.read_bytes())
+    pool = descriptor_pool.DescriptorPool()
+    for file in files.file:
+        pool.Add(file)
+    package = pool.FindFileByName("tinker_public.proto")
+    return {name: message_factory.GetMessageClass(descriptor) for name, descriptor in package.message_types_by_name.items()}

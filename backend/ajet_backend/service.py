@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,8 @@ class BackboneService:
         self.info = info
         # SaveState/LoadState names live under this folder; without it both are refused.
         self.state_root = state_root
+        # One model, one optimizer: every front (gRPC, Tinker HTTP) runs its calls one at a time under this lock.
+        self.lock = threading.Lock()
 
     @property
     def limits(self) -> RequestLimits:
@@ -127,7 +130,8 @@ class BackboneService:
             max_tokens=min(int(sampling.get("maxTokens", room)), room),
             temperature=float(sampling.get("temperature", 1.0)),
             top_p=float(sampling.get("topP", 1.0)),
-            stop_token_ids=tuple(self.renderer.stop_token_ids),
+            # The tokenizer's end tokens, unless the request names its own (Tinker's stop token ids; [] for none).
+            stop_token_ids=tuple(self.renderer.stop_token_ids if request.get("stopTokenIds") is None else request["stopTokenIds"]),
             seed=sampling.get("seed"),
             should_stop=should_stop if stop_strings else None,
             stop=tuple(stop_strings),

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Creates backend/.venv with the CPU build of torch 2.13.0 (pinned: an unpinned torch pulls a CUDA build of
 # several GB) plus the libraries the backend and its tests need, Ray Serve included (pinned; about 1 min and
-# 0.6 GB more: test/ray-backend.test.ts runs the backend on a local Ray cluster). Reuses a venv whose packages
-# already match.
+# 0.6 GB more: test/ray-backend.test.ts runs the backend on a local Ray cluster), Starlette and uvicorn for the Tinker
+# HTTP front (`serve --tinker-port`) and the official Tinker SDK (pinned: tests/test_tinker_front.py runs it against
+# that front). Reuses a venv whose packages already match.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$here/.venv"
@@ -19,6 +20,9 @@ requirements=(
   "tensorboard"
   "openai==3.51.0"
   "ray[serve]==2.60.0"
+  "starlette==1.10.0"
+  "uvicorn==0.55.0"
+  "tinker==0.38.0"
 )
 stamp="$venv/.ajet-requirements"
 wanted="$(printf '%s\n' "${requirements[@]}")"

@@ -31,3 +31,10 @@ def test_the_server_binds_loopback_by_default_and_warns_off_loopback_without_a_t
     [warning] = bind_warnings(host="0.0.0.0", token=None)
     assert "0.0.0.0" in warning and "--token" in warning
     assert len(bind_warnings(host="10.1.2.3", token=None)) == 1
+
+
+def test_the_tinker_front_is_off_unless_a_port_is_given() -> None:
+    assert parse_serve_arguments(["serve", "--model", "m"]).tinker_port is None
+    assert parse_serve_arguments(["serve", "--model", "m", "--tinker-port", "0"]).tinker_port == 0
+    with pytest.raises(ConfigError, match="--tinker-port is 70000"):
+        parse_serve_arguments(["serve", "--model", "m", "--tinker-port", "70000"])

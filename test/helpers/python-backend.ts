@@ -53,6 +53,8 @@ export interface PythonBackend {
   address: string;
   /** Its --state-root: where SaveState names go. */
   stateRoot: string;
+  /** The Tinker API's base URL (http://127.0.0.1:PORT) when started with `tinker: true`. */
+  tinkerUrl?: string;
   /** What the server printed so far (stdout and stderr). */
   log(): string;
   /** SIGTERM, then waits for the process to exit. */
@@ -66,12 +68,18 @@ export async function startPythonBackend(options: {
   token?: string;
   /** Default: a new temporary folder. */
   stateRoot?: string;
+  /** Also serve the Tinker HTTP API (`--tinker-port 0`). */
+  tinker?: boolean;
+  /** Extra flags for `serve`. */
+  extraArgs?: string[];
 }): Promise<PythonBackend> {
   const stateRoot = options.stateRoot ?? mkdtempSync(join(tmpdir(), 'ajet-python-states-'));
   const args = ['-u', '-m', 'ajet_backend', 'serve', '--model', options.model, '--host', '127.0.0.1', '--port', '0'];
   args.push('--state-root', stateRoot);
   args.push('--dtype', process.env.AJET_BACKEND_DTYPE || 'fp32', '--max-model-len', String(options.maxModelLen));
   if (options.token) args.push('--token', options.token);
+  if (options.tinker) args.push('--tinker-port', '0');
+  args.push(...(options.extraArgs ?? []));
   const child: ChildProcess = spawn(BACKEND_PYTHON, args, {
     cwd: join(REPO_ROOT, 'backend'),
     env: { ...process.env, ...OFFLINE },
@@ -79,6 +87,7 @@ export async function startPythonBackend(options: {
   });
   let log = '';
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  let tinkerUrl: string | undefined;
   const port = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -87,7 +96,8 @@ export async function startPythonBackend(options: {
     const read = (chunk: Buffer) => {
       log += chunk.toString();
       const match = /ajet_backend: serving .* on port (\d+)/.exec(log);
-      if (match?.[1]) {
+      tinkerUrl = /ajet_backend: Tinker API on (http:\/\/\S+)/.exec(log)?.[1];
+      if (match?.[1] && (!options.tinker || tinkerUrl)) {
         clearTimeout(timer);
         resolve(match[1]);
       }
@@ -102,6 +112,7 @@ export async function startPythonBackend(options: {
   return {
     address: `127.0.0.1:${port}`,
     stateRoot,
+    ...(tinkerUrl ? { tinkerUrl } : {}),
     log: () => log,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -21,14 +21,8 @@ def build_tinylm_service(*, model: str, max_model_len: int, micro_batch_tokens: 
 
 
 def run_tinylm_server(settings: Any) -> None:
-    from ajet_backend.grpc_server import start_server
+    from ajet_backend.grpc_server import serve_fronts
 
     service = build_tinylm_service(model=settings.model, max_model_len=settings.max_model_len, micro_batch_tokens=settings.micro_batch_tokens, state_root=settings.state_root)
-
-    async def main() -> None:
-        server, port = await start_server(service=service, address=f"{settings.host}:{settings.port}", token=settings.token)
-        print(f"ajet_backend: serving {settings.model} on port {port} (tinylm {service.info.model}, float32 on the CPU, max model len {service.info.max_model_len})", flush=True)
-        print(f"ajet_backend: checkpoints (SaveState) go under {settings.state_root}", flush=True)
-        await server.wait_for_termination()
-
-    asyncio.run(main())
+    banner = f"(tinylm {service.info.model}, float32 on the CPU, max model len {service.info.max_model_len})"
+    asyncio.run(serve_fronts(service=service, settings=settings, banner=banner))

@@ -134,10 +134,15 @@ export const tryAgainResponseSchema = z.object({
   queue_state: z.string().nullish(),
 });
 
-/** `tinker/types/request_failed_response.py`. */
+/**
+ * `tinker/types/request_failed_response.py`. `code` and `hint` are ajet's own additions (its backend's Tinker front
+ * sends them, other servers do not): the error's stable code and what to do, as over gRPC.
+ */
 export const requestFailedResponseSchema = z.object({
   error: z.string(),
   category: z.string().nullish(),
+  code: z.string().nullish(),
+  hint: z.string().nullish(),
 });
 
 /** `tinker/types/create_model_response.py`. */

@@ -75,7 +75,8 @@ export class TinkerBackbone implements Backbone {
   /** The sampler weights for `#policyVersion`, once saved; undefined means the base model (nothing trained yet). */
   #samplerPath: { version: number; path: string } | undefined;
   #weightsChanged = false;
-  readonly #savedPaths = new Map<string, string>();
+  /** saveState names → the server's path and the policy version saved there (Tinker itself keeps no version). */
+  readonly #savedPaths = new Map<string, { path: string; version: number }>();
   #heartbeat: NodeJS.Timeout | undefined;
   /** The training model's request counter: the server orders its calls by `seq_id` (1, 2, ...; the SDK's rule). */
   #lastSeqId = 0;
@@ -203,25 +204,28 @@ export class TinkerBackbone implements Backbone {
       { type: 'save_weights', model_id: modelId, seq_id: this.#nextSeqId(), path: request.path, overwrite: false },
       saveWeightsResponseSchema,
     );
-    this.#savedPaths.set(request.path, answer.path);
+    this.#savedPaths.set(request.path, { path: answer.path, version: this.#policyVersion });
     return { path: answer.path, server: client.baseUrl };
   }
 
   async loadState(request: StateRequest): Promise<void> {
     const modelId = await this.#model();
+    const saved = this.#savedPaths.get(request.path);
     await this.#options.client.callFuture(
       tinkerEndpoints.loadWeights,
       {
         type: 'load_weights',
         model_id: modelId,
         seq_id: this.#nextSeqId(),
-        path: this.#savedPaths.get(request.path) ?? request.path,
+        path: saved?.path ?? request.path,
         optimizer: request.includeOptimizer,
       },
       loadWeightsResponseSchema,
     );
     this.#weightsChanged = true;
     this.#samplerPath = undefined;
+    // The version saved with this state when this process saved it; a state from another process keeps the count.
+    if (saved) this.#policyVersion = saved.version;
   }
 
   async close(): Promise<void> {

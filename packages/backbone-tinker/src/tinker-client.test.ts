@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeFakeTinkers, fakeTinker } from '../test-fixtures/fake-tinker.ts';
 import { sampleResponseSchema, tinkerEndpoints } from './protocol.ts';
@@ -117,5 +119,84 @@ describe('TinkerClient error paths against a loopback fake', () => {
     const error = await client.callFuture(tinkerEndpoints.asample, sampleBody, sampleResponseSchema).catch((e) => e);
     expect(error.code).toBe('TINKER_REQUEST_FAILED');
     expect(error.message).toContain('prompt too long');
+  });
+
+  it('a failed future from ajet’s backend keeps its code and hint', async () => {
+    const fake = await fakeTinker({
+      [tinkerEndpoints.asample]: () => ({ body: { request_id: 'r' } }),
+      [tinkerEndpoints.retrieveFuture]: () => ({
+        body: {
+          error: 'state name ../x leaves the root',
+          category: 'user',
+          code: 'STATE_NAME_INVALID',
+          hint: 'Use a relative name.',
+        },
+      }),
+    });
+    const client = new TinkerClient({ baseUrl: fake.baseUrl, apiKey: 'tml-x', deadlineMs: 5000 });
+    const error = await client.callFuture(tinkerEndpoints.asample, sampleBody, sampleResponseSchema).catch((e) => e);
+    expect(error).toMatchObject({ code: 'STATE_NAME_INVALID', hint: 'Use a relative name.', retryable: false });
+    expect(error.message).toContain('state name ../x leaves the root');
+  });
+
+  it('an answer past maxResponseBytes (by Content-Length) is refused naming the endpoint', async () => {
+    const fake = await fakeTinker({
+      [tinkerEndpoints.asample]: () => ({ body: { request_id: 'r', padding: 'x'.repeat(4096) } }),
+    });
+    const client = new TinkerClient({
+      baseUrl: fake.baseUrl,
+      apiKey: 'tml-x',
+      deadlineMs: 5000,
+      maxResponseBytes: 1024,
+    });
+    const error = await client.callFuture(tinkerEndpoints.asample, sampleBody, sampleResponseSchema).catch((e) => e);
+    expect(error.code).toBe('TINKER_RESPONSE_TOO_LARGE');
+    expect(error.message).toMatch(
+      /^Tinker \/api\/v1\/asample: the answer is larger than the 1024 bytes this client reads/,
+    );
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('an endless answer without Content-Length is cut off at maxResponseBytes, not read into memory', async () => {
+    let written = 0;
+    let closed = false;
+    const server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"request_id": "r", "padding": "');
+      const chunk = 'x'.repeat(64 * 1024);
+      // At most 64 MiB, and only while the client still reads: a hostile server that never ends its answer.
+      const pump = () => {
+        while (!closed && written < 1024 && response.write(chunk)) written += 1;
+        if (!closed && written < 1024) response.once('drain', pump);
+        else response.end();
+      };
+      response.on('close', () => {
+        closed = true;
+      });
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = new TinkerClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        apiKey: 'tml-x',
+        deadlineMs: 5000,
+        maxResponseBytes: 1024 * 1024,
+      });
+      const error = await client.callFuture(tinkerEndpoints.asample, sampleBody, sampleResponseSchema).catch((e) => e);
+      expect(error.code).toBe('TINKER_RESPONSE_TOO_LARGE');
+      expect(error.message).toContain(
+        '/api/v1/asample: the answer is larger than the 1048576 bytes this client reads (cut off after',
+      );
+      // The client stopped reading soon after the cap, long before the server's 64 MiB.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(closed).toBe(true);
+      expect(written).toBeLessThan(512);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

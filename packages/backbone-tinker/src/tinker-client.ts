@@ -24,7 +24,15 @@ export interface TinkerClientOptions {
   retries?: number;
   /** First backoff before a retry; doubles up to 10 s, or what `Retry-After` says. Default 500 ms, as the SDK. */
   initialRetryDelayMs?: number;
+  /**
+   * The largest answer read, in bytes (default 256 MiB): a broken or hostile server cannot make this process hold
+   * more. A larger one fails the call with TINKER_RESPONSE_TOO_LARGE naming the endpoint.
+   */
+  maxResponseBytes?: number;
 }
+
+/** The default cap on one answer's size: far above any Tinker answer (a sample of 64 x 32k tokens is ~50 MB). */
+export const TINKER_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 /** One Tinker HTTP API session: POSTs with retries and deadlines, and futures polled until done. */
 export class TinkerClient {
@@ -34,6 +42,7 @@ export class TinkerClient {
   readonly #deadlineMs: number;
   readonly #retries: number;
   readonly #initialRetryDelayMs: number;
+  readonly #maxResponseBytes: number;
 
   constructor(options: TinkerClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -42,6 +51,7 @@ export class TinkerClient {
     this.#deadlineMs = options.deadlineMs;
     this.#retries = options.retries ?? 10;
     this.#initialRetryDelayMs = options.initialRetryDelayMs ?? 500;
+    this.#maxResponseBytes = options.maxResponseBytes ?? TINKER_MAX_RESPONSE_BYTES;
   }
 
   /** A plain call: POST `body`, parse the answer with `schema`. */
@@ -82,14 +92,17 @@ export class TinkerClient {
       }
       const failed = requestFailedResponseSchema.safeParse(answer);
       if (failed.success) {
-        throw new BackboneError(`Tinker ${path} failed: ${failed.data.error}`, {
-          code: 'TINKER_REQUEST_FAILED',
+        const { error, category, code, hint } = failed.data;
+        // ajet's backend adds its error code and hint (as over gRPC); other servers give category alone.
+        throw new BackboneError(`Tinker ${path} failed: ${error}`, {
+          code: code ?? 'TINKER_REQUEST_FAILED',
           address: this.baseUrl,
-          retryable: failed.data.category === 'server',
+          retryable: category === 'server',
           hint:
-            failed.data.category === 'user'
+            hint ||
+            (category === 'user'
               ? 'The server blames the request (category user).'
-              : 'The server failed (category server); the call may succeed again.',
+              : 'The server failed (category server); the call may succeed again.'),
         });
       }
       return parseBody({ path: `${path} (future ${future.request_id})`, schema, body: answer, baseUrl: this.baseUrl });
@@ -133,7 +146,7 @@ export class TinkerClient {
         continue;
       }
       if (response.status === 401 || response.status === 403) {
-        await response.body?.cancel();
+        await response.body?.cancel().catch(() => {});
         throw new BackboneError(
           `Tinker ${what}: the server refused the API key (HTTP ${response.status}); ${this.#apiKey ? `${this.#apiKeyEnv} is set but not accepted` : `${this.#apiKeyEnv} is not set`}.`,
           {
@@ -143,7 +156,7 @@ export class TinkerClient {
           },
         );
       }
-      const text = await response.text();
+      const text = await this.#readText(response, what);
       // 408 on retrieve_future is the SDK's "try again" in HTTP clothing: its body says so.
       if (response.status === 408 && options.futureOf) return safeJson(text) ?? { type: 'try_again', request_id: '' };
       if (response.status === 429 || response.status === 408 || response.status >= 500) {
@@ -176,6 +189,37 @@ export class TinkerClient {
       }
       return parsed;
     }
+  }
+
+  /** The answer's body as text, refused past maxResponseBytes (by Content-Length, or while it streams in). */
+  async #readText(response: Response, what: string): Promise<string> {
+    const limit = this.#maxResponseBytes;
+    const tooLarge = (detail: string) =>
+      new BackboneError(`Tinker ${what}: the answer is larger than the ${limit} bytes this client reads (${detail})`, {
+        code: 'TINKER_RESPONSE_TOO_LARGE',
+        address: this.baseUrl,
+        hint: 'A Tinker answer is far smaller: check backbones.tinker.base_url points at a Tinker API server.',
+      });
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > limit) {
+      await response.body?.cancel().catch(() => {});
+      throw tooLarge(`Content-Length ${declared}`);
+    }
+    if (!response.body) return '';
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(`cut off after ${size} bytes`);
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   #backoffMs(attempt: number): number {

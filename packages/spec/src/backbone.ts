@@ -180,7 +180,10 @@ export interface StateRequest {
 }
 
 export interface SavedState {
-  /** The folder the state went to, absolute, on the machine that holds the backbone. */
+  /**
+   * The folder the state went to, absolute, on the machine that holds the backbone; or, for a server that names
+   * states in a protocol of its own, that name (a Tinker server's `tinker://<model>/weights/<name>`).
+   */
   path: string;
   /** The backend holding that folder (its address) when it is not this process's machine. */
   server?: string;
