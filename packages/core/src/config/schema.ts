@@ -352,6 +352,11 @@ const debug = section({
   train_threads: positiveInt
     .default(2)
     .describe("threads computing the embedded policy's gradients; the result is the same bits for any count"),
+  sample_threads: nonNegativeInt
+    .default(2)
+    .describe(
+      "worker threads drawing the embedded policy's completions, for episodes sampling at once (debug_max_parallel); 0: the calling thread; the same tokens for any count",
+    ),
 });
 
 const episodeService = section({
