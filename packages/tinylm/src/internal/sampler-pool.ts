@@ -95,6 +95,11 @@ export class SamplerPool {
     return this.slots.length;
   }
 
+  /** Jobs sent to slot `index`'s thread and not yet answered. */
+  jobsOn(index: number): number {
+    return this.slots[index]?.pending.size ?? 0;
+  }
+
   /** The thread of slot `index` (for tests that stop one). */
   threadOf(index: number): Worker | undefined {
     return this.slots[index]?.worker;
