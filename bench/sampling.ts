@@ -5,7 +5,8 @@
 //     whether every variant sampled the same tokens.
 //  2. Batched decoding: IncrementalDecoder.stepMany (several sequences' next tokens in one forward) against one
 //     step each, at a few batch sizes, with a bit-identity check.
-//   pnpm bench sampling [rounds=3] [variants=0x1,0x8,1x8,2x2,2x4,2x8,2x16]
+// A variant is threads x episodes at once (0: the calling thread). Ratios are of medians over interleaved rounds.
+//   pnpm bench sampling [rounds=3] [variants=0x1,0x8,1x8,2x1,2x4,2x8,2x16]
 import { loadavg } from 'node:os';
 import type { Judge, Task, TaskReader, Workflow } from '@ajet/spec';
 import { createTinyLm } from '@ajet/tinylm';
@@ -21,7 +22,7 @@ const settings = Object.fromEntries(
     .map((argument) => argument.split('=', 2) as [string, string]),
 );
 const ROUNDS = Number(settings.rounds ?? 3);
-const VARIANTS = (settings.variants ?? '0x1,0x8,1x8,2x2,2x4,2x8,2x16').split(',').map((variant) => {
+const VARIANTS = (settings.variants ?? '0x1,0x8,1x8,2x1,2x4,2x8,2x16').split(',').map((variant) => {
   const [threads, parallel] = variant.split('x').map(Number);
   return { threads: threads as number, parallel: parallel as number, name: variant };
 });
@@ -136,6 +137,14 @@ for (const variant of VARIANTS) {
       )}  ${(base / median(values)).toFixed(2).padStart(7)}x  ${values.map((value) => value.toFixed(2)).join(' ')}`,
   );
 }
+const ratio = (from: string, to: string, what: string) => {
+  const slow = seconds.get(from);
+  const fast = seconds.get(to);
+  if (slow && fast) console.log(`${what} (${from} -> ${to}): ${(median(slow) / median(fast)).toFixed(2)}x`);
+};
+ratio('1x8', '2x8', '1 -> 2 sampling threads, 8 episodes at once');
+ratio('0x8', '2x8', 'calling thread -> 2 sampling threads, 8 episodes at once');
+ratio('0x1', '2x8', "main's default (calling thread, 1 at a time) -> the tutorial's (2 threads, 8 at once)");
 const same = [...tokens.values()].every((value) => value !== 'DIFFERENT');
 console.log(`every variant sampled the same tokens: ${same ? 'yes' : 'NO'}; load avg ${load()}`);
 await Promise.all([...policies.values()].map((policy) => policy.close()));

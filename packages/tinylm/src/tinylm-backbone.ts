@@ -153,7 +153,10 @@ export class TinyLmBackbone implements Backbone {
     return this.snapshot;
   }
 
-  /** How often sampling started from a cached prompt state, and how many prompt tokens it did not read again. */
+  /**
+   * How often sampling on the calling thread started from a cached prompt state, and how many prompt tokens it did
+   * not read again (sampler threads keep their own caches).
+   */
   prefixCacheStats(): { hits: number; tokensSkipped: number } {
     return { hits: this.prefixes.hits, tokensSkipped: this.prefixes.tokensSkipped };
   }
