@@ -34,7 +34,7 @@ describe("ajet serve's backbone thread with sampler threads (sample calls concur
           advantage: 1,
         },
       ],
-      loss: { type: 'cross_entropy' as const },
+      loss: { type: 'cross_entropy' as const, aggregation: 'token-mean' as const },
     };
     const before = await reference.sample(request);
     // Sent in this order without waiting: sample, forwardBackward, optimStep, sample.

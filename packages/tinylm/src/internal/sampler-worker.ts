@@ -13,7 +13,7 @@ const model = new Transformer(data.config);
 const tokenizer = new TinyTokenizer(data.tokenizer);
 const prefixes = new PrefixCache(data.prefixBudgetBytes);
 let generation = -1;
-let params = new Float32Array(0);
+let params: Float32Array = new Float32Array(0);
 
 function reply(message: SamplerReply): void {
   parentPort?.postMessage(message);
