@@ -60,8 +60,8 @@ async function evaluate(placement: string[], temperature: number): Promise<Map<s
 
 describe('where the embedded policy runs does not change what it samples', () => {
   it('greedy and T=0.9 episodes are bit-identical in process on 1 and 2 threads, on 0 to 3 sampling threads and over gRPC (ajet serve)', async () => {
-    // The server samples on its default 2 sampler threads, every episode at once.
-    const server = await startAjetServe(MODEL);
+    // The server samples on 2 sampler threads, every episode at once.
+    const server = await startAjetServe(MODEL, ['--sample-threads', '2']);
     servers.push(server.child);
     const inProcess = ['--backbone', 'debug', '--set', `model.path=${MODEL}`];
     const placements = {

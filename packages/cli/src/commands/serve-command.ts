@@ -6,7 +6,7 @@ import { UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet serve --model builtin:tinylm-calculator [--host 127.0.0.1] [--port 50051] [--token T] [--seed N]
-             [--state-root DIR] [--sample-threads 2]
+             [--state-root DIR] [--sample-threads 0]
 
 Serves the embedded policy (or a folder a run saved) as ajet.v1.Backend over gRPC, for --backbone grpc.
 Stops on SIGTERM/SIGINT after the call in flight. A token is required for every call when given; serving beyond
@@ -39,7 +39,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
         token: { type: 'string' },
         seed: { type: 'string', default: '0' },
         'state-root': { type: 'string', default: 'ajet_backend_state' },
-        'sample-threads': { type: 'string', default: '2' },
+        'sample-threads': { type: 'string', default: '0' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },

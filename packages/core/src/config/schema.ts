@@ -353,9 +353,9 @@ const debug = section({
     .default(2)
     .describe("threads computing the embedded policy's gradients; the result is the same bits for any count"),
   sample_threads: nonNegativeInt
-    .default(2)
+    .default(0)
     .describe(
-      "worker threads drawing the embedded policy's completions, for episodes sampling at once (debug_max_parallel); 0: the calling thread; the same tokens for any count",
+      "worker threads drawing the embedded policy's completions while debug_max_parallel episodes run; 0: the calling thread (fastest measured on a shared 2-core machine: pnpm bench sampling); the same tokens for any count",
     ),
 });
 
