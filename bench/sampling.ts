@@ -3,13 +3,15 @@
 //     the tutorial's workflow and judge, the tutorial's warm start) with 0 (the calling thread), 1 and 2 sampling
 //     threads and a few episode concurrencies; wall time, ratio to today's default (0 threads, 1 at a time), and
 //     whether every variant sampled the same tokens.
+//  1b. The sampler alone: the step's first-turn prompts, num_repeat completions each, all called at once, on the
+//     calling thread and on 1 and 2 sampler threads.
 //  2. Batched decoding: IncrementalDecoder.stepMany (several sequences' next tokens in one forward) against one
 //     step each, at a few batch sizes, with a bit-identity check.
 // A variant is threads x episodes at once (0: the calling thread). Ratios are of medians over interleaved rounds.
 //   pnpm bench sampling [rounds=3] [variants=0x1,0x8,1x8,2x1,2x4,2x8,2x16]
 import { loadavg } from 'node:os';
 import type { Judge, Task, TaskReader, Workflow } from '@ajet/spec';
-import { createTinyLm } from '@ajet/tinylm';
+import { createTinyLm, type TinyLmBackbone } from '@ajet/tinylm';
 import { builtins } from '../packages/cli/src/builtins.ts';
 import { loadConfig, PluginLoader, TokenPolicy } from '../packages/core/src/index.ts';
 import { GroupCollector } from '../packages/core/src/runtime/collect-groups.ts';
@@ -144,9 +146,53 @@ const ratio = (from: string, to: string, what: string) => {
 };
 ratio('1x8', '2x8', '1 -> 2 sampling threads, 8 episodes at once');
 ratio('0x8', '2x8', 'calling thread -> 2 sampling threads, 8 episodes at once');
-ratio('0x1', '2x8', "main's default (calling thread, 1 at a time) -> the tutorial's (2 threads, 8 at once)");
+ratio('0x1', '0x8', 'one episode at a time -> 8 at once (the tutorial), calling thread');
+ratio('0x1', '2x8', 'calling thread, one at a time -> 2 sampling threads, 8 at once');
 const same = [...tokens.values()].every((value) => value !== 'DIFFERENT');
 console.log(`every variant sampled the same tokens: ${same ? 'yes' : 'NO'}; load avg ${load()}`);
+
+// 1b. The sampler alone: the step's first-turn prompts, num_repeat completions each, every call at once.
+const firstTurns = await Promise.all(
+  tasks.map(async (task) => {
+    const system = String(config.rollout.workflowSettings.system_prompt ?? '');
+    const messages = [
+      ...(system ? [{ role: 'system' as const, content: system }] : []),
+      { role: 'user' as const, content: task.mainQuery },
+    ];
+    return (await (policies.values().next().value as TinyLmBackbone).renderChat({ messages })).tokenIds;
+  }),
+);
+const bare = new Map<number, number[]>();
+for (let round = 0; round < ROUNDS + 1; round++) {
+  for (const [threads, backbone] of policies) {
+    const started = performance.now();
+    await Promise.all(
+      firstTurns.flatMap((promptIds, index) =>
+        Array.from({ length: config.rollout.numRepeat }, (_, repeat) =>
+          backbone.sample({
+            promptIds,
+            sampling: {
+              temperature: config.rollout.temperature,
+              maxTokens: config.rollout.maxTokens,
+              seed: round * 1000 + index * 10 + repeat,
+            },
+          }),
+        ),
+      ),
+    );
+    // The first round warms the threads' JIT up.
+    if (round > 0) bare.set(threads, [...(bare.get(threads) ?? []), performance.now() - started]);
+  }
+}
+console.log(`\nthe sampler alone: ${episodes} first-turn completions, all called at once; ${ROUNDS} rounds, median ms`);
+const onCalling = median(bare.get(0) ?? [Number.NaN]);
+for (const [threads, values] of bare)
+  console.log(
+    `${threads === 0 ? 'calling thread' : `${threads} sampler thread${threads > 1 ? 's' : ''}`}: ${median(values).toFixed(0)} ms (${(onCalling / median(values)).toFixed(2)}x the calling thread)`,
+  );
+const one = bare.get(1);
+const two = bare.get(2);
+if (one && two) console.log(`1 -> 2 sampler threads: ${(median(one) / median(two)).toFixed(2)}x`);
 await Promise.all([...policies.values()].map((policy) => policy.close()));
 
 // 2. Batched decoding.
