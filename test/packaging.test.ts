@@ -168,6 +168,7 @@ describe('packed packages install and run in a project outside the repo', () => 
     asset('@ajet/tinylm', 'weights/tinylm-calculator/params.bin');
     asset('@ajet/logview', 'dist/page/report.js');
     asset('@ajet/tinylm', 'dist/internal/gradient-worker.mjs');
+    asset('@ajet/tinylm', 'dist/internal/sampler-worker.mjs');
     asset('@ajet/cli', 'dist/ts-worker.mjs');
     expect(problems).toEqual([]);
   });

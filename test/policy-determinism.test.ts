@@ -59,20 +59,23 @@ async function evaluate(placement: string[], temperature: number): Promise<Map<s
 }
 
 describe('where the embedded policy runs does not change what it samples', () => {
-  it('greedy and T=0.9 episodes are bit-identical in process on 1 and 2 threads and over gRPC (ajet serve)', async () => {
-    const server = await startAjetServe(MODEL);
+  it('greedy and T=0.9 episodes are bit-identical in process on 1 and 2 threads, on 0 to 3 sampling threads and over gRPC (ajet serve)', async () => {
+    // The server samples on 2 sampler threads, every episode at once.
+    const server = await startAjetServe(MODEL, ['--sample-threads', '2']);
     servers.push(server.child);
+    const inProcess = ['--backbone', 'debug', '--set', `model.path=${MODEL}`];
     const placements = {
-      'in process, 1 thread': ['--backbone', 'debug', '--set', `model.path=${MODEL}`, '--set', 'debug.train_threads=1'],
-      'in process, 2 threads, 4 episodes at once': [
-        '--backbone',
-        'debug',
-        '--set',
-        `model.path=${MODEL}`,
-        '--set',
-        'debug.train_threads=2',
-        '--set',
-        'debug.debug_max_parallel=4',
+      'in process, 1 thread, sampling on the calling thread': [
+        ...inProcess,
+        ...['--set', 'debug.train_threads=1', '--set', 'debug.sample_threads=0'],
+      ],
+      'in process, 2 threads, 2 sampling threads, 4 episodes at once': [
+        ...inProcess,
+        ...['--set', 'debug.train_threads=2', '--set', 'debug.sample_threads=2', '--set', 'debug.debug_max_parallel=4'],
+      ],
+      'in process, 3 sampling threads, every episode at once': [
+        ...inProcess,
+        ...['--set', 'debug.sample_threads=3', '--set', 'debug.debug_max_parallel=64'],
       ],
       'over gRPC, every episode at once': ['--backbone', 'grpc', '--set', `backbones.grpc.address=${server.address}`],
     };

@@ -7,7 +7,7 @@ import { tinkerEndpoints } from './protocol.ts';
 afterEach(closeFakeTinkers);
 
 function context(env: Record<string, string>): BackboneContext {
-  return { modelPath: 'unused', seed: 7, trainThreads: 1, configDir: '.', cwd: '.', env };
+  return { modelPath: 'unused', seed: 7, trainThreads: 1, sampleThreads: 0, configDir: '.', cwd: '.', env };
 }
 
 async function factory(): Promise<BackboneFactory> {

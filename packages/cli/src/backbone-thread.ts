@@ -29,6 +29,11 @@ export interface BackboneThreadOptions {
   entry: string;
   /** Handed to the entry's `createBackbone`; structured-cloneable. */
   options: unknown;
+  /**
+   * Methods started in order but not waited for before the next call starts (the embedded policy's `sample` on
+   * sampler threads: it takes the weights as they are when called, so a later optimStep cannot reach it).
+   */
+  concurrent?: readonly BackboneMethod[];
 }
 
 export function serializeError(error: unknown): SerializedError {
@@ -47,7 +52,8 @@ function reviveError(error: SerializedError): Error {
  * Runs a backbone whose work is long synchronous CPU (the embedded policy) on a worker thread, so the thread that
  * serves gRPC keeps answering: HTTP/2 keepalive pings, GetInfo and SIGTERM while a ForwardBackward computes. A
  * blocked event loop misses the client's pings and the client drops the connection (measured: at 40 s with the
- * default 30 s ping and 10 s timeout). Calls run one at a time in the thread, in order.
+ * default 30 s ping and 10 s timeout). Calls start in the thread in order, each after the one before it
+ * has finished, except `concurrent` methods, which only have to have started.
  */
 /** `.ts` when running from src (the repo, tsx), `.js` from a built package's dist. */
 export const sourceExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';

@@ -2,6 +2,10 @@
 import type { Backbone } from '@ajet/spec';
 import { createTinyLm } from '@ajet/tinylm';
 
-export function createBackbone(options: { modelPath: string; seed: number }): Promise<Backbone> {
+export function createBackbone(options: {
+  modelPath: string;
+  seed: number;
+  sampleThreads?: number;
+}): Promise<Backbone> {
   return createTinyLm(options);
 }

@@ -98,6 +98,7 @@ export async function runJob(options: JobOptions): Promise<JobResult> {
     modelPath: config.model.path,
     seed: config.seed,
     trainThreads: config.debug.trainThreads,
+    sampleThreads: config.debug.sampleThreads,
     configDir,
     cwd,
     env: process.env,

@@ -37,6 +37,8 @@ export interface BackboneContext {
   seed: number;
   /** `debug.train_threads`: threads an in-process backbone may use for forwardBackward. */
   trainThreads: number;
+  /** `debug.sample_threads`: worker threads an in-process backbone may sample on (0: the calling thread). */
+  sampleThreads: number;
   /** The YAML file's folder and the working directory: relative paths resolve against them. */
   configDir: string;
   cwd: string;

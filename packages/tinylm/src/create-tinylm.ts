@@ -40,6 +40,8 @@ export async function createTinyLm(options: {
   seed?: number;
   /** Threads for forwardBackward, the calling one included (TinyLmOptions.trainThreads). */
   trainThreads?: number;
+  /** Threads that draw completions; 0: the calling thread (TinyLmOptions.sampleThreads). */
+  sampleThreads?: number;
 }): Promise<TinyLmBackbone> {
   const folder = resolveModelFolder(options.modelPath);
   const { file, params } = await readModelFolder(folder);
@@ -51,5 +53,6 @@ export async function createTinyLm(options: {
     policyVersion: file.policyVersion,
     seed: options.seed,
     trainThreads: options.trainThreads,
+    sampleThreads: options.sampleThreads,
   });
 }

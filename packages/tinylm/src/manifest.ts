@@ -12,9 +12,12 @@ export const manifest: PluginManifest = [
       return async (_settings, context) => {
         const path = context.modelPath;
         const modelPath = path.startsWith('builtin:') || isAbsolute(path) ? path : resolve(context.cwd, path);
-        const { trainThreads } = context;
-        const backbone = await createTinyLm({ modelPath, seed: context.seed, trainThreads });
-        const threads = trainThreads > 1 ? `, ${trainThreads} training threads` : '';
+        const { trainThreads, sampleThreads } = context;
+        const backbone = await createTinyLm({ modelPath, seed: context.seed, trainThreads, sampleThreads });
+        const threads = [
+          trainThreads > 1 ? `, ${trainThreads} training threads` : '',
+          sampleThreads > 0 ? `, ${sampleThreads} sampling thread${sampleThreads > 1 ? 's' : ''}` : '',
+        ].join('');
         return { backbone, description: `tinylm ${path} (in process, CPU${threads})`, inProcess: true };
       };
     },

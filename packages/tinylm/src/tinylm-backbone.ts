@@ -28,6 +28,7 @@ import { renderChat } from './chat-format.ts';
 import { trainedTokens } from './internal/gradient-shard.ts';
 import { GradientThreads } from './internal/gradient-threads.ts';
 import { PrefixCache } from './internal/prefix-cache.ts';
+import { SamplerPool, type WeightsSnapshot } from './internal/sampler-pool.ts';
 import { Transformer } from './internal/transformer.ts';
 import { aggregationWeights } from './loss.ts';
 import {
@@ -56,7 +57,15 @@ export interface TinyLmOptions {
    * is summed in batch order, so the gradients depend neither on the count nor on timing.
    */
   trainThreads?: number;
+  /**
+   * Worker threads that draw completions (default 0: the calling thread). With some, a sample call returns at once
+   * and several calls (episodes) sample at the same time; each uses the weights as they were when it was called.
+   * A completion is the same bits on any thread.
+   */
+  sampleThreads?: number;
 }
+
+const PREFIX_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * The embedded policy: a small transformer that renders ChatML, samples with exact logprobs, and trains with the
@@ -74,7 +83,11 @@ export class TinyLmBackbone implements Backbone {
   private policyVersion: number;
   private readonly seed: number;
   private sampleCount = 0;
-  private readonly prefixes = new PrefixCache(64 * 1024 * 1024);
+  private readonly prefixes = new PrefixCache(PREFIX_CACHE_BYTES);
+  private readonly samplers: SamplerPool | undefined;
+  /** Counts changes of the weights; the sampler threads' snapshot of the current ones, made when first needed. */
+  private generation = 0;
+  private snapshot: WeightsSnapshot | undefined;
   private readonly limits: BackboneRequestLimits;
   /** A forwardBackward since the last optimStep gave a non-finite loss: that step is skipped. */
   private nonFiniteLoss = false;
@@ -98,6 +111,23 @@ export class TinyLmBackbone implements Backbone {
     this.policyVersion = options.policyVersion ?? 0;
     this.seed = options.seed ?? 0;
     this.limits = { maxModelLen: options.config.maxSeqLen, vocabSize: options.config.vocabSize };
+    const sampleThreads = options.sampleThreads ?? 0;
+    if (!Number.isInteger(sampleThreads) || sampleThreads < 0)
+      throw new Error(`sampleThreads ${sampleThreads}: expected a whole number, 0 or more`);
+    this.samplers =
+      sampleThreads > 0
+        ? new SamplerPool({
+            config: options.config,
+            tokenizer: this.tokenizer.toJSON(),
+            threads: sampleThreads,
+            prefixBudgetBytes: PREFIX_CACHE_BYTES / sampleThreads,
+          })
+        : undefined;
+  }
+
+  /** The sampler threads (none when sampling runs on the calling thread). */
+  get samplerPool(): SamplerPool | undefined {
+    return this.samplers;
   }
 
   /** Replaces the weights (same shape); sampling forgets what it cached for the old ones. */
@@ -106,12 +136,27 @@ export class TinyLmBackbone implements Backbone {
     this.paramsChanged();
   }
 
-  /** Drops the decoder states sampling cached for the old weights. */
+  /** Drops the decoder states sampling cached for the old weights; sampler threads get the new ones. */
   paramsChanged(): void {
     this.prefixes.clear();
+    this.generation += 1;
+    this.snapshot = undefined;
   }
 
-  /** How often sampling started from a cached prompt state, and how many prompt tokens it did not read again. */
+  /** The current weights in shared memory for the sampler threads: one copy per weights generation. */
+  private weightsSnapshot(): WeightsSnapshot {
+    if (!this.snapshot) {
+      const buffer = new SharedArrayBuffer(this.params.byteLength);
+      new Float32Array(buffer).set(this.params);
+      this.snapshot = { generation: this.generation, buffer };
+    }
+    return this.snapshot;
+  }
+
+  /**
+   * How often sampling on the calling thread started from a cached prompt state, and how many prompt tokens it did
+   * not read again (sampler threads keep their own caches).
+   */
   prefixCacheStats(): { hits: number; tokensSkipped: number } {
     return { hits: this.prefixes.hits, tokensSkipped: this.prefixes.tokensSkipped };
   }
@@ -159,14 +204,26 @@ export class TinyLmBackbone implements Backbone {
     });
   }
 
+  /**
+   * Draws `n` completions with the weights as they are at the call (a later update does not reach a call in flight),
+   * on the sampler threads when there are some, else here.
+   */
   async sample(request: SampleRequest): Promise<SampleResponse> {
     checkSampleRequest(request, this.limits);
     const base = request.sampling.seed ?? this.seed + this.sampleCount;
     this.sampleCount += 1;
-    const completions = Array.from({ length: request.n ?? backboneDefaults.completions }, (_, index) =>
-      this.sampleOne({ promptIds: request.promptIds, sampling: request.sampling, seed: base + index * 7919 }),
-    );
-    return { completions, policyVersion: this.policyVersion };
+    const policyVersion = this.policyVersion;
+    const seeds = Array.from({ length: request.n ?? backboneDefaults.completions }, (_, index) => base + index * 7919);
+    const { promptIds, sampling } = request;
+    const samplers = this.samplers;
+    if (samplers) {
+      const weights = this.weightsSnapshot();
+      const completions = await Promise.all(
+        seeds.map((seed) => samplers.sample({ promptIds, sampling, seed, weights })),
+      );
+      return { completions, policyVersion };
+    }
+    return { completions: seeds.map((seed) => this.sampleOne({ promptIds, sampling, seed })), policyVersion };
   }
 
   async forwardBackward(request: ForwardBackwardRequest): Promise<ForwardBackwardResponse> {
@@ -243,6 +300,6 @@ export class TinyLmBackbone implements Backbone {
   }
 
   async close(): Promise<void> {
-    await this.threads.close();
+    await Promise.all([this.threads.close(), this.samplers?.close()]);
   }
 }

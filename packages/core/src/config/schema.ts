@@ -380,6 +380,11 @@ const debug = section({
   train_threads: positiveInt
     .default(2)
     .describe("threads computing the embedded policy's gradients; the result is the same bits for any count"),
+  sample_threads: nonNegativeInt
+    .default(0)
+    .describe(
+      "worker threads drawing the embedded policy's completions while debug_max_parallel episodes run; 0: the calling thread (fastest measured on a shared 2-core machine: pnpm bench sampling); the same tokens for any count",
+    ),
 });
 
 const episodeService = section({

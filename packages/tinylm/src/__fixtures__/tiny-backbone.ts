@@ -5,7 +5,7 @@ import { buildWordList, TinyTokenizer } from '../tokenizer.ts';
 
 /** A tiny random-weight tinylm for tests. */
 export function tinyBackbone(
-  options: { seed?: number; dModel?: number; maxSeqLen?: number; trainThreads?: number } = {},
+  options: { seed?: number; dModel?: number; maxSeqLen?: number; trainThreads?: number; sampleThreads?: number } = {},
 ): TinyLmBackbone {
   const words = buildWordList({
     texts: ['What is 12 plus 30? The answer is 42. operation: add operands'],
@@ -31,5 +31,6 @@ export function tinyBackbone(
     params,
     seed: 3,
     trainThreads: options.trainThreads,
+    sampleThreads: options.sampleThreads,
   });
 }

@@ -152,3 +152,55 @@ export function logSoftmaxAt(options: {
   if (probabilities) for (let j = 0; j < size; j++) probabilities[j] = (probabilities[j] as number) / sum;
   return (logits[offset + target] as number) / temperature - max - Math.log(sum);
 }
+
+/**
+ * C[n×m] = A[n×k] · B[k×m] (+ C when accumulate), reading each row of B once for all n rows of A: the kernel of a
+ * batched decode step. Each output element is summed over p in the same order as `matmul`, skipping the same zeros,
+ * so a row's result is the same bits as `matmul` of that row alone.
+ */
+export function matmulSharedB(options: {
+  a: Float32Array;
+  b: Float32Array;
+  out: Float32Array;
+  n: number;
+  k: number;
+  m: number;
+  bOffset?: number;
+  accumulate?: boolean;
+}): void {
+  const { a, b, out, n, k, m } = options;
+  const bOffset = options.bOffset ?? 0;
+  if (!options.accumulate) out.fill(0, 0, n * m);
+  for (let p = 0; p < k; p++) {
+    const bRow = bOffset + p * m;
+    for (let i = 0; i < n; i++) {
+      const value = a[i * k + p] as number;
+      if (value === 0) continue;
+      const outRow = i * m;
+      for (let j = 0; j < m; j++) out[outRow + j] = (out[outRow + j] as number) + value * (b[bRow + j] as number);
+    }
+  }
+}
+
+/** C[n×r] = A[n×k] · B[r×k]ᵀ, reading each row of B once for all n rows; the same bits as `matmulTransposedB`. */
+export function matmulTransposedSharedB(options: {
+  a: Float32Array;
+  b: Float32Array;
+  out: Float32Array;
+  n: number;
+  k: number;
+  r: number;
+  bOffset?: number;
+}): void {
+  const { a, b, out, n, k, r } = options;
+  const bOffset = options.bOffset ?? 0;
+  for (let j = 0; j < r; j++) {
+    const bRow = bOffset + j * k;
+    for (let i = 0; i < n; i++) {
+      const aRow = i * k;
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += (a[aRow + p] as number) * (b[bRow + p] as number);
+      out[i * r + j] = sum;
+    }
+  }
+}

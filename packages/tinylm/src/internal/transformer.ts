@@ -1,5 +1,13 @@
 import type { TransformerConfig } from '../model-folder.ts';
-import { accumulateTransposedA, matmul, matmulTransposedB, rmsNorm, rmsNormBackward } from './kernels.ts';
+import {
+  accumulateTransposedA,
+  matmul,
+  matmulSharedB,
+  matmulTransposedB,
+  matmulTransposedSharedB,
+  rmsNorm,
+  rmsNormBackward,
+} from './kernels.ts';
 
 interface LayerOffsets {
   norm1: number;
@@ -588,5 +596,98 @@ export class IncrementalDecoder {
     });
     this.length += 1;
     return logits;
+  }
+
+  /**
+   * Feeds one token to each of several decoders over the same weights in one forward: the rows share each weight
+   * matrix as it is read (batched decoding). Each decoder's logits are the same bits `step` would give it alone;
+   * they land in its own scratch, valid until its next step.
+   */
+  static stepMany(decoders: readonly IncrementalDecoder[], tokens: readonly number[]): Float32Array[] {
+    const n = decoders.length;
+    const first = decoders[0];
+    if (!first) return [];
+    if (n === 1) return [first.step(tokens[0] as number)];
+    const model = first.model;
+    const params = first.params;
+    if (decoders.some((decoder) => decoder.params !== params || decoder.model !== model))
+      throw new Error('stepMany needs decoders over the same model and weights');
+    const { dModel: d, nHeads, dFeedForward: f, vocabSize, maxSeqLen } = model.config;
+    const layout = model.layout;
+    const headDim = d / nHeads;
+    const rows = (width: number) => new Float32Array(n * width);
+    const x = rows(d);
+    const normed = rows(d);
+    const q = rows(d);
+    const k = rows(d);
+    const v = rows(d);
+    const attended = rows(d);
+    const mid = rows(d);
+    const preActivation = rows(f);
+    const hidden = rows(f);
+    const inverse = new Float32Array(n);
+    const logits = rows(vocabSize);
+    for (let row = 0; row < n; row++) {
+      const decoder = decoders[row] as IncrementalDecoder;
+      const position = decoder.length;
+      if (position >= maxSeqLen) throw new Error(`sequence exceeds maxSeqLen ${maxSeqLen}`);
+      const tokenBase = layout.tokenEmbedding + (tokens[row] as number) * d;
+      const positionBase = layout.positionEmbedding + position * d;
+      for (let c = 0; c < d; c++)
+        x[row * d + c] = (params[tokenBase + c] as number) + (params[positionBase + c] as number);
+    }
+    for (let layerIndex = 0; layerIndex < layout.layers.length; layerIndex++) {
+      const offsets = layout.layers[layerIndex] as LayerOffsets;
+      rmsNorm({ x, gain: params, gainOffset: offsets.norm1, out: normed, rows: n, width: d, inverseRms: inverse });
+      matmulSharedB({ a: normed, b: params, bOffset: offsets.wq, out: q, n, k: d, m: d });
+      matmulSharedB({ a: normed, b: params, bOffset: offsets.wk, out: k, n, k: d, m: d });
+      matmulSharedB({ a: normed, b: params, bOffset: offsets.wv, out: v, n, k: d, m: d });
+      for (let row = 0; row < n; row++) {
+        const decoder = decoders[row] as IncrementalDecoder;
+        const position = decoder.length;
+        const keys = decoder.keys[layerIndex] as Float32Array;
+        const values = decoder.values[layerIndex] as Float32Array;
+        keys.set(k.subarray(row * d, (row + 1) * d), position * d);
+        values.set(v.subarray(row * d, (row + 1) * d), position * d);
+        for (let head = 0; head < nHeads; head++) {
+          attendRow({
+            q,
+            k: keys,
+            v: values,
+            row: position,
+            qRow: row,
+            head,
+            headDim,
+            width: d,
+            weights: decoder.weights,
+            weightsOffset: 0,
+            out: attended,
+            outOffset: row * d + head * headDim,
+          });
+        }
+      }
+      mid.set(x);
+      matmulSharedB({ a: attended, b: params, bOffset: offsets.wo, out: mid, n, k: d, m: d, accumulate: true });
+      rmsNorm({ x: mid, gain: params, gainOffset: offsets.norm2, out: normed, rows: n, width: d, inverseRms: inverse });
+      matmulSharedB({ a: normed, b: params, bOffset: offsets.w1, out: preActivation, n, k: d, m: f });
+      for (let index = 0; index < n * f; index++) hidden[index] = gelu(preActivation[index] as number);
+      x.set(mid);
+      matmulSharedB({ a: hidden, b: params, bOffset: offsets.w2, out: x, n, k: f, m: d, accumulate: true });
+    }
+    rmsNorm({ x, gain: params, gainOffset: layout.finalNorm, out: normed, rows: n, width: d, inverseRms: inverse });
+    matmulTransposedSharedB({
+      a: normed,
+      b: params,
+      bOffset: layout.tokenEmbedding,
+      out: logits,
+      n,
+      k: d,
+      r: vocabSize,
+    });
+    return decoders.map((decoder, row) => {
+      decoder.length += 1;
+      decoder.scratch.logits.set(logits.subarray(row * vocabSize, (row + 1) * vocabSize));
+      return decoder.scratch.logits;
+    });
   }
 }
