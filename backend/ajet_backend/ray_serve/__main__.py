@@ -18,6 +18,25 @@ from ajet_backend.errors import BackendError
 PROXY_TIMEOUTS = ("RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S", "RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S")
 
 
+# A local cluster that times out while starting (the raylet gives up waiting for its agents when the cores are busy:
+# seen 4 times in a row at load 8-30) is started again, this many times in all.
+LOCAL_START_ATTEMPTS = 3
+
+
+def init_local_cluster(ray_module: object, pause_s: float = 2.0, **init_args: object) -> None:
+    """`ray.init(**init_args)` for a cluster this process starts, retried after a startup timeout only."""
+    for attempt in range(1, LOCAL_START_ATTEMPTS + 1):
+        try:
+            ray_module.init(**init_args)  # type: ignore[attr-defined]
+            return
+        except Exception as error:
+            if "timed out during startup" not in str(error) or attempt == LOCAL_START_ATTEMPTS:
+                raise
+            print(f"ajet_backend: the local Ray cluster timed out while starting (attempt {attempt} of {LOCAL_START_ATTEMPTS}); starting it again", file=sys.stderr, flush=True)
+            ray_module.shutdown()  # type: ignore[attr-defined]
+            time.sleep(pause_s)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -73,7 +92,10 @@ def serve_command(arguments: argparse.Namespace) -> None:
     for name in PROXY_TIMEOUTS:
         os.environ.setdefault(name, "60")
     try:
-        ray.init(address=arguments.address, num_cpus=arguments.num_cpus if local else None, include_dashboard=False if local else None, runtime_env={"env_vars": env} if env else None, logging_level="WARNING", log_to_driver=False)
+        if local:
+            init_local_cluster(ray, num_cpus=arguments.num_cpus, include_dashboard=False, runtime_env={"env_vars": env}, logging_level="WARNING", log_to_driver=False)
+        else:
+            ray.init(address=arguments.address, logging_level="WARNING", log_to_driver=False)
         # ray.init installs its own SIGTERM handler (a crash dump, then exit): ours again.
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
