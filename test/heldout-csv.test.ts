@@ -28,6 +28,7 @@ describe("the calculator tutorial's held-out CSV split (data/heldout_csv.jsonl)"
       ...generateTasks({ seed: 5, count: 4000 }),
       ...generateCsvLikeQuestions({ seed: 8, count: 20000 }), // pretrain_tinylm.ts --csv-like 20000
       ...tutorialData('train.jsonl'),
+      ...tutorialData('train_csv_like.jsonl'), // scripts/make_csv_like_tasks.ts
     ];
     const expressions = new Set(taught.map((row) => row.expression.replace(/\s/g, '')));
     const questions = new Set(taught.map((row) => row.question));
