@@ -1,9 +1,9 @@
 // Supervised warm start of the embedded policy on calculator-agent demonstrations.
 //
 //   pnpm exec tsx scripts/pretrain_tinylm.ts --minutes 90 --workers 2
-//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --steps 5000 --eval-every-steps 1000 --workers 1 \
-//     --batch-size 32 --augment 5 --seed 1 --tasks 4000 --signed-sums --label-smoothing 0.03 \
-//     --out packages/tinylm/weights/tinylm-calculator-smooth     (the tutorial's warm start; the commands of the
+//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --steps 10000 --eval-every-steps 2000 --workers 1 \
+//     --batch-size 32 --augment 5 --seed 1 --tasks 4000 --signed-sums --label-smoothing 0.03 --csv-like 20000 \
+//     --out packages/tinylm/weights/tinylm-calculator-csv        (the tutorial's warm start; the commands of the
 //                                                                 other shipped weights: packages/tinylm/README.md)
 //
 // --engine ts trains with tinylm's own kernels on worker threads; --engine torch with PyTorch's CPU build from
