@@ -9,8 +9,13 @@ const all = readdirSync(folder)
   .filter((file) => file.endsWith('.ts') && file !== 'run.ts' && !file.endsWith('.test.ts'))
   .map((file) => file.slice(0, -3))
   .sort();
-const wanted = process.argv.slice(2).filter((argument) => !argument.includes('='));
-const passThrough = process.argv.slice(2).filter((argument) => argument.includes('='));
+// `--name value` and `--name=value` options go to every benchmark too (e.g. tinylm-calculator --seeds 42,7,8).
+const args = process.argv.slice(2);
+const isOption = (index: number) =>
+  args[index]?.startsWith('--') === true ||
+  (args[index - 1]?.startsWith('--') === true && !args[index - 1]?.includes('='));
+const wanted = args.filter((argument, index) => !argument.includes('=') && !isOption(index));
+const passThrough = args.filter((argument, index) => argument.includes('=') || isOption(index));
 const unknown = wanted.filter((name) => !all.includes(name));
 if (unknown.length > 0) {
   console.error(`bench: no benchmark ${unknown.join(', ')} (have: ${all.join(', ')})`);

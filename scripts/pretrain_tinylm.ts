@@ -1,9 +1,9 @@
 // Supervised warm start of the embedded policy on calculator-agent demonstrations.
 //
 //   pnpm exec tsx scripts/pretrain_tinylm.ts --minutes 90 --workers 2
-//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --steps 5000 --eval-every-steps 1000 --workers 1 \
-//     --batch-size 32 --augment 5 --seed 1 --tasks 4000 --signed-sums --label-smoothing 0.03 \
-//     --out packages/tinylm/weights/tinylm-calculator-smooth     (the tutorial's warm start; the commands of the
+//   pnpm exec tsx scripts/pretrain_tinylm.ts --engine torch --steps 10000 --eval-every-steps 2000 --workers 1 \
+//     --batch-size 32 --augment 5 --seed 1 --tasks 4000 --signed-sums --label-smoothing 0.03 --csv-like 20000 \
+//     --out packages/tinylm/weights/tinylm-calculator-csv        (the tutorial's warm start; the commands of the
 //                                                                 other shipped weights: packages/tinylm/README.md)
 //
 // --engine ts trains with tinylm's own kernels on worker threads; --engine torch with PyTorch's CPU build from
@@ -44,6 +44,7 @@ import {
   readCalculatorJsonl,
   splitRows,
 } from './internal/calculator-demonstrations.ts';
+import { generateCsvLikeQuestions } from './internal/calculator-questions.ts';
 import { TorchTrainer } from './internal/torch-trainer.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -71,6 +72,7 @@ const { values } = parseArgs({
     'keep-all': { type: 'boolean', default: false },
     'signed-sums': { type: 'boolean', default: false },
     'label-smoothing': { type: 'string', default: '0' },
+    'csv-like': { type: 'string', default: '0' },
   },
 });
 /** A bad option: one line naming it, exit code 2. */
@@ -94,7 +96,7 @@ const stepPlan =
       };
 /** A whole-number option at least `least`, or a one-line error naming it. */
 function countOption(
-  name: 'tasks' | 'task-chain' | 'task-list' | 'steps' | 'schedule-steps' | 'eval-every-steps',
+  name: 'tasks' | 'csv-like' | 'task-chain' | 'task-list' | 'steps' | 'schedule-steps' | 'eval-every-steps',
   least: number,
 ): number {
   const value = Number(values[name]);
@@ -133,7 +135,10 @@ const taskCount = countOption('tasks', 0);
 const taskLengths = { mostChain: countOption('task-chain', 3), mostList: countOption('task-list', 4) };
 const taskRows = generateTasks({ seed: 5, count: taskCount, ...taskLengths }).map(calculatorRow);
 const selectRows = taskCount > 0 ? generateTasks({ seed: 6, count: 100, ...taskLengths }).map(calculatorRow) : [];
-const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows, ...taskRows];
+// --csv-like N: N questions in the CSV's styles from our own templates (scripts/internal/calculator-questions.ts,
+// seed 8): its structures said many ways, with other numbers, so the held-out phrasings are not new to the policy.
+const csvLikeRows = generateCsvLikeQuestions({ seed: 8, count: countOption('csv-like', 0) });
+const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows, ...taskRows, ...csvLikeRows];
 // --signed-sums: mixed plus/minus chains are written as one add over signed operands (see goldCall).
 const goldCallOptions = { signedSums: values['signed-sums'] };
 
@@ -177,7 +182,7 @@ const samples = (await Promise.all(trainRows.map((row) => demonstrationSample(ba
 );
 const lengths = samples.map((sample) => sample.tokenIds.length).sort((a, b) => a - b);
 await log(
-  `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial demonstrations + ${taskRows.length} of the tutorial's kinds of task, ${validation.length} CSV held out; ` +
+  `rows: ${csvTrain.length} CSV + ${augmented.length} number variants + ${tutorialRows.length} tutorial demonstrations + ${taskRows.length} of the tutorial's kinds of task + ${csvLikeRows.length} in the CSV's styles, ${validation.length} CSV held out; ` +
     `vocab ${backbone.tokenizer.vocabSize}; params ${params.length}; sequence length median ${lengths[lengths.length >> 1]} max ${lengths.at(-1)}; ` +
     `${workerCount} workers, batch ${batchSize}, lr ${peakLr}, ` +
     (labelSmoothing > 0 ? `label smoothing ${labelSmoothing}, ` : '') +

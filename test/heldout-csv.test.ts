@@ -6,6 +6,7 @@ import {
   readCalculatorJsonl,
   splitRows,
 } from '../scripts/internal/calculator-demonstrations.ts';
+import { generateCsvLikeQuestions } from '../scripts/internal/calculator-questions.ts';
 import { generateTasks } from '../tutorial/example_calculator_agent/make-data.ts';
 
 const CSV = new URL('../../shared/data/calculator/calculator_train.csv', import.meta.url).pathname;
@@ -25,7 +26,9 @@ describe("the calculator tutorial's held-out CSV split (data/heldout_csv.jsonl)"
       ...splitRows(readCalculatorCsv(CSV), HOLDOUT).train,
       ...tutorialData('demonstrations.jsonl'),
       ...generateTasks({ seed: 5, count: 4000 }),
+      ...generateCsvLikeQuestions({ seed: 8, count: 20000 }), // pretrain_tinylm.ts --csv-like 20000
       ...tutorialData('train.jsonl'),
+      ...tutorialData('train_csv_like.jsonl'), // scripts/make_csv_like_tasks.ts
     ];
     const expressions = new Set(taught.map((row) => row.expression.replace(/\s/g, '')));
     const questions = new Set(taught.map((row) => row.question));

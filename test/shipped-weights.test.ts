@@ -6,6 +6,7 @@ import { REPO_ROOT } from './helpers/run-ajet.ts';
 
 // The READMEs quote the shipped weights' accuracies; these checks catch weights swapped or damaged on the way.
 const validation = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/validation.jsonl'));
+const heldOutCsv = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/heldout_csv.jsonl'));
 
 describe('the shipped tinylm weights on the calculator tutorial', () => {
   it('builtin:tinylm-calculator-tasks answers nearly every validation question greedily (99.0% of 200)', async () => {
@@ -22,6 +23,16 @@ describe('the shipped tinylm weights on the calculator tutorial', () => {
     // Label smoothing kept probability on other tokens: at T=0.9 about half the episodes go wrong somewhere.
     const sampled = await evaluateCalculatorAgent({ backbone, rows, temperature: 0.9, seed: 1 });
     expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(32);
+  });
+
+  it('builtin:tinylm-calculator-csv answers most held-out CSV questions greedily but samples widely (83.3% and 47.1% of 174)', async () => {
+    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-csv' });
+    // On these 60 rows: 51 greedily, 26 at T=0.9 (seed 1); builtin:tinylm-calculator-smooth gets 46 and 22.
+    const rows = heldOutCsv.slice(0, 60);
+    const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
+    expect(greedy.correct.filter(Boolean).length).toBeGreaterThanOrEqual(50);
+    const sampled = await evaluateCalculatorAgent({ backbone, rows, temperature: 0.9, seed: 1 });
+    expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(36);
   });
 
   it('builtin:tinylm-calculator, the first warm start, leaves most of them to GRPO (17.5% of 200)', async () => {
