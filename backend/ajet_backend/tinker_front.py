@@ -88,6 +88,9 @@ class _Sampler:
     base_model: str
 
 
+MAX_BODY_BYTES = 256 * 1024 * 1024
+
+
 class TinkerError(Exception):
     """An HTTP-level refusal (before anything is queued): status and a one-line detail."""
 
@@ -282,6 +285,8 @@ class TinkerFront:
         self.long_poll_s = long_poll_s
         # A seq_id that never arrives (a client that gave up on a call) holds later calls this long, not forever.
         self.seq_gap_s = seq_gap_s
+        # The gRPC front's message cap: a request body (after zstd) past it is refused, never read whole.
+        self.max_body_bytes = MAX_BODY_BYTES
         self.sessions: dict[str, float] = {}
         self.models: dict[str, _TrainingModel] = {}
         self.samplers: dict[str, _Sampler] = {}
@@ -636,8 +641,32 @@ def build_app(front: TinkerFront) -> Any:
             return True
         return hmac.compare_digest(request.headers.get("x-api-key", "").encode(), front.api_key.encode())
 
+    def too_large() -> TinkerError:
+        return TinkerError(413, f"the request body is over {front.max_body_bytes} bytes: send fewer or shorter data per call")
+
+    async def read_body(request: Request) -> bytes:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > front.max_body_bytes:
+            raise too_large()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > front.max_body_bytes:
+                raise too_large()
+            chunks.append(chunk)
+        raw = b"".join(chunks)
+        if request.headers.get("content-encoding", "") == "zstd":
+            import zstandard
+
+            # Streamed, so a small frame that claims or inflates to gigabytes stops at the cap.
+            raw = zstandard.ZstdDecompressor().stream_reader(raw).read(front.max_body_bytes + 1)
+            if len(raw) > front.max_body_bytes:
+                raise too_large()
+        return raw
+
     async def read_json(request: Request) -> dict[str, Any]:
-        raw = await request.body()
+        raw = await read_body(request)
         if not raw:
             return {}
         try:
@@ -674,11 +703,7 @@ def build_app(front: TinkerFront) -> Any:
 
     async def forward_backward(request: Request) -> Any:
         if PROTOBUF in request.headers.get("content-type", ""):
-            raw = await request.body()
-            if request.headers.get("content-encoding", "") == "zstd":
-                import zstandard
-
-                raw = zstandard.ZstdDecompressor().decompress(raw, max_output_size=1 << 31)
+            raw = await read_body(request)
             try:
                 body = forward_backward_from_proto(front.messages, raw)
             except BackendError:

@@ -2,6 +2,7 @@
 operations over gRPC on a second server with the same initial weights (tiny random Qwen2, Qwen3 tokenizer)."""
 
 import asyncio
+import json
 import threading
 import warnings
 
@@ -13,7 +14,7 @@ from ajet_backend.policy import Policy, PolicySettings
 from ajet_backend.proto_stubs import load_stubs
 from ajet_backend.rendering import ChatRenderer
 from ajet_backend.service import BackboneService, ServiceInfo, decode_float32, decode_int32, encode_float32, encode_int32
-from ajet_backend.tinker_front import TinkerFront, start_tinker_server, state_name
+from ajet_backend.tinker_front import MAX_BODY_BYTES, TinkerFront, start_tinker_server, state_name
 from qwen3_tokenizer import qwen3_tokenizer
 from tiny_model import tiny_qwen2
 
@@ -198,3 +199,23 @@ def test_calls_on_a_training_model_run_in_seq_id_order_whatever_order_they_arriv
     loss = post("forward_backward", {"model_id": model_id, "seq_id": 1, "forward_backward_input": {"loss_fn": "cross_entropy", "data": [datum]}})
     assert result(loss)["metrics"]["loss:sum"] > 0
     assert result(step)["metrics"]["grad_norm"] > 0
+
+
+def test_a_body_over_the_cap_is_refused_with_413_plain_or_zstd(servers) -> None:
+    import httpx
+    import zstandard
+
+    _, _, base_url, front, _ = servers
+    headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
+    front.max_body_bytes = 1024
+    try:
+        big = json.dumps({"tags": ["x" * 2048]}).encode()
+        plain = httpx.post(f"{base_url}/api/v1/create_session", content=big, headers=headers)
+        assert plain.status_code == 413 and "over 1024 bytes" in plain.json()["detail"]
+        bomb = zstandard.ZstdCompressor().compress(b" " * (1 << 20))  # about 40 bytes that inflate to 1 MiB
+        inflated = httpx.post(f"{base_url}/api/v1/create_session", content=bomb, headers={**headers, "Content-Encoding": "zstd"})
+        assert inflated.status_code == 413
+        small = json.dumps({"tags": []}).encode()
+        assert httpx.post(f"{base_url}/api/v1/create_session", content=small, headers=headers).status_code == 200
+    finally:
+        front.max_body_bytes = MAX_BODY_BYTES
