@@ -34,6 +34,38 @@ function judgeConfig(judge: string): string {
 
 const experimentDir = () => mkdtempSync(join(tmpdir(), 'ajet-plugin-failures-run-'));
 
+/** react_agent on the recording backbone with `tools` (YAML lines under `tools:`) at line 11 of conf.yaml. */
+function reactAgentConfig(tools: string): string {
+  const folder = mkdtempSync(join(tmpdir(), 'ajet-react-tools-'));
+  const file = join(folder, 'conf.yaml');
+  writeFileSync(
+    file,
+    `ajet:
+  backbone: ${RECORDING_BACKBONE}
+  task_reader:
+    type: ${BASIC}->CountingReader
+    settings:
+      count: 2
+  rollout:
+    user_workflow: react_agent
+    workflow_settings:
+      tools:
+${tools}
+    num_repeat: 2
+  task_judge:
+    judge_protocol: ${BASIC}->PatternJudge
+  data:
+    train_batch_size: 2
+  trainer_common:
+    total_training_steps: 1
+    val_before_train: false
+    test_freq: 0
+    save_freq: 0
+`,
+  );
+  return file;
+}
+
 describe('a run tells the truth about plugin failures', () => {
   it('a tutorial run whose workflow fails every episode ends non-zero with a summary, not "done"', async () => {
     const run = await runAjet(
@@ -103,6 +135,56 @@ describe('a run tells the truth about plugin failures', () => {
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(
       /^ajet: error: No module file for judge "\S+no_such_judge\.ts->Nope" .* Check ajet\.task_judge\.judge_settings\.judges\.1\.judge \(\S+conf\.yaml:16\)\.$/,
     );
+  });
+
+  it('react_agent naming a missing tool module stops the run at start, naming the key and line', async () => {
+    const run = await runAjet([
+      '--conf',
+      reactAgentConfig('        - tool: ./missing_tool.ts->Nope'),
+      '--experiment-dir',
+      experimentDir(),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toContain('episode');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr.trim()).toMatch(
+      /^ajet: error: No module file for tool "\S+missing_tool\.ts->Nope" .* Check ajet\.rollout\.workflow_settings\.tools\.0\.tool \(\S+conf\.yaml:11\)\.$/,
+    );
+  });
+
+  it('react_agent naming a misspelled built-in tool stops the run at start with a did-you-mean', async () => {
+    const run = await runAjet(['--conf', reactAgentConfig('        - calculatr'), '--experiment-dir', experimentDir()]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toContain('episode');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr.trim()).toMatch(
+      /^ajet: error: No built-in tool named "calculatr" \(built-ins: [^)]*\)\. Did you mean "calculator"\? .* Check ajet\.rollout\.workflow_settings\.tools\.0 \(\S+conf\.yaml:11\)\.$/,
+    );
+  });
+
+  it('react_agent naming a class that is not a tool stops the run at start, naming the key', async () => {
+    const run = await runAjet([
+      '--conf',
+      reactAgentConfig(`        - tool: ${BASIC}->PatternJudge`),
+      '--experiment-dir',
+      experimentDir(),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toContain('episode');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr.trim()).toMatch(
+      /^ajet: error: tool "\S+fixture-plugins\.ts->PatternJudge" has no method execute\. .* Check ajet\.rollout\.workflow_settings\.tools\.0\.tool \(\S+conf\.yaml:11\)\.$/,
+    );
+  });
+
+  it('react_agent with valid tool references (a built-in, a file) trains its step', async () => {
+    const tools = `        - calculator
+        - tool: ${join(FIXTURES, 'hanging_tool.ts')}->HangingTool
+          settings:
+            marker: unused.txt`;
+    const run = await runAjet(['--conf', reactAgentConfig(tools), '--experiment-dir', experimentDir()]);
+    expect(run.stderr).toMatch(/ajet: done after 1 steps/);
+    expect(run.code).toBe(0);
   });
 
   it('a .ts judge in a folder of its own (no package.json) loads and names its line', async () => {

@@ -38,6 +38,21 @@ const settingsSchema = z.strictObject({
 
 export type ReactAgentSettings = z.output<typeof settingsSchema>;
 
+/** The tools `settings.tools` names, by tool name; each reference's key is named when it fails to load. */
+async function loadTools(settings: ReactAgentSettings, context: PluginContext): Promise<Map<string, Tool>> {
+  const tools = await Promise.all(
+    settings.tools.map((reference, index) =>
+      typeof reference === 'string'
+        ? context.load<Tool>(reference, 'tool', undefined, { referenceKeyPath: `tools.${index}` })
+        : context.load<Tool>(reference.tool, 'tool', reference.settings, {
+            keyPath: `tools.${index}.settings`,
+            referenceKeyPath: `tools.${index}.tool`,
+          }),
+    ),
+  );
+  return new Map(tools.map((tool) => [tool.name, tool]));
+}
+
 /**
  * A ReAct loop over any tools: the model thinks and calls tools, tool results come back as messages, until it
  * answers without a tool call or runs out of steps. Counts calls, malformed calls and tool errors for judges and
@@ -48,26 +63,19 @@ export class ReactAgent implements Workflow {
   static settings = settingsSchema;
   protected readonly settings: ReactAgentSettings;
   protected readonly context: PluginContext;
-  private tools: Promise<Map<string, Tool>> | undefined;
+  private readonly tools: Promise<Map<string, Tool>>;
 
   constructor(settings: ReactAgentSettings, context: PluginContext) {
     this.settings = settings;
     this.context = context;
+    // Started here, so ajet awaits them while loading this workflow: a bad tool reference stops the run at start.
+    this.tools = loadTools(settings, context);
+    // Marked handled: built without ajet's loader, a failure surfaces at the first episode instead.
+    this.tools.catch(() => undefined);
   }
 
   protected maxSteps(tuner: Tuner): number {
     return this.settings.max_steps ?? tuner.rollout.maxSteps;
-  }
-
-  protected loadTools(): Promise<Map<string, Tool>> {
-    this.tools ??= Promise.all(
-      this.settings.tools.map((reference, index) =>
-        typeof reference === 'string'
-          ? this.context.load<Tool>(reference, 'tool')
-          : this.context.load<Tool>(reference.tool, 'tool', reference.settings, { keyPath: `tools.${index}.settings` }),
-      ),
-    ).then((tools) => new Map(tools.map((tool) => [tool.name, tool])));
-    return this.tools;
   }
 
   protected parser(): ToolCallParser | undefined {
@@ -137,7 +145,7 @@ export class ReactAgent implements Workflow {
   }
 
   async execute(task: WorkflowTask, tuner: Tuner): Promise<WorkflowOutput> {
-    const tools = await this.loadTools();
+    const tools = await this.tools;
     try {
       return await this.run(task, tuner, tools);
     } finally {

@@ -88,7 +88,7 @@ describe('PluginLoader', () => {
 
   it('lists the exports when the export is missing', async () => {
     await expect(loader.load({ reference: './plugins.ts->Nope', kind: 'judge' })).rejects.toThrow(
-      /No export "Nope" in .*plugins\.ts \(it exports: GoodJudge, NotAJudge, aNumber, createFixtureBackbone\)/,
+      /No export "Nope" in .*plugins\.ts \(it exports: GoodJudge, NotAJudge, NamelessTool, aNumber, createFixtureBackbone\)/,
     );
   });
 
@@ -98,6 +98,19 @@ describe('PluginLoader', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PluginError);
     expect((error as Error).message).toMatch(/judge "\.\/plugins\.ts->NotAJudge" has no method computeReward/);
+  });
+
+  it("checks a tool's name and parameters too, and names the key that wrote a plugin that is not of its kind", async () => {
+    const keyPath = 'ajet.rollout.workflow_settings.tools.0.tool';
+    await expect(loader.load({ reference: './plugins.ts->NamelessTool', kind: 'tool', keyPath })).rejects.toThrow(
+      /^tool "\.\/plugins\.ts->NamelessTool" has no valid name \(a non-empty string\), parameters \(a zod schema\)\. .*Check ajet\.rollout\.workflow_settings\.tools\.0\.tool\.$/,
+    );
+    await expect(loader.load({ reference: './plugins.ts->NotAJudge', kind: 'tool', keyPath })).rejects.toThrow(
+      /has no method execute\. .*Check ajet\.rollout\.workflow_settings\.tools\.0\.tool\.$/,
+    );
+    await expect(loader.load({ reference: './plugins.ts->aNumber', kind: 'tool', keyPath })).rejects.toThrow(
+      /is not a class .*Check ajet\.rollout\.workflow_settings\.tools\.0\.tool\.$/,
+    );
   });
 
   it('refuses exports that are not classes, bad settings, missing files and packages', async () => {

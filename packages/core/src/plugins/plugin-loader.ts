@@ -31,6 +31,21 @@ const REQUIRED_METHODS: Record<PluginKind, readonly string[]> = {
   backbone: requiredBackboneMethods,
 };
 
+/** What an instance of a kind must hold besides methods: a tool's name, and its parameters that validate calls. */
+const REQUIRED_FIELDS: Partial<
+  Record<PluginKind, readonly { field: string; is: (value: unknown) => boolean; expected: string }[]>
+> = {
+  tool: [
+    { field: 'name', is: (value) => typeof value === 'string' && value.length > 0, expected: 'a non-empty string' },
+    { field: 'parameters', is: isZodSchema, expected: 'a zod schema' },
+  ],
+};
+
+/** `hint` and then where the reference is written, when known. */
+function withKey(hint: string, keyPath: string | undefined): string {
+  return keyPath ? `${hint} Check ${keyPath}.` : hint;
+}
+
 const SOURCE_EXTENSIONS = ['', '.ts', '.mts', '.js', '.mjs', '/index.ts', '/index.js'];
 
 export interface PluginLoaderOptions {
@@ -175,14 +190,17 @@ export class PluginLoader {
    * the same ways (built-in name, file, dotted path, package) and failing with the same errors.
    */
   async loadFactory<Factory>(options: Omit<LoadPluginOptions, 'settings'>): Promise<Factory> {
-    const { reference, kind } = options;
+    const { reference, kind, keyPath } = options;
     const { exported, where } = await this.importExport(options);
     if (typeof exported !== 'function') {
       throw new PluginError(`"${reference}" is not a function (${where} exports it as a ${typeof exported}).`, {
         code: 'PLUGIN_NOT_A_FACTORY',
         kind,
         reference,
-        hint: `A ${kind} plugin is a factory function (see ${kind === 'backbone' ? 'BackboneFactory' : 'SinkFactory'} in @ajet/spec).`,
+        hint: withKey(
+          `A ${kind} plugin is a factory function (see ${kind === 'backbone' ? 'BackboneFactory' : 'SinkFactory'} in @ajet/spec).`,
+          keyPath,
+        ),
       });
     }
     return exported as Factory;
@@ -190,7 +208,7 @@ export class PluginLoader {
 
   /** Imports and checks a plugin once; `create()` then builds instances (each is checked too). */
   async resolve<Instance>(options: LoadPluginOptions): Promise<ResolvedPlugin<Instance>> {
-    const { reference, kind } = options;
+    const { reference, kind, keyPath } = options;
     if (FACTORY_KINDS.has(kind)) {
       throw new PluginError(`A ${kind} is a factory function, not a class: "${reference}" cannot be constructed.`, {
         code: 'PLUGIN_NOT_A_CLASS',
@@ -205,7 +223,7 @@ export class PluginLoader {
         code: 'PLUGIN_NOT_A_CLASS',
         kind,
         reference,
-        hint: `A ${kind} plugin is a class constructed as new C(settings, context).`,
+        hint: withKey(`A ${kind} plugin is a class constructed as new C(settings, context).`, keyPath),
       });
     }
     const pluginClass = exported as PluginClass<Instance>;
@@ -223,10 +241,11 @@ export class PluginLoader {
           code: 'PLUGIN_CONSTRUCTOR_FAILED',
           kind,
           reference,
+          hint: keyPath ? `Check ${keyPath}.` : undefined,
           cause: error,
         });
       }
-      this.checkMethods({ instance, kind, reference });
+      this.checkInstance({ instance, kind, reference, keyPath });
       return instance;
     };
     // Built now so a bad plugin fails before any rollout; handed out by the first create().
@@ -289,8 +308,9 @@ export class PluginLoader {
     return location ? `${message} (at ${location})` : message;
   }
 
-  private checkMethods(options: { instance: unknown; kind: PluginKind; reference: string }): void {
-    const { instance, kind, reference } = options;
+  /** The instance has its kind's methods (and fields, for a tool), or the error names what is missing. */
+  private checkInstance(options: { instance: unknown; kind: PluginKind; reference: string; keyPath?: string }): void {
+    const { instance, kind, reference, keyPath } = options;
     const target = instance as Record<string, unknown>;
     const missing = REQUIRED_METHODS[kind].filter((method) => typeof target[method] !== 'function');
     if (missing.length > 0) {
@@ -298,7 +318,20 @@ export class PluginLoader {
         code: 'PLUGIN_MISSING_METHOD',
         kind,
         reference,
-        hint: `A ${kind} must implement ${REQUIRED_METHODS[kind].join(', ')} (see @ajet/spec).`,
+        hint: withKey(`A ${kind} must implement ${REQUIRED_METHODS[kind].join(', ')} (see @ajet/spec).`, keyPath),
+      });
+    }
+    const wrong = (REQUIRED_FIELDS[kind] ?? []).filter(({ field, is }) => !is(target[field]));
+    if (wrong.length > 0) {
+      const fields = wrong.map(({ field, expected }) => `${field} (${expected})`).join(', ');
+      throw new PluginError(`${kind} "${reference}" has no valid ${fields}.`, {
+        code: 'PLUGIN_MISSING_FIELD',
+        kind,
+        reference,
+        hint: withKey(
+          `A ${kind} has ${(REQUIRED_FIELDS[kind] ?? []).map(({ field }) => field).join(', ')} besides its methods (see @ajet/spec).`,
+          keyPath,
+        ),
       });
     }
   }

@@ -17,6 +17,13 @@ export class NotAJudge {
   }
 }
 
+/** Has a tool's method but neither its name nor its parameters schema. */
+export class NamelessTool {
+  async execute() {
+    return 'ok';
+  }
+}
+
 export const aNumber = 3;
 
 export async function createFixtureBackbone() {
