@@ -104,7 +104,7 @@ def serve_command(arguments: argparse.Namespace) -> None:
         seconds = time.monotonic() - started
         scaling = settings.sampler_autoscaling
         samplers = f"{scaling.get('min_replicas', 1)}..{scaling.get('max_replicas', 1)} sampler replicas (autoscaling)" if scaling else f"{settings.sampler_replicas} sampler replicas"
-        print(f"ajet_backend: serving {settings.model} on port {grpc_port} (Ray Serve app {APP_NAME}: {samplers}, learner with {settings.learner_workers} {settings.learner_backend} workers; up in {seconds:.1f} s)", flush=True)
+        print(f"ajet_backend: serving {settings.model_options.model} on port {grpc_port} (Ray Serve app {APP_NAME}: {samplers}, learner with {settings.learner_workers} {settings.learner_backend} workers; up in {seconds:.1f} s)", flush=True)
         print(f"ajet_backend: Ray cluster at {ray.get_runtime_context().gcs_address}", flush=True)
         while True:
             time.sleep(3600)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from ray import serve
@@ -16,19 +16,16 @@ from ajet_backend.ray_serve.model_service import ModelOptions
 
 APP_NAME = "ajet"
 ROUTE_PREFIX = "/ajet"
+# The model of an application whose args name none.
+DEFAULT_MODEL = "builtin:tinylm-calculator"
 
 
 @dataclass(frozen=True)
 class RaySettings:
-    model: str = "builtin:tinylm-calculator"
-    max_model_len: int = 4096
-    # A transformers model (hub id or folder), as `python -m ajet_backend serve` loads it (tinylm ignores these):
-    dtype: str = "bf16"
-    lora_rank: int = 0
-    lora_alpha: int | None = None
-    # Sampler replicas: auto (vLLM when installed and the replica has a GPU), hf or vllm.
-    engine: str = "auto"
-    gpu_memory_utilization: float = 0.5
+    """The application's args, one flat dict: the keys of ModelOptions (`model`, `dtype`, `lora_rank`, ...: what every
+    actor builds the same model from) and the keys below (replicas, resources, the learner)."""
+
+    model_options: ModelOptions = field(default_factory=lambda: ModelOptions(model=DEFAULT_MODEL))
     sampler_replicas: int = 2
     # Serve autoscaling instead of a fixed count: {"min_replicas": 1, "max_replicas": 4, ...} (Serve's keys).
     sampler_autoscaling: dict[str, Any] | None = None
@@ -46,37 +43,37 @@ class RaySettings:
 
     @staticmethod
     def from_args(args: dict[str, Any]) -> RaySettings:
-        known = {field.name for field in fields(RaySettings)}
+        model_keys = [entry.name for entry in fields(ModelOptions)]
+        own_keys = [entry.name for entry in fields(RaySettings) if entry.name != "model_options"]
+        known = set(model_keys) | set(own_keys)
         unknown = sorted(set(args) - known)
         if unknown:
             raise ConfigError("ray_args", f"unknown application args {', '.join(unknown)}: use {', '.join(sorted(known))}")
-        settings = RaySettings(**args)
+        model = ModelOptions(**{"model": DEFAULT_MODEL, **{key: args[key] for key in model_keys if key in args}})
+        settings = RaySettings(model_options=model, **{key: args[key] for key in own_keys if key in args})
         if settings.sampler_replicas < 1 or settings.learner_workers < 1:
             raise ConfigError("ray_args", "sampler_replicas and learner_workers must be >= 1")
         scaling = settings.sampler_autoscaling
         if scaling is not None and int(scaling.get("min_replicas", 1)) > int(scaling.get("max_replicas", 1)):
             raise ConfigError("ray_args", f"sampler_autoscaling: min_replicas {scaling.get('min_replicas')} is above max_replicas {scaling.get('max_replicas')}")
-        if settings.lora_rank < 0 or settings.max_model_len <= 0:
+        if model.lora_rank < 0 or model.max_model_len <= 0:
             raise ConfigError("ray_args", "lora_rank must be >= 0 and max_model_len > 0")
-        if settings.engine not in ("auto", "hf", "vllm"):
-            raise ConfigError("ray_args", f"engine is {settings.engine}: use auto, hf or vllm")
+        if model.engine not in ("auto", "hf", "vllm"):
+            raise ConfigError("ray_args", f"engine is {model.engine}: use auto, hf or vllm")
         if settings.learner_backend not in ("gloo", "nccl"):
             raise ConfigError("ray_args", f"learner_backend is {settings.learner_backend}: use gloo (CPU) or nccl (GPUs)")
         return settings
 
     def to_args(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def model_options(self) -> dict[str, Any]:
-        return ModelOptions(
-            model=self.model, max_model_len=self.max_model_len, dtype=self.dtype, lora_rank=self.lora_rank, lora_alpha=self.lora_alpha, engine=self.engine, gpu_memory_utilization=self.gpu_memory_utilization
-        ).to_dict()
+        """The flat dict `from_args` reads (the model keys first)."""
+        args = asdict(self)
+        return {**args.pop("model_options"), **args}
 
 
 def build_app(args: dict[str, Any]) -> Any:
     settings = RaySettings.from_args(dict(args))
     state_root = os.path.abspath(settings.state_root)
-    options = settings.model_options()
+    options = settings.model_options.to_dict()
     sampler = sampler_deployment(replicas=settings.sampler_replicas, autoscaling=settings.sampler_autoscaling, cpus=settings.sampler_cpus, gpus=settings.sampler_gpus).bind(options=options, threads=settings.threads_per_actor)
     learner = learner_deployment().bind(
         options=options,

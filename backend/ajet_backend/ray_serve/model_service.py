@@ -22,6 +22,7 @@ ROLES = ("sampler", "learner", "front")
 class ModelOptions:
     """What every actor needs to build the same model (a plain dict across Ray calls: `asdict`)."""
 
+    # `builtin:tinylm-...`, or a transformers model (hub id or folder) as `python -m ajet_backend serve` loads it.
     model: str
     max_model_len: int = 4096
     # transformers models only (tinylm is float32 on the CPU, without LoRA):
