@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ajet_backend.errors import ConfigError
-from ajet_backend.ray_serve.app import RaySettings
+from ajet_backend.ray_serve.app import RaySettings, build_app
 from ajet_backend.ray_serve.deployments import sampler_deployment
 from ajet_backend.ray_serve.model_service import ModelOptions
 
@@ -59,3 +59,12 @@ def test_the_model_args_are_model_options_and_the_args_stay_flat():
     assert settings.model_options == ModelOptions(**model)
     assert {key: settings.to_args()[key] for key in model} == model
     assert RaySettings.from_args(settings.to_args()) == settings
+
+
+def test_build_app_hands_the_front_every_sampler_and_the_learner_the_same_model_options():
+    app = build_app({"model": "/models/tiny", "lora_rank": 2, "state_root": "state"})
+    front = app._bound_deployment  # noqa: SLF001 (what Serve would deploy; binding needs no cluster)
+    sampler, learner = (child._bound_deployment for child in front.init_args)  # noqa: SLF001
+    expected = ModelOptions(model="/models/tiny", lora_rank=2).to_dict()
+    assert [node.init_kwargs["options"] for node in (front, sampler, learner)] == [expected, expected, expected]
+    assert (sampler.name, learner.name, learner.init_kwargs["workers"]) == ("Sampler", "Learner", 2)
