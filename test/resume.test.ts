@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EpisodeRecord, MetricsRecord } from '@ajet/spec';
@@ -140,6 +140,36 @@ describe('checkpoints and exact resume', () => {
     expect(lr.code).toBe(2);
     expect(lr.stderr.split('\n')[0]).toMatch(
       /ajet: error: ajet\.trainer_common\.optim\.lr: changed since the checkpoint was written \(0\.000001 then, 0\.5 now\)/,
+    );
+  });
+
+  it('a warmed-up, cosine-decayed run resumed after step 3 trains each later step at the uninterrupted run’s lr', async () => {
+    const conf = writeConfig({ delayMs: 0 });
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-lr-')), 'run');
+    const args = ['--conf', conf, '--experiment-dir', dir, '--set', 'trainer_common.max_checkpoints=8'];
+    for (const set of ['lr_schedule=cosine', 'lr_warmup_steps=2', 'min_lr_ratio=0.1'])
+      args.push('--set', `trainer_common.optim.${set}`);
+    const lrs = () =>
+      readJsonl<MetricsRecord>(join(dir, 'metrics.jsonl')).map(({ step, metrics }) => [step, metrics['train/lr']]);
+    const whole = await runAjet(args);
+    expect(whole.code, whole.stderr).toBe(0);
+    const straight = lrs();
+    expect(straight[0]).toEqual([1, 1e-6 / 3]);
+    expect(straight[2]).toEqual([3, 1e-6]);
+    expect(straight[7]).toEqual([8, 1e-6 * 0.1]);
+
+    // As if killed right after checkpoint step-3 was written.
+    for (const step of [4, 5, 6, 7, 8]) rmSync(join(dir, 'checkpoints', `step-${step}`), { recursive: true });
+    const resumed = await runAjet([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after step 3/);
+    expect(lrs()).toEqual(straight);
+
+    // The lr decays over the run's length: a longer run would be another schedule, so it does not resume.
+    const longer = await runAjet([...args, '--resume', '--set', 'trainer_common.total_training_steps=10']);
+    expect(longer.code).toBe(2);
+    expect(longer.stderr.split('\n')[0]).toMatch(
+      /ajet\.trainer_common\.total_training_steps: changed since the checkpoint was written \(8 then, 10 now\)/,
     );
   });
 

@@ -310,7 +310,24 @@ const algorithm = section({
 });
 
 const optim = section({
-  lr: z.number().nonnegative().default(1e-6).describe('AdamW learning rate'),
+  lr: z.number().nonnegative().default(1e-6).describe('AdamW learning rate (the peak, with a schedule)'),
+  lr_schedule: z
+    .enum(['constant', 'linear', 'cosine'])
+    .default('constant')
+    .describe(
+      "after warmup: constant (lr), or linear or cosine decay from lr to min_lr_ratio × lr at the run's last step (total_epochs × steps an epoch, capped by total_training_steps); it moves once a training step, every ppo_epochs and mini-batch update of a step using the same lr; a decaying run resumes only with the same total_epochs and total_training_steps",
+    ),
+  lr_warmup_steps: nonNegativeInt
+    .default(0)
+    .describe(
+      'the first N training steps ramp the learning rate linearly up to lr (step s: lr × s/(N+1)); 0: no warmup',
+    ),
+  min_lr_ratio: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe("with lr_schedule linear or cosine: the last step's learning rate as a fraction of lr"),
   beta1: z.number().gte(0).lt(1).default(0.9).describe('AdamW beta1'),
   beta2: z.number().gte(0).lt(1).default(0.999).describe('AdamW beta2'),
   eps: z.number().positive().default(1e-8).describe('AdamW epsilon'),

@@ -4,11 +4,16 @@ import { AjetError, ConfigError } from '@ajet/spec';
 import { z } from 'zod';
 import type { AjetConfig } from '../config/schema.ts';
 
+/** A run's length, when its learning rate decays over it (null: it does not, and the run may be made longer). */
+const lengthIfLrDecays = (config: AjetConfig, length: number | null) =>
+  config.trainerCommon.optim.lrSchedule === 'constant' ? null : length;
+
 /**
  * Config keys whose change makes a resumed run a different run: everything that decides the data, the episodes,
  * the rewards, the loss or the update. Left out on purpose, since they change how long or how visibly a run goes,
- * not what it learns: experiment names and folders, total_epochs/total_training_steps (train longer), save, test
- * and log settings, the backend's address, timeouts and parallelism.
+ * not what it learns: experiment names and folders, total_epochs/total_training_steps (train longer; unless the
+ * learning rate decays over the run's length, which they set), save, test and log settings, the backend's address,
+ * timeouts and parallelism.
  */
 const FINGERPRINT_KEYS = {
   'ajet.model.path': (config: AjetConfig) => config.model.path,
@@ -46,6 +51,13 @@ const FINGERPRINT_KEYS = {
   'ajet.trainer_common.optim.eps': (config: AjetConfig) => config.trainerCommon.optim.eps,
   'ajet.trainer_common.optim.weight_decay': (config: AjetConfig) => config.trainerCommon.optim.weightDecay,
   'ajet.trainer_common.optim.max_grad_norm': (config: AjetConfig) => config.trainerCommon.optim.maxGradNorm,
+  'ajet.trainer_common.optim.lr_schedule': (config: AjetConfig) => config.trainerCommon.optim.lrSchedule,
+  'ajet.trainer_common.optim.lr_warmup_steps': (config: AjetConfig) => config.trainerCommon.optim.lrWarmupSteps,
+  'ajet.trainer_common.optim.min_lr_ratio': (config: AjetConfig) => config.trainerCommon.optim.minLrRatio,
+  'ajet.trainer_common.total_epochs': (config: AjetConfig) =>
+    lengthIfLrDecays(config, config.trainerCommon.totalEpochs),
+  'ajet.trainer_common.total_training_steps': (config: AjetConfig) =>
+    lengthIfLrDecays(config, config.trainerCommon.totalTrainingSteps),
 } as const;
 
 export const checkpointStateSchema = z.object({

@@ -54,7 +54,7 @@ class NonFiniteBackbone extends RecordingBackbone {
 }
 
 describe('Optimiser', () => {
-  it('runs ppo_epochs passes over mini-batches of whole groups with the configured loss and optimiser', async () => {
+  it('runs ppo_epochs passes over mini-batches of whole groups with the configured loss and optimiser, every update at the step’s lr', async () => {
     const config = configWith(
       'algorithm.ppo_mini_batch_size=2',
       'algorithm.ppo_epochs=2',
@@ -63,7 +63,7 @@ describe('Optimiser', () => {
       'trainer_common.optim.lr=0.5',
     );
     const backbone = new RecordingBackbone();
-    const metrics = await new Optimiser({ backbone, config }).optimise(samples, groupEnds);
+    const metrics = await new Optimiser({ backbone, config }).optimise(samples, groupEnds, { learningRate: 0.25 });
     expect(backbone.forwardBackwardCalls.map((call) => call.samples.map((sample) => sample.advantage))).toEqual([
       [1, -1, 0.5],
       [2, -2],
@@ -73,7 +73,8 @@ describe('Optimiser', () => {
     expect(backbone.forwardBackwardCalls[0]?.loss).toEqual(lossSpecOf(config.algorithm));
     expect(lossSpecOf(config.algorithm)).toMatchObject({ type: 'ppo', kl: { beta: 0.1, estimator: 'k3' } });
     expect(backbone.forwardBackwardCalls[0]?.temperature).toBe(0.7);
-    expect(backbone.optimStepCalls.map((call) => call.learningRate)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    // The schedule moves per training step, not per update: the step's lr, not optim.lr, for all four.
+    expect(backbone.optimStepCalls.map((call) => call.learningRate)).toEqual([0.25, 0.25, 0.25, 0.25]);
     // The recording loss is -mean(advantage) over masked tokens; the metrics are the last pass's mean.
     expect(metrics).toEqual({
       'train/skipped_nonfinite_updates': 0,
@@ -88,7 +89,7 @@ describe('Optimiser', () => {
   it('leaves non-finite updates out of the loss mean, counts them, and warns per step until the limit stops the run', async () => {
     const config = configWith('algorithm.ppo_mini_batch_size=1', 'trainer_common.max_nonfinite_steps_in_row=2');
     const optimiser = new Optimiser({ backbone: new NonFiniteBackbone([1]), config });
-    const metrics = await optimiser.optimise(samples, groupEnds);
+    const metrics = await optimiser.optimise(samples, groupEnds, { learningRate: 1e-6 });
     expect(metrics['train/skipped_nonfinite_updates']).toBe(1);
     expect(metrics['train/mini_batches']).toBe(3);
     // Mini-batches 0 and 2 applied: losses -0 and 0.
@@ -99,7 +100,9 @@ describe('Optimiser', () => {
 
   it('makes one update of the whole batch by default, and then reports no mini-batch count', async () => {
     const backbone = new RecordingBackbone();
-    const metrics = await new Optimiser({ backbone, config: configWith() }).optimise(samples, groupEnds);
+    const metrics = await new Optimiser({ backbone, config: configWith() }).optimise(samples, groupEnds, {
+      learningRate: 1e-6,
+    });
     expect(backbone.forwardBackwardCalls.map((call) => call.samples.length)).toEqual([5]);
     expect(metrics).not.toHaveProperty('train/mini_batches');
     expect(metrics['train/policy_version']).toBe(1);

@@ -43,14 +43,16 @@ export class Optimiser {
   }
 
   /**
-   * Trains on `samples` (`groupEnds`: where each group's samples end); returns the `train/*` metrics. `beforeUpdate`
-   * is awaited before each optimiser step (the pipeline lets rollouts sampled ahead finish on the old weights).
+   * Trains on `samples` (`groupEnds`: where each group's samples end) at `learningRate` (the step's, from
+   * learning-rate.ts: every update of a step uses it); returns the `train/*` metrics. `beforeUpdate` is awaited
+   * before each optimiser step (the pipeline lets rollouts sampled ahead finish on the old weights).
    */
   async optimise(
     samples: readonly TrainingSample[],
     groupEnds: readonly number[],
-    beforeUpdate?: () => Promise<void>,
+    options: { learningRate: number; beforeUpdate?: () => Promise<void> },
   ): Promise<Record<string, number>> {
+    const { learningRate, beforeUpdate } = options;
     const { algorithm, trainerCommon, rollout } = this.config;
     const { optim } = trainerCommon;
     const loss = lossSpecOf(algorithm);
@@ -68,7 +70,7 @@ export class Optimiser {
         });
         await beforeUpdate?.();
         const update = await this.backbone.optimStep({
-          learningRate: optim.lr,
+          learningRate,
           beta1: optim.beta1,
           beta2: optim.beta2,
           eps: optim.eps,

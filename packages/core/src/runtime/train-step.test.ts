@@ -31,8 +31,14 @@ function harness(options: { sets?: string[]; trainable?: boolean; signal?: Abort
   const written: MetricsRecord[] = [];
   const trajectories: string[] = [];
   const events: string[] = [];
+  const learningRates: number[] = [];
   const optimiser = {
-    optimise: async (_samples: unknown[], _ends: number[], beforeUpdate: () => Promise<void>) => {
+    optimise: async (
+      _samples: unknown[],
+      _ends: number[],
+      { learningRate, beforeUpdate }: { learningRate: number; beforeUpdate: () => Promise<void> },
+    ) => {
+      learningRates.push(learningRate);
       events.push('optimise');
       await beforeUpdate();
       events.push('update');
@@ -55,7 +61,7 @@ function harness(options: { sets?: string[]; trainable?: boolean; signal?: Abort
   };
   const tasks = Array.from({ length: 8 }, (_, index) => ({ taskId: `t${index}`, mainQuery: 'q', metadata: {} }));
   const schedule = new TrainingSchedule(tasks, config);
-  return { context, written, trajectories, events, schedule };
+  return { context, written, trajectories, events, learningRates, schedule };
 }
 
 describe('trainStep', () => {
@@ -98,6 +104,26 @@ describe('trainStep', () => {
     }
   });
 
+  it('trains each step at its scheduled learning rate, the run’s length taken from the schedule', async () => {
+    const { context, written, learningRates, schedule } = harness({
+      sets: [
+        'data.train_batch_size=2',
+        'trainer_common.total_training_steps=3',
+        'trainer_common.optim.lr=1',
+        'trainer_common.optim.lr_schedule=linear',
+      ],
+    });
+    const rollouts = deferredRollouts();
+    const pipeline = new RolloutPipeline(rollouts.collect);
+    for (const step of [1, 2, 3]) {
+      const done = trainStep(context, { step, pipeline, aheadUpTo: 10, schedule });
+      rollouts.finish(step);
+      await done;
+    }
+    expect(learningRates).toEqual([1, 0.5, 0]);
+    expect(written.map((record) => record.metrics['train/lr'])).toEqual([1, 0.5, 0]);
+  });
+
   it('writes the step without training when the policy cannot train, keeping the weights version', async () => {
     const { context, written, events, schedule } = harness({ trainable: false });
     const rollouts = deferredRollouts();
@@ -112,6 +138,7 @@ describe('trainStep', () => {
     expect(events).toEqual([]);
     expect(policyVersion).toBe(0);
     expect(written.map(({ step }) => step)).toEqual([3]);
+    expect(written[0]?.metrics).not.toHaveProperty('train/lr');
   });
 
   it('abandons a step whose rollouts a stop cut short: nothing is written or trained', async () => {

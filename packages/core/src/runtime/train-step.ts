@@ -1,6 +1,7 @@
 import type { MetricsRecord } from '@ajet/spec';
 import type { AjetConfig } from '../config/schema.ts';
 import type { GroupCollector } from './collect-groups.ts';
+import { learningRateAt } from './learning-rate.ts';
 import type { Optimiser } from './optimise.ts';
 import { type PlanSettings, planBatch } from './plan-batch.ts';
 import { pipelineMetrics, type RolloutPipeline } from './rollout-pipeline.ts';
@@ -56,16 +57,20 @@ export async function trainStep(
   let waitSyncSeconds = 0;
   const episodesInFlight = collector.episodesInFlight;
   const trainStarted = performance.now();
-  if (context.trainable && optimiser && plan.samples.length > 0) {
+  const learning = context.trainable && optimiser !== undefined;
+  // Logged on every step of a run that learns, trained or not, so the schedule reads as one curve.
+  const learningRate = learningRateAt({ step, totalSteps: schedule.totalSteps, optim: config.trainerCommon.optim });
+  if (learning && plan.samples.length > 0) {
     observer?.onPhase?.({ phase: 'train', step, episodes: plan.samples.length });
     const beforeUpdate = async () => {
       const waitStarted = performance.now();
       await pipeline.settle();
       waitSyncSeconds += (performance.now() - waitStarted) / 1000;
     };
-    trainMetrics = await optimiser.optimise(plan.samples, plan.groupEnds, beforeUpdate);
+    trainMetrics = await optimiser.optimise(plan.samples, plan.groupEnds, { learningRate, beforeUpdate });
     policyVersion = trainMetrics['train/policy_version'] ?? policyVersion;
   }
+  if (learning) trainMetrics = { ...trainMetrics, 'train/lr': learningRate };
   const trainSeconds = (performance.now() - trainStarted) / 1000 - waitSyncSeconds;
   const filterGroups = config.algorithm.filterGroups;
   const metrics = {

@@ -1,0 +1,34 @@
+import type { AjetConfig } from '../config/schema.ts';
+
+/**
+ * The learning rate of training step `step` (1-based) of a `totalSteps`-step run (pure). Warmup: lr × s/(W+1) for
+ * s ≤ W. Then p = (s − W − 1)/(T − W − 1) runs from 0 at the first step after warmup to 1 at the last (0 when that
+ * is the only one), and lr_t = lr × (1 − d) + min_lr × d with d = p (linear) or (1 − cos πp)/2 (cosine), so both
+ * ends are exact. The constant schedule returns `optim.lr` itself.
+ */
+export function learningRateAt(options: {
+  step: number;
+  totalSteps: number;
+  optim: AjetConfig['trainerCommon']['optim'];
+}): number {
+  const { step, totalSteps, optim } = options;
+  const warmup = optim.lrWarmupSteps;
+  if (step <= warmup) return (optim.lr * step) / (warmup + 1);
+  const decaySteps = totalSteps - warmup - 1;
+  const progress = decaySteps > 0 ? Math.min(1, (step - warmup - 1) / decaySteps) : 0;
+  const minLr = optim.lr * optim.minLrRatio;
+  switch (optim.lrSchedule) {
+    case 'constant':
+      return optim.lr;
+    case 'linear':
+      return optim.lr * (1 - progress) + minLr * progress;
+    case 'cosine': {
+      const decayed = (1 - Math.cos(Math.PI * progress)) / 2;
+      return optim.lr * (1 - decayed) + minLr * decayed;
+    }
+    default: {
+      const exhaustive: never = optim.lrSchedule;
+      return exhaustive;
+    }
+  }
+}
