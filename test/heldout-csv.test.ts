@@ -26,7 +26,7 @@ describe("the calculator tutorial's held-out CSV split (data/heldout_csv.jsonl)"
       ...splitRows(readCalculatorCsv(CSV), HOLDOUT).train,
       ...tutorialData('demonstrations.jsonl'),
       ...generateTasks({ seed: 5, count: 4000 }),
-      ...generateCsvLikeQuestions({ seed: 8, count: 20000 }), // pretrain_tinylm.ts --csv-like 20000
+      ...generateCsvLikeQuestions({ seed: 8, count: 40000 }), // pretrain_tinylm.ts --csv-like 40000 (tinylm-calculator-csv-long; its first 20,000 taught tinylm-calculator-csv)
       ...tutorialData('train.jsonl'),
       ...tutorialData('train_csv_like.jsonl'), // scripts/make_csv_like_tasks.ts
     ];
