@@ -8,10 +8,10 @@ import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/plugin-errors');
 const BASIC = join(REPO_ROOT, 'test/fixtures/basic/fixture-plugins.ts');
 
-/** The recording backbone (trainable, in process) with the basic fixture reader and workflow. */
-function judgeConfig(judge: string): string {
-  const folder = mkdtempSync(join(tmpdir(), 'ajet-plugin-failures-'));
-  const file = join(folder, 'conf.yaml');
+/** conf.yaml in a fresh folder: the recording backbone (trainable, in process), the basic fixture reader of 2
+ * tasks, groups of 2, batches of 2, and `rest` (YAML lines under `ajet:`) for the workflow, judge and trainer. */
+function writeConfig(rest: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'ajet-plugin-failures-')), 'conf.yaml');
   writeFileSync(
     file,
     `ajet:
@@ -20,33 +20,27 @@ function judgeConfig(judge: string): string {
     type: ${BASIC}->CountingReader
     settings:
       count: 2
-  rollout:
-    user_workflow: ${BASIC}->TwoTurnWorkflow
-    num_repeat: 2
-  task_judge:
-    judge_protocol: ${join(FIXTURES, 'my_judge.ts')}->${judge}
-  data:
+${rest}  data:
     train_batch_size: 2
 `,
   );
   return file;
 }
 
+/** The basic fixture workflow, judged by `judge` from the plugin-errors fixtures. */
+const judgeConfig = (judge: string): string =>
+  writeConfig(`  rollout:
+    user_workflow: ${BASIC}->TwoTurnWorkflow
+    num_repeat: 2
+  task_judge:
+    judge_protocol: ${join(FIXTURES, 'my_judge.ts')}->${judge}
+`);
+
 const experimentDir = () => mkdtempSync(join(tmpdir(), 'ajet-plugin-failures-run-'));
 
-/** react_agent on the recording backbone with `tools` (YAML lines under `tools:`) at line 11 of conf.yaml. */
-function reactAgentConfig(tools: string): string {
-  const folder = mkdtempSync(join(tmpdir(), 'ajet-react-tools-'));
-  const file = join(folder, 'conf.yaml');
-  writeFileSync(
-    file,
-    `ajet:
-  backbone: ${RECORDING_BACKBONE}
-  task_reader:
-    type: ${BASIC}->CountingReader
-    settings:
-      count: 2
-  rollout:
+/** react_agent with `tools` (YAML lines under `tools:`) at line 11 of conf.yaml, one step. */
+const reactAgentConfig = (tools: string): string =>
+  writeConfig(`  rollout:
     user_workflow: react_agent
     workflow_settings:
       tools:
@@ -54,17 +48,12 @@ ${tools}
     num_repeat: 2
   task_judge:
     judge_protocol: ${BASIC}->PatternJudge
-  data:
-    train_batch_size: 2
   trainer_common:
     total_training_steps: 1
     val_before_train: false
     test_freq: 0
     save_freq: 0
-`,
-  );
-  return file;
-}
+`);
 
 describe('a run tells the truth about plugin failures', () => {
   it('a tutorial run whose workflow fails every episode ends non-zero with a summary, not "done"', async () => {
@@ -137,44 +126,31 @@ describe('a run tells the truth about plugin failures', () => {
     );
   });
 
-  it('react_agent naming a missing tool module stops the run at start, naming the key and line', async () => {
-    const run = await runAjet([
-      '--conf',
-      reactAgentConfig('        - tool: ./missing_tool.ts->Nope'),
-      '--experiment-dir',
-      experimentDir(),
-    ]);
+  it.each([
+    {
+      what: 'a missing tool module, naming the key and line',
+      tools: '        - tool: ./missing_tool.ts->Nope',
+      error:
+        /^ajet: error: No module file for tool "\S+missing_tool\.ts->Nope" .* Check ajet\.rollout\.workflow_settings\.tools\.0\.tool \(\S+conf\.yaml:11\)\.$/,
+    },
+    {
+      what: 'a misspelled built-in tool, with a did-you-mean',
+      tools: '        - calculatr',
+      error:
+        /^ajet: error: No built-in tool named "calculatr" \(built-ins: [^)]*\)\. Did you mean "calculator"\? .* Check ajet\.rollout\.workflow_settings\.tools\.0 \(\S+conf\.yaml:11\)\.$/,
+    },
+    {
+      what: 'a class that is not a tool, naming the key',
+      tools: `        - tool: ${BASIC}->PatternJudge`,
+      error:
+        /^ajet: error: tool "\S+fixture-plugins\.ts->PatternJudge" has no method execute\. .* Check ajet\.rollout\.workflow_settings\.tools\.0\.tool \(\S+conf\.yaml:11\)\.$/,
+    },
+  ])('react_agent naming $what stops the run at start in one line', async ({ tools, error }) => {
+    const run = await runAjet(['--conf', reactAgentConfig(tools), '--experiment-dir', experimentDir()]);
     expect(run.code).toBe(1);
     expect(run.stderr).not.toContain('episode');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr.trim()).toMatch(
-      /^ajet: error: No module file for tool "\S+missing_tool\.ts->Nope" .* Check ajet\.rollout\.workflow_settings\.tools\.0\.tool \(\S+conf\.yaml:11\)\.$/,
-    );
-  });
-
-  it('react_agent naming a misspelled built-in tool stops the run at start with a did-you-mean', async () => {
-    const run = await runAjet(['--conf', reactAgentConfig('        - calculatr'), '--experiment-dir', experimentDir()]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).not.toContain('episode');
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr.trim()).toMatch(
-      /^ajet: error: No built-in tool named "calculatr" \(built-ins: [^)]*\)\. Did you mean "calculator"\? .* Check ajet\.rollout\.workflow_settings\.tools\.0 \(\S+conf\.yaml:11\)\.$/,
-    );
-  });
-
-  it('react_agent naming a class that is not a tool stops the run at start, naming the key', async () => {
-    const run = await runAjet([
-      '--conf',
-      reactAgentConfig(`        - tool: ${BASIC}->PatternJudge`),
-      '--experiment-dir',
-      experimentDir(),
-    ]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).not.toContain('episode');
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr.trim()).toMatch(
-      /^ajet: error: tool "\S+fixture-plugins\.ts->PatternJudge" has no method execute\. .* Check ajet\.rollout\.workflow_settings\.tools\.0\.tool \(\S+conf\.yaml:11\)\.$/,
-    );
+    expect(run.stderr.trim()).toMatch(error);
   });
 
   it('react_agent with valid tool references (a built-in, a file) trains its step', async () => {

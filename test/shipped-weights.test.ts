@@ -8,6 +8,14 @@ import { REPO_ROOT } from './helpers/run-ajet.ts';
 const validation = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/validation.jsonl'));
 const heldOutCsv = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/heldout_csv.jsonl'));
 
+/** How many of `rows` the shipped weights `name` answer greedily, and sampled once at T=0.9 (seed 1). */
+async function rightAnswers(name: string, rows: typeof validation): Promise<{ greedy: number; sampled: number }> {
+  const backbone = await createTinyLm({ modelPath: `builtin:${name}` });
+  const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
+  const sampled = await evaluateCalculatorAgent({ backbone, rows, temperature: 0.9, seed: 1 });
+  return { greedy: greedy.correct.filter(Boolean).length, sampled: sampled.correct.filter(Boolean).length };
+}
+
 describe('the shipped tinylm weights on the calculator tutorial', () => {
   it('builtin:tinylm-calculator-tasks answers nearly every validation question greedily (99.0% of 200)', async () => {
     const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-tasks' });
@@ -16,33 +24,24 @@ describe('the shipped tinylm weights on the calculator tutorial', () => {
   });
 
   it('builtin:tinylm-calculator-smooth (the tutorial default until 2026-12-03) answers greedily but samples widely (97.5% and 55.3% of 200)', async () => {
-    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-smooth' });
-    const rows = validation.slice(0, 40);
-    const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
-    expect(greedy.correct.filter(Boolean).length).toBeGreaterThanOrEqual(36);
+    const { greedy, sampled } = await rightAnswers('tinylm-calculator-smooth', validation.slice(0, 40));
+    expect(greedy).toBeGreaterThanOrEqual(36);
     // Label smoothing kept probability on other tokens: at T=0.9 about half the episodes go wrong somewhere.
-    const sampled = await evaluateCalculatorAgent({ backbone, rows, temperature: 0.9, seed: 1 });
-    expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(32);
+    expect(sampled).toBeLessThanOrEqual(32);
   });
 
   it('builtin:tinylm-calculator-csv answers most held-out CSV questions greedily but samples widely (83.3% and 47.1% of 174)', async () => {
-    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-csv' });
     // On these 60 rows: 51 greedily, 26 at T=0.9 (seed 1); builtin:tinylm-calculator-smooth gets 46 and 22.
-    const rows = heldOutCsv.slice(0, 60);
-    const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
-    expect(greedy.correct.filter(Boolean).length).toBeGreaterThanOrEqual(50);
-    const sampled = await evaluateCalculatorAgent({ backbone, rows, temperature: 0.9, seed: 1 });
-    expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(36);
+    const { greedy, sampled } = await rightAnswers('tinylm-calculator-csv', heldOutCsv.slice(0, 60));
+    expect(greedy).toBeGreaterThanOrEqual(50);
+    expect(sampled).toBeLessThanOrEqual(36);
   });
 
   it('builtin:tinylm-calculator-csv-long, the tutorial default, answers 87.4% of the held-out CSV questions greedily but samples widely', async () => {
-    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-csv-long' });
     // On these 60 rows: 54 greedily, 26 at T=0.9 (seed 1); builtin:tinylm-calculator-csv gets 51 and 26.
-    const rows = heldOutCsv.slice(0, 60);
-    const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
-    expect(greedy.correct.filter(Boolean).length).toBeGreaterThanOrEqual(53);
-    const sampled = await evaluateCalculatorAgent({ backbone, rows, temperature: 0.9, seed: 1 });
-    expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(36);
+    const { greedy, sampled } = await rightAnswers('tinylm-calculator-csv-long', heldOutCsv.slice(0, 60));
+    expect(greedy).toBeGreaterThanOrEqual(53);
+    expect(sampled).toBeLessThanOrEqual(36);
   });
 
   it('builtin:tinylm-calculator, the first warm start, leaves most of them to GRPO (17.5% of 200)', async () => {
