@@ -13,6 +13,9 @@ const SHORT = [
   ),
   'data.train_batch_size=2',
   'rollout.num_repeat=2',
+  // Pinned, not the tutorial's default: from builtin:tinylm-calculator-csv-long an episode of step 1 writes a
+  // malformed call, leaving 3 episodes to compare; these weights leave more.
+  'model.path=builtin:tinylm-calculator-csv',
 ].flatMap((setting) => ['--set', setting]);
 
 /** Trains `conf` for three short steps on the debug backbone; returns each step's episode records. */
