@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.ts';
-import { learningRateAt } from './learning-rate.ts';
+import { learningRateAt, warmupWarning } from './learning-rate.ts';
 
 const BASE = fileURLToPath(new URL('../config/__fixtures__/base.yaml', import.meta.url));
 const optimWith = (...sets: string[]) =>
@@ -60,5 +60,21 @@ describe('learningRateAt', () => {
     expect(() => optimWith('min_lr_ratio=1.5')).toThrow(/min_lr_ratio/);
     expect(() => optimWith('lr_warmup_steps=-1')).toThrow(/lr_warmup_steps/);
     expect(() => optimWith('lr_schedule=step')).toThrow(/lr_schedule/);
+  });
+});
+
+describe('warmupWarning', () => {
+  it('warns, naming the key and the step count, when warmup covers the whole run', () => {
+    const optim = optimWith('lr=1', 'lr_warmup_steps=4');
+    expect(warmupWarning({ totalSteps: 4, optim })).toMatch(
+      /^trainer_common\.optim\.lr_warmup_steps \(4\) is not shorter than the run's 4 training steps: .* ending at 0\.800 /,
+    );
+    expect(warmupWarning({ totalSteps: 2, optim })).toMatch(/ending at 0\.400 instead of optim\.lr 1\./);
+  });
+
+  it('is silent when some step reaches optim.lr, and for a run with no training steps', () => {
+    expect(warmupWarning({ totalSteps: 5, optim: optimWith('lr=1', 'lr_warmup_steps=4') })).toBeUndefined();
+    expect(warmupWarning({ totalSteps: 3, optim: optimWith('lr=1') })).toBeUndefined();
+    expect(warmupWarning({ totalSteps: 0, optim: optimWith('lr=1', 'lr_warmup_steps=4') })).toBeUndefined();
   });
 });

@@ -32,3 +32,21 @@ export function learningRateAt(options: {
     }
   }
 }
+
+/**
+ * A warning when `lr_warmup_steps` leaves no step at `optim.lr` (a run of `totalSteps` that never ends warming up),
+ * else undefined. Not an error: a short debug run of a long run's config is legitimate.
+ */
+export function warmupWarning(options: {
+  totalSteps: number;
+  optim: AjetConfig['trainerCommon']['optim'];
+}): string | undefined {
+  const { totalSteps, optim } = options;
+  if (totalSteps === 0 || optim.lrWarmupSteps < totalSteps) return undefined;
+  const last = learningRateAt({ step: totalSteps, totalSteps, optim });
+  return (
+    `trainer_common.optim.lr_warmup_steps (${optim.lrWarmupSteps}) is not shorter than the run's ${totalSteps} ` +
+    `training steps: the lr only warms up, ending at ${last.toPrecision(3)} instead of optim.lr ${optim.lr}. ` +
+    'Lower lr_warmup_steps or raise trainer_common.total_training_steps.'
+  );
+}

@@ -14,6 +14,7 @@ import type { ChatPolicy } from './chat-policy.ts';
 import { Checkpoints, type ResumePoint } from './checkpoints.ts';
 import { GroupCollector } from './collect-groups.ts';
 import { keepMetricsUpTo, writeFileAtomic } from './experiment-files.ts';
+import { warmupWarning } from './learning-rate.ts';
 import { NothingTrainedWatch } from './nothing-trained.ts';
 import { Optimiser } from './optimise.ts';
 import { isInformative, type PlanSettings, planSettingsOf } from './plan-batch.ts';
@@ -115,9 +116,12 @@ export class Trainer {
     }
     if (mode === 'train' && !this.trainable)
       observer?.onWarning?.(`${policy.description} cannot train: rollouts and rewards only, no weights change.`);
+    const totalSteps = mode === 'train' ? new TrainingSchedule(this.trainTasks, this.config).totalSteps : 0;
+    const warmup = warmupWarning({ totalSteps, optim: this.config.trainerCommon.optim });
+    if (warmup) observer?.onWarning?.(warmup);
     observer?.onRunStart?.({
       mode,
-      totalSteps: mode === 'train' ? new TrainingSchedule(this.trainTasks, this.config).totalSteps : 0,
+      totalSteps,
       trainTasks: this.trainTasks.length,
       validationTasks: this.validationTasks.length,
       extraValidationTasks: this.extraValidationSets.map(({ name, tasks }) => ({ name, tasks: tasks.length })),
