@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandArgs, UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet download --target=OWNER/NAME --path=DIR [--revision=main] [--stall-timeout=60]
@@ -16,22 +15,17 @@ Environment: HF_TOKEN (private or gated datasets), HF_ENDPOINT (a mirror; defaul
 
 /** `ajet download`: a hub dataset into a local folder. */
 export async function downloadCommand(argv: string[]): Promise<number> {
-  let values: { target?: string; path?: string; revision?: string; 'stall-timeout'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        target: { type: 'string' },
-        path: { type: 'string' },
-        revision: { type: 'string', default: 'main' },
-        'stall-timeout': { type: 'string', default: '60' },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'ajet download');
-  }
+  const { values } = parseCommandArgs('ajet download', {
+    args: argv,
+    options: {
+      target: { type: 'string' },
+      path: { type: 'string' },
+      revision: { type: 'string', default: 'main' },
+      'stall-timeout': { type: 'string', default: '60' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

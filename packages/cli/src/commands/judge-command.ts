@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { PluginLoader } from '@ajet/core';
 import { runJudgeCommand } from '@ajet/judges';
 import type { Judge } from '@ajet/spec';
 import { builtinNames, builtins } from '../builtins.ts';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandArgs, UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet judge <name> --cases FILE.jsonl [--settings JSON]
@@ -19,25 +18,16 @@ Example:
 
 /** `ajet judge <name> --cases FILE`: a verdict per case, one JSON line each. */
 export async function judgeCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        cases: { type: 'string' },
-        settings: { type: 'string' },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  }
-  try {
-    parsed = parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'ajet judge');
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('ajet judge', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      cases: { type: 'string' },
+      settings: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help || positionals.length === 0) {
     process.stdout.write(HELP);
     return values.help ? 0 : 2;

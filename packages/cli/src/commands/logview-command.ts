@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { assertExperimentDir, startLogviewServer, writeStaticReport } from '@ajet/logview';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandArgs, UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet logview <experiment dir> [--port P] [--host 127.0.0.1]
@@ -22,27 +21,18 @@ Example:
 
 /** `ajet logview DIR`: serve the experiment's report, or write it as one file with --static. */
 export async function logviewCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        port: { type: 'string', default: '6070' },
-        host: { type: 'string', default: '127.0.0.1' },
-        static: { type: 'boolean', default: false },
-        out: { type: 'string' },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  }
-  try {
-    parsed = parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'ajet logview');
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('ajet logview', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      port: { type: 'string', default: '6070' },
+      host: { type: 'string', default: '127.0.0.1' },
+      static: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type AjetConfig, loadConfig } from '@ajet/core';
 import { AjetError } from '@ajet/spec';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandArgs, UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet ray up     [--conf x.yaml] [--address http://HOST:8265] [--start-local] [--set key=value ...]
@@ -156,22 +155,17 @@ export async function rayCommand(argv: string[]): Promise<number> {
   }
   if (!['up', 'status', 'down'].includes(action))
     throw new UsageError(`unknown action "${action}" (up, status, down)`, 'ajet ray');
-  let values: { conf?: string; address?: string; set?: string[]; 'start-local'?: boolean; 'stop-local'?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        conf: { type: 'string' },
-        address: { type: 'string' },
-        set: { type: 'string', multiple: true },
-        'start-local': { type: 'boolean', default: false },
-        'stop-local': { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'ajet ray');
-  }
+  const { values } = parseCommandArgs('ajet ray', {
+    args: rest,
+    options: {
+      conf: { type: 'string' },
+      address: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      'start-local': { type: 'boolean', default: false },
+      'stop-local': { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
   const loaded = loadConfig({ file: values.conf, sets: values.set });
   const ray = loaded.config.backbones.ray;
   const cwd = process.cwd();

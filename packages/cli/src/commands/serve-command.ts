@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { runServeCommand } from '@ajet/backbone-grpc';
 import { sourceExtension, startBackboneThread } from '../backbone-thread.ts';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandArgs, UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet serve --model builtin:tinylm-calculator [--host 127.0.0.1] [--port 50051] [--token T] [--seed N]
@@ -19,34 +18,20 @@ thread); the same tokens for any count.
 
 /** `ajet serve`: the TypeScript reference server over the embedded policy. */
 export async function serveCommand(argv: string[]): Promise<number> {
-  let values: {
-    model?: string;
-    host?: string;
-    port?: string;
-    token?: string;
-    seed?: string;
-    'state-root'?: string;
-    'sample-threads'?: string;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '50051' },
-        token: { type: 'string' },
-        seed: { type: 'string', default: '0' },
-        'state-root': { type: 'string', default: 'ajet_backend_state' },
-        'sample-threads': { type: 'string', default: '0' },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'ajet serve');
-  }
+  const { values } = parseCommandArgs('ajet serve', {
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '50051' },
+      token: { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      'state-root': { type: 'string', default: 'ajet_backend_state' },
+      'sample-threads': { type: 'string', default: '0' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

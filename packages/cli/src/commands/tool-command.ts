@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { PluginLoader } from '@ajet/core';
 import type { Tool } from '@ajet/spec';
 import { builtinNames, builtins } from '../builtins.ts';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandArgs, UsageError } from '../usage-error.ts';
 
 const HELP = `Usage:
   ajet tool <name> [--input TEXT | --input-file FILE | --args JSON | --code-file FILE] [--settings JSON]
@@ -34,28 +33,19 @@ function parseJson(text: string, flag: string): unknown {
 
 /** `ajet tool <name> …`: one call of a tool, its result on stdout. */
 export async function toolCommand(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        input: { type: 'string' },
-        'input-file': { type: 'string' },
-        args: { type: 'string' },
-        'code-file': { type: 'string' },
-        settings: { type: 'string' },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  }
-  try {
-    parsed = parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'ajet tool');
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs('ajet tool', {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string' },
+      'input-file': { type: 'string' },
+      args: { type: 'string' },
+      'code-file': { type: 'string' },
+      settings: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help || positionals.length === 0) {
     process.stdout.write(HELP);
     return values.help ? 0 : 2;

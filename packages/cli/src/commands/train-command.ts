@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { type AjetConfig, loadConfig, runJob } from '@ajet/core';
 import { AjetError, type ToolCallParser } from '@ajet/spec';
 import { CalculatorTagParser, HermesToolCallParser } from '@ajet/tools';
@@ -6,34 +5,30 @@ import { builtins } from '../builtins.ts';
 import { consoleObserver } from '../console-observer.ts';
 import { liveLogview } from '../live-logview.ts';
 import { combineObservers, ProgressLine } from '../progress-line.ts';
-import { UsageError } from '../usage-error.ts';
+import { parseCommandArgs, UsageError } from '../usage-error.ts';
 import { TRAIN_HELP } from './train-help.ts';
 
 function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        conf: { type: 'string' },
-        backbone: { type: 'string' },
-        mode: { type: 'string', default: 'train' },
-        set: { type: 'string', multiple: true, default: [] },
-        'experiment-dir': { type: 'string' },
-        seed: { type: 'string' },
-        resume: { type: 'boolean', default: false },
-        'resume-from': { type: 'string' },
-        overwrite: { type: 'boolean', default: false },
-        'with-logview': { type: 'boolean', default: false },
-        'serve-episodes': { type: 'boolean', default: false },
-        port: { type: 'string' },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs('ajet', {
+    args: argv,
+    allowPositionals: false,
+    options: {
+      conf: { type: 'string' },
+      backbone: { type: 'string' },
+      mode: { type: 'string', default: 'train' },
+      set: { type: 'string', multiple: true, default: [] },
+      'experiment-dir': { type: 'string' },
+      seed: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      'resume-from': { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
+      'with-logview': { type: 'boolean', default: false },
+      'serve-episodes': { type: 'boolean', default: false },
+      port: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
 }
 
 /** The parser that turns the model's text into `tool_calls` on the episode service's model URLs. */
