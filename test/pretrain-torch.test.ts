@@ -38,8 +38,8 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
   });
   afterAll(() => trainer?.close());
 
-  /** A PyTorch trainer on the 24 rows from `params`, batches of 8 at lr 0.003, one thread. */
-  const startTrainer = (params: Float32Array, seed: number, labelSmoothing = 0) =>
+  /** A PyTorch trainer on the 24 rows from `params`, batches of 8 at lr 0.003, one thread unless `threads`. */
+  const startTrainer = (params: Float32Array, seed: number, labelSmoothing = 0, threads = 1) =>
     TorchTrainer.start({
       config: backbone.model.config,
       params,
@@ -48,7 +48,7 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
       seed,
       batchSize: 8,
       lr: 0.003,
-      threads: 1,
+      threads,
       labelSmoothing,
     });
 
@@ -67,11 +67,14 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
     expect(await trainer.lossOf(all)).toBeCloseTo(after, 4);
   });
 
-  it('stops a step-scheduled run at the step asked, at the same weights every time', async () => {
-    const start = () => startTrainer(initializeParameters(backbone.model.config, createRandom(4)), 2);
+  it('stops a step-scheduled run at the step asked, at the same weights every time and with 1 or 2 threads', async () => {
+    const start = (threads: number) =>
+      startTrainer(initializeParameters(backbone.model.config, createRandom(4)), 2, 0, threads);
     const runs: Float32Array[] = [];
-    for (let run = 0; run < 2; run++) {
-      const steps = await start();
+    // Two threads twice: the token embedding's backward once summed in a thread-dependent order, so two 2-thread
+    // runs (as --workers 2 trains) gave different weights.
+    for (const threads of [1, 2, 2]) {
+      const steps = await start(threads);
       try {
         // In two intervals, as pretrain_tinylm.ts --steps evaluates between them.
         expect((await steps.trainSteps(7, 40)).step).toBe(7);
@@ -85,8 +88,9 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
       }
     }
     expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
     expect(runs[0]).not.toEqual(initializeParameters(backbone.model.config, createRandom(4)));
-    // Two PyTorch processes start and train: past vitest's 60 s default on a loaded 2-core machine.
+    // Three PyTorch processes start and train: past vitest's 60 s default on a loaded 2-core machine.
   }, 180_000);
 
   it('keeps probability off the target tokens with --label-smoothing', async () => {
