@@ -114,18 +114,16 @@ export function accumulateCluster(options: {
           shared,
         )
       : undefined;
-  // Only the rows that predict a trained token need logits; packed, a sample's position p is row start + p - shared.
-  const rowsOf = samples.map((sample, sampleIndex) => {
+  // Only the rows that predict a trained token need logits; packed, sample s's position p is row starts[s] + p - shared.
+  const logitRows: number[] = [];
+  for (const [sampleIndex, sample] of samples.entries()) {
     const offset = packed ? (packed.starts[sampleIndex] as number) - shared : 0;
-    const rows: number[] = [];
     for (let position = 1; position < sample.tokenIds.length; position++)
       if (sample.lossMask[position] === 1) {
         if (position - 1 < shared) throw new Error(`a shared row (${position - 1}) is read by a loss`);
-        rows.push(offset + position - 1);
+        logitRows.push(offset + position - 1);
       }
-    return rows;
-  });
-  const logitRows = rowsOf.flat();
+  }
   if (logitRows.length === 0) return samples.map(emptySums);
   const ids = packed?.ids ?? (samples[0] as TrainingSample).tokenIds;
   if (!packed && samples.length !== 1) throw new Error(`${samples.length} samples packed with no shared prefix`);

@@ -120,6 +120,14 @@ describe('packed forward', () => {
     expect(Math.abs((together[position0] as number) - (firstAlone[position0] as number))).toBeGreaterThan(1e-6);
   });
 
+  it('refuses to pack sequences that do not all continue the shared tokens', () => {
+    const [a, b] = sequences(8) as [number[], number[]];
+    expect(() => packSequences([a, [...b.slice(0, 5), (b[5] as number) + 1, ...b.slice(6)]], 20)).toThrow(
+      'sequence 1 does not continue the 20 shared tokens',
+    );
+    expect(() => packSequences([a, b.slice(0, 20)], 20)).toThrow('sequence 1 does not continue the 20 shared tokens');
+  });
+
   it('refuses a packed position past maxSeqLen', () => {
     const long = Array.from({ length: 70 }, (_, index) => index % config.vocabSize);
     const packed = packSequences([long.slice(0, 40), long], 20);
@@ -181,7 +189,8 @@ describe('accumulateCluster', () => {
   }
 
   it('refuses a shared length that covers a row a loss reads', () => {
-    const samples = samplesOf(sequences(7), 20);
+    // Trained from position 20: row 19, one of the 20 shared rows, predicts it.
+    const samples = samplesOf(sequences(7), 19);
     expect(() =>
       accumulateCluster({
         model,
@@ -190,10 +199,10 @@ describe('accumulateCluster', () => {
         grads: new Float32Array(model.layout.size),
         samples,
         weights: [1, 1, 1],
-        shared: 21,
+        shared: 20,
         spec: { type: 'importance_sampling', aggregation: 'token-mean' },
         temperature: 1,
       }),
-    ).toThrow('a shared row (20) is read by a loss');
+    ).toThrow('a shared row (19) is read by a loss');
   });
 });
