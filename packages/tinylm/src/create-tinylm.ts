@@ -42,6 +42,8 @@ export async function createTinyLm(options: {
   trainThreads?: number;
   /** Threads that draw completions; 0: the calling thread (TinyLmOptions.sampleThreads). */
   sampleThreads?: number;
+  /** Whether samples sharing a prompt compute it once (TinyLmOptions.sharePrefixes; default true). */
+  sharePrefixes?: boolean;
 }): Promise<TinyLmBackbone> {
   const folder = resolveModelFolder(options.modelPath);
   const { file, params } = await readModelFolder(folder);
@@ -54,5 +56,6 @@ export async function createTinyLm(options: {
     seed: options.seed,
     trainThreads: options.trainThreads,
     sampleThreads: options.sampleThreads,
+    sharePrefixes: options.sharePrefixes,
   });
 }

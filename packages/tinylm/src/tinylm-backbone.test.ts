@@ -2,6 +2,7 @@ import type { LossSpec, TrainingSample } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { tinyBackbone } from './__fixtures__/tiny-backbone.ts';
 import { logSoftmaxAt } from './internal/kernels.ts';
+import { clusterSamples } from './internal/prefix-clusters.ts';
 import { IM_END } from './tokenizer.ts';
 
 const prompt = [{ role: 'user' as const, content: 'What is 12 plus 30?' }];
@@ -278,6 +279,65 @@ describe('TinyLmBackbone', () => {
       for (const other of others) expect(Array.from(other.params)).toEqual(Array.from(one.params));
     } finally {
       for (const other of others) await other.close();
+    }
+  });
+
+  it('packs groups that share a prompt: the loss and metrics bits of training each sample alone, the gradient within rounding, the same bits on 1, 2 and 3 threads', async () => {
+    const system = { role: 'system' as const, content: 'The answer is 42. operation: add operands' };
+    const questions = ['What is 12 plus 30?', 'What is 30 plus 12?', 'The answer is 42.'];
+    const loss: LossSpec = {
+      type: 'ppo',
+      clipLow: 0.2,
+      clipHigh: 0.28,
+      aggregation: 'token-mean',
+      kl: { beta: 0.1, estimator: 'k3' },
+    };
+    const one = tinyBackbone({ maxSeqLen: 96 });
+    const apart = tinyBackbone({ maxSeqLen: 96, sharePrefixes: false });
+    const others = [tinyBackbone({ maxSeqLen: 96, trainThreads: 2 }), tinyBackbone({ maxSeqLen: 96, trainThreads: 3 })];
+    try {
+      const samples: TrainingSample[] = [];
+      let shortest = Number.POSITIVE_INFINITY;
+      for (const [index, content] of questions.entries()) {
+        const { tokenIds: promptIds } = await one.renderChat({ messages: [system, { role: 'user', content }] });
+        shortest = Math.min(shortest, promptIds.length);
+        const { completions } = await one.sample({
+          promptIds,
+          n: 2 + index,
+          sampling: { temperature: 1.2, maxTokens: 6 + 3 * index, seed: index },
+        });
+        for (const completion of completions) samples.push(sampleFrom(promptIds, completion, index - 0.8));
+      }
+      // A sample alone (its prompt shares few tokens with the others).
+      const { tokenIds: lonePrompt } = await one.renderChat({ messages: [{ role: 'user', content: 'operation' }] });
+      const [lone] = (await one.sample({ promptIds: lonePrompt, n: 1, sampling: { temperature: 1, maxTokens: 5 } }))
+        .completions;
+      if (!lone) throw new Error('no completion');
+      samples.splice(2, 0, sampleFrom(lonePrompt, lone, 1));
+      // The groups' prompts are long enough to be packed; the lone sample is not.
+      expect(shortest).toBeGreaterThan(17);
+      expect(clusterSamples(samples).map(({ size, shared }) => [size, shared > 0])).toEqual([
+        [2, true],
+        [1, false],
+        [3, true],
+        [4, true],
+      ]);
+      const a = await one.forwardBackward({ samples, loss, temperature: 1.2 });
+      const b = await apart.forwardBackward({ samples, loss, temperature: 1.2 });
+      // Every token's logits are the same bits packed or not, so the loss and the metrics are too.
+      expect(a).toEqual(b);
+      const largest = Math.max(...Array.from(apart.grads, Math.abs));
+      expect(largest).toBeGreaterThan(1e-3);
+      let difference = 0;
+      for (let index = 0; index < one.grads.length; index++)
+        difference = Math.max(difference, Math.abs((one.grads[index] as number) - (apart.grads[index] as number)));
+      expect(difference).toBeLessThanOrEqual(1e-5 * largest);
+      for (const other of others) {
+        expect(await other.forwardBackward({ samples, loss, temperature: 1.2 })).toEqual(a);
+        expect(Buffer.from(other.grads.buffer).equals(Buffer.from(one.grads.buffer))).toBe(true);
+      }
+    } finally {
+      for (const other of [...others, apart]) await other.close();
     }
   });
 

@@ -58,6 +58,12 @@ export interface TinyLmOptions {
    */
   trainThreads?: number;
   /**
+   * Consecutive samples of a forwardBackward batch that share a prompt (a GRPO group) compute it once, in one
+   * packed forward/backward (default true): the same logits and loss, the gradient equal up to float rounding.
+   * False computes each sample alone; for benchmarks and tests.
+   */
+  sharePrefixes?: boolean;
+  /**
    * Worker threads that draw completions (default 0: the calling thread). With some, a sample call returns at once
    * and several calls (episodes) sample at the same time; each uses the weights as they were when it was called.
    * A completion is the same bits on any thread.
@@ -104,6 +110,7 @@ export class TinyLmBackbone implements Backbone {
       params: options.params,
       grads: options.grads,
       threads: options.trainThreads ?? 1,
+      sharePrefixes: options.sharePrefixes,
     });
     this.params = this.threads.params;
     this.grads = this.threads.grads;

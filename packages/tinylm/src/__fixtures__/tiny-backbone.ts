@@ -5,7 +5,14 @@ import { buildWordList, TinyTokenizer } from '../tokenizer.ts';
 
 /** A tiny random-weight tinylm for tests. */
 export function tinyBackbone(
-  options: { seed?: number; dModel?: number; maxSeqLen?: number; trainThreads?: number; sampleThreads?: number } = {},
+  options: {
+    seed?: number;
+    dModel?: number;
+    maxSeqLen?: number;
+    trainThreads?: number;
+    sampleThreads?: number;
+    sharePrefixes?: boolean;
+  } = {},
 ): TinyLmBackbone {
   const words = buildWordList({
     texts: ['What is 12 plus 30? The answer is 42. operation: add operands'],
@@ -32,5 +39,6 @@ export function tinyBackbone(
     seed: 3,
     trainThreads: options.trainThreads,
     sampleThreads: options.sampleThreads,
+    sharePrefixes: options.sharePrefixes,
   });
 }

@@ -7,7 +7,7 @@ const WORKER_URL = new URL('./gradient-worker.mjs', import.meta.url);
 
 /**
  * Worker threads that compute the gradients of some shards of a batch while the calling thread computes one:
- * data parallelism over the CPU's cores. Each sample's gradient goes to its own slot of a shared buffer, which the
+ * data parallelism over the CPU's cores. Each cluster's gradient goes to its own slot of a shared buffer, which the
  * caller sums in batch order, so a batch gives the same gradients at any speed and thread count.
  */
 export class GradientPool {

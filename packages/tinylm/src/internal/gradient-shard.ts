@@ -1,13 +1,25 @@
 import type { LossSpec, TrainingSample } from '@ajet/spec';
 import { logitsTokenLoss } from '../loss.ts';
-import type { Transformer } from './transformer.ts';
+import { packSequences, type Transformer } from './transformer.ts';
+
+/**
+ * Samples trained together, consecutive in their shard: `shared` > 0 packs them into one forward/backward that
+ * computes their first `shared` tokens once (0: one sample, alone). Their gradient goes to slot `slot`.
+ */
+export interface ShardCluster {
+  size: number;
+  shared: number;
+  slot: number;
+}
 
 /** Part of a forwardBackward batch: its samples and their aggregation weights (set over the whole batch). */
 export interface GradientShard {
   samples: readonly TrainingSample[];
   weights: readonly number[];
-  /** Each sample's slot: where in the batch's slots its own gradient goes. */
-  slots: readonly number[];
+  /** Each sample's place among the batch's trained samples: where its sums go. */
+  order: readonly number[];
+  /** The samples in runs, in order: each run's gradient goes to its own slot of the batch's slots. */
+  clusters: readonly ShardCluster[];
   spec: LossSpec;
   temperature: number;
 }
@@ -39,10 +51,10 @@ export function trainedTokens(sample: TrainingSample): number {
 const emptySums = (): ShardSums => ({ loss: 0, clipped: 0, ratio: 0, kl: 0, entropy: 0 });
 
 /**
- * Runs the forward and backward pass of every sample of the shard, writing each sample's gradient into its own
- * slot of `slots` (zeroed, one parameter vector a slot) and returning its sums: the caller adds them up in batch
- * order, so the result does not depend on which thread computed which sample. The reference weights are read only
- * when the loss has a KL term.
+ * Runs the forward and backward pass of every cluster of the shard, writing each cluster's gradient into its own
+ * slot of `slots` (zeroed, one parameter vector a slot) and returning each sample's sums: the caller adds them up
+ * in batch order, so the result does not depend on which thread computed which cluster. The reference weights are
+ * read only when the loss has a KL term.
  */
 export function accumulateShard(options: {
   model: Transformer;
@@ -51,28 +63,80 @@ export function accumulateShard(options: {
   slots: Float32Array;
   shard: GradientShard;
 }): ShardSums[] {
-  const { model, params, reference, slots } = options;
-  const { samples, weights, spec, temperature } = options.shard;
-  const vocab = model.config.vocabSize;
+  const { model, params, reference, slots, shard } = options;
   const size = model.layout.size;
+  const sums: ShardSums[] = [];
+  let first = 0;
+  for (const cluster of shard.clusters) {
+    sums.push(
+      ...accumulateCluster({
+        model,
+        params,
+        reference,
+        grads: slots.subarray(cluster.slot * size, (cluster.slot + 1) * size),
+        samples: shard.samples.slice(first, first + cluster.size),
+        weights: shard.weights.slice(first, first + cluster.size),
+        shared: cluster.shared,
+        spec: shard.spec,
+        temperature: shard.temperature,
+      }),
+    );
+    first += cluster.size;
+  }
+  return sums;
+}
+
+/**
+ * Adds the gradient of samples into `grads`; returns each sample's sums. With `shared` > 0 the samples begin with
+ * the same `shared` tokens, none of them a row a loss reads: one packed forward (and reference forward) computes
+ * those rows once and gives every sample's logits the same bits as its own forward, and one backward sends the
+ * shared rows the gradients of every sample that attends to them.
+ */
+export function accumulateCluster(options: {
+  model: Transformer;
+  params: Float32Array;
+  reference: Float32Array;
+  grads: Float32Array;
+  samples: readonly TrainingSample[];
+  weights: readonly number[];
+  shared: number;
+  spec: LossSpec;
+  temperature: number;
+}): ShardSums[] {
+  const { model, params, reference, grads, samples, weights, shared, spec, temperature } = options;
+  const vocab = model.config.vocabSize;
   const useReference = spec.type !== 'cross_entropy' && (spec.kl?.beta ?? 0) > 0;
   const probabilities = new Float32Array(vocab);
-  return samples.map((sample, sampleIndex) => {
+  const packed =
+    shared > 0
+      ? packSequences(
+          samples.map((sample) => sample.tokenIds),
+          shared,
+        )
+      : undefined;
+  // Only the rows that predict a trained token need logits; packed, sample s's position p is row starts[s] + p - shared.
+  const logitRows: number[] = [];
+  for (const [sampleIndex, sample] of samples.entries()) {
+    const offset = packed ? (packed.starts[sampleIndex] as number) - shared : 0;
+    for (let position = 1; position < sample.tokenIds.length; position++)
+      if (sample.lossMask[position] === 1) {
+        if (position - 1 < shared) throw new Error(`a shared row (${position - 1}) is read by a loss`);
+        logitRows.push(offset + position - 1);
+      }
+  }
+  if (logitRows.length === 0) return samples.map(emptySums);
+  const ids = packed?.ids ?? (samples[0] as TrainingSample).tokenIds;
+  if (!packed && samples.length !== 1) throw new Error(`${samples.length} samples packed with no shared prefix`);
+  const { logits, cache } = model.forward(params, ids, logitRows, packed?.packing);
+  const referenceLogits = useReference ? model.forward(reference, ids, logitRows, packed?.packing).logits : undefined;
+  const logitsGrad = new Float32Array(logits.length);
+  let rowIndex = 0;
+  const result = samples.map((sample, sampleIndex) => {
     const sums = emptySums();
     const weight = weights[sampleIndex] as number;
-    const slot = options.shard.slots[sampleIndex] as number;
-    const grads = slots.subarray(slot * size, (slot + 1) * size);
     const ids = sample.tokenIds;
-    // Only the rows that predict a trained token need logits.
-    const rows: number[] = [];
-    for (let position = 1; position < ids.length; position++)
-      if (sample.lossMask[position] === 1) rows.push(position - 1);
-    if (rows.length === 0) return sums;
-    const { logits, cache } = model.forward(params, ids, rows);
-    const referenceLogits = useReference ? model.forward(reference, ids, rows).logits : undefined;
-    const logitsGrad = new Float32Array(logits.length);
-    for (const [rowIndex, row] of rows.entries()) {
-      const position = row + 1;
+    for (let position = 1; position < ids.length; position++) {
+      if (sample.lossMask[position] !== 1) continue;
       const result = logitsTokenLoss({
         spec,
         logits,
@@ -87,6 +151,7 @@ export function accumulateShard(options: {
         logitsGrad,
         probabilities,
       });
+      rowIndex += 1;
       sums.loss += weight * result.loss;
       if (result.clipped) sums.clipped += 1;
       sums.ratio += result.ratio;
@@ -98,23 +163,24 @@ export function accumulateShard(options: {
       }
       sums.entropy += entropy;
     }
-    model.backward({ params, grads, cache, logitsGrad });
     return sums;
   });
+  model.backward({ params, grads, cache, logitsGrad });
+  return result;
 }
 
-/** Adds the slots into `grads` and the sums into one, both in slot order. */
+/** Adds the sums into one, in order, and the first `slotCount` slots into `grads`, in slot order. */
 export function sumSlots(options: {
   slots: Float32Array;
-  sums: readonly (ShardSums | undefined)[];
+  slotCount: number;
+  sums: readonly ShardSums[];
   grads: Float32Array;
 }): ShardSums {
   const { slots, grads } = options;
   const size = grads.length;
   const total = emptySums();
-  for (const [slot, sums] of options.sums.entries()) {
-    if (!sums) continue;
-    addSums(total, sums);
+  for (const sums of options.sums) addSums(total, sums);
+  for (let slot = 0; slot < options.slotCount; slot++) {
     const base = slot * size;
     for (let index = 0; index < size; index++)
       grads[index] = (grads[index] as number) + (slots[base + index] as number);

@@ -113,3 +113,76 @@ describe('GradientThreads', () => {
     }
   });
 });
+
+describe('planShards with samples that share a prompt', () => {
+  /** Group g's i-th sample: a 20-token prompt of the group, then 2 + i trained tokens. */
+  function grouped(groups: readonly number[]): TrainingSample[] {
+    return groups.flatMap((size, group) =>
+      Array.from({ length: size }, (_, member) => {
+        const tokenIds = [
+          ...Array.from({ length: 20 }, (_, position) => 100 * group + position),
+          ...Array.from({ length: 2 + member }, () => member),
+        ];
+        return {
+          tokenIds,
+          lossMask: tokenIds.map((_, position) => (position < 20 ? 0 : 1)),
+          samplerLogprobs: tokenIds.map(() => 0),
+          advantage: 1,
+        };
+      }),
+    );
+  }
+
+  it('keeps each cluster whole on one thread with one slot, in batch order, balancing packed rows', () => {
+    // Groups of 3, 1, 4 and 2 samples; the one-sample group trains alone.
+    const samples = grouped([3, 1, 4, 2]);
+    const counts = samples.map((sample) => sample.tokenIds.length - 20);
+    const weights = samples.map((_, index) => index);
+    for (const threads of [1, 2, 3, 8]) {
+      const shards = planShards({ samples, counts, weights, threads, settings: { spec, temperature: 1 } });
+      const clusters = shards
+        .flatMap((shard) => {
+          let first = 0;
+          return shard.clusters.map((cluster) => {
+            const order = shard.order.slice(first, first + cluster.size);
+            first += cluster.size;
+            return { ...cluster, order };
+          });
+        })
+        .sort((a, b) => a.slot - b.slot);
+      expect(clusters).toEqual([
+        { size: 3, shared: 19, slot: 0, order: [0, 1, 2] },
+        { size: 1, shared: 0, slot: 1, order: [3] },
+        { size: 4, shared: 19, slot: 2, order: [4, 5, 6, 7] },
+        { size: 2, shared: 19, slot: 3, order: [8, 9] },
+      ]);
+      for (const shard of shards) {
+        expect(shard.weights).toEqual(shard.order.map((place) => weights[place]));
+        expect(shard.samples).toEqual(shard.order.map((place) => samples[place]));
+        expect(shard.order).toEqual([...shard.order].sort((a, b) => a - b));
+      }
+      expect(shards).toHaveLength(Math.min(threads, 4));
+    }
+    // Packed rows: 19 shared + own rows 3..5 = 31, 22 alone, 19 + 3..6 = 37, 19 + 3..4 = 26. On two threads, most
+    // first to the least loaded: 37 → A, 31 → B, 26 → B (57), 22 → A (59).
+    const two = planShards({ samples, counts, weights, threads: 2, settings: { spec, temperature: 1 } });
+    expect(two.map((shard) => shard.clusters.map((cluster) => cluster.slot))).toEqual([
+      [1, 2],
+      [0, 3],
+    ]);
+  });
+
+  it('with sharePrefixes false gives every sample its own slot', () => {
+    const samples = grouped([3, 2]);
+    const counts = samples.map(() => 1);
+    const [shard] = planShards({
+      samples,
+      counts,
+      weights: counts,
+      threads: 1,
+      settings: { spec, temperature: 1 },
+      sharePrefixes: false,
+    });
+    expect(shard?.clusters).toEqual([0, 1, 2, 3, 4].map((slot) => ({ size: 1, shared: 0, slot })));
+  });
+});

@@ -1,4 +1,4 @@
-// A thread of GradientPool: computes the gradients of its shard of each batch into the samples' slots of a shared
+// A thread of GradientPool: computes the gradients of its shard of each batch into the clusters' slots of a shared
 // buffer, reading the weights the owning backbone updates in place between steps.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TransformerConfig } from '../model-folder.ts';

@@ -102,7 +102,7 @@ interface LayerCache {
   q: Float32Array;
   k: Float32Array;
   v: Float32Array;
-  /** Per head, row i holds the softmax over positions 0..i. */
+  /** Per head (`keyOffsets[n]` apart), row i's softmax over its keys from `keyOffsets[i]`. */
   attention: Float32Array;
   attended: Float32Array;
   mid: Float32Array;
@@ -114,6 +114,9 @@ interface LayerCache {
 
 export interface ForwardCache {
   ids: readonly number[];
+  packing: RowPacking;
+  /** Where each row's attention weights start within a head's; `keyOffsets[n]` is a head's total. */
+  keyOffsets: Int32Array;
   /** Positions whose logits were computed (all when absent). */
   logitRows?: readonly number[];
   /** The final normed rows of `logitRows`, packed. */
@@ -124,7 +127,10 @@ export interface ForwardCache {
   finalInverseRms: Float32Array;
 }
 
-/** Attention of query row `row` over keys/values 0..row for one head; writes the output and the weights. */
+/**
+ * Attention of query row `row` for one head over its keys: rows 0..shared-1, then rows start..row (all of 0..row
+ * when `shared` and `start` are 0); writes the output and the weights, the t-th key's at `weightsOffset + t`.
+ */
 function attendRow(options: {
   q: Float32Array;
   k: Float32Array;
@@ -138,33 +144,89 @@ function attendRow(options: {
   weightsOffset: number;
   out: Float32Array;
   outOffset: number;
+  shared?: number;
+  start?: number;
 }): void {
   const { q, k, v, row, qRow, head, headDim, width, weights, weightsOffset, out, outOffset } = options;
+  const shared = options.shared ?? 0;
+  const skip = (options.start ?? 0) - shared;
+  const count = row - skip + 1;
   const scale = 1 / Math.sqrt(headDim);
   const qBase = qRow * width + head * headDim;
   let max = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j <= row; j++) {
-    const kBase = j * width + head * headDim;
+  for (let t = 0; t < count; t++) {
+    const kBase = (t < shared ? t : t + skip) * width + head * headDim;
     let dot = 0;
     for (let c = 0; c < headDim; c++) dot += (q[qBase + c] as number) * (k[kBase + c] as number);
     const score = dot * scale;
-    weights[weightsOffset + j] = score;
+    weights[weightsOffset + t] = score;
     if (score > max) max = score;
   }
   let sum = 0;
-  for (let j = 0; j <= row; j++) {
-    const value = Math.exp((weights[weightsOffset + j] as number) - max);
-    weights[weightsOffset + j] = value;
+  for (let t = 0; t < count; t++) {
+    const value = Math.exp((weights[weightsOffset + t] as number) - max);
+    weights[weightsOffset + t] = value;
     sum += value;
   }
   for (let c = 0; c < headDim; c++) out[outOffset + c] = 0;
-  for (let j = 0; j <= row; j++) {
-    const weight = (weights[weightsOffset + j] as number) / sum;
-    weights[weightsOffset + j] = weight;
-    const vBase = j * width + head * headDim;
+  for (let t = 0; t < count; t++) {
+    const weight = (weights[weightsOffset + t] as number) / sum;
+    weights[weightsOffset + t] = weight;
+    const vBase = (t < shared ? t : t + skip) * width + head * headDim;
     for (let c = 0; c < headDim; c++)
       out[outOffset + c] = (out[outOffset + c] as number) + weight * (v[vBase + c] as number);
   }
+}
+
+/**
+ * Rows of one forward pass and what each attends to. Row i sits at position `positions[i]` and attends to rows
+ * 0..sharedKeys[i]-1, then rows ownStart[i]..i. One sequence alone: row i at position i over rows 0..i.
+ */
+export interface RowPacking {
+  positions: Int32Array;
+  sharedKeys: Int32Array;
+  ownStart: Int32Array;
+}
+
+/** One sequence of `n` rows, unpacked. */
+export function sequenceRows(n: number): RowPacking {
+  return {
+    positions: Int32Array.from({ length: n }, (_, i) => i),
+    sharedKeys: new Int32Array(n),
+    ownStart: new Int32Array(n),
+  };
+}
+
+/**
+ * Sequences that begin with the same `shared` tokens packed as one forward: the shared rows once, then each
+ * sequence's remaining rows in turn. A sequence's row attends to the shared rows, then to its own earlier rows: the
+ * same keys in the same order as in the sequence alone, so its logits are the same bits. `starts[s]` is the packed
+ * row of sequence s's position `shared`.
+ */
+export function packSequences(
+  sequences: readonly (readonly number[])[],
+  shared: number,
+): { ids: number[]; packing: RowPacking; starts: number[] } {
+  const ids = (sequences[0] ?? []).slice(0, shared);
+  for (const [index, sequence] of sequences.entries())
+    for (let position = 0; position < shared; position++)
+      if (sequence[position] !== ids[position] || sequence.length <= shared)
+        throw new Error(`sequence ${index} does not continue the ${shared} shared tokens`);
+  const total = sequences.reduce((sum, sequence) => sum + sequence.length - shared, shared);
+  const packing = sequenceRows(total);
+  const starts: number[] = [];
+  for (const sequence of sequences) {
+    const start = ids.length;
+    starts.push(start);
+    for (let position = shared; position < sequence.length; position++) {
+      const row = ids.length;
+      ids.push(sequence[position] as number);
+      packing.positions[row] = position;
+      packing.sharedKeys[row] = shared;
+      packing.ownStart[row] = start;
+    }
+  }
+  return { ids, packing, starts };
 }
 
 /**
@@ -183,24 +245,36 @@ export class Transformer {
 
   /**
    * Logits ([rows × vocab]) for every position of `ids`, or only for `logitRows` (the positions a loss reads:
-   * the vocabulary projection is the largest matrix), and what backward needs.
+   * the vocabulary projection is the largest matrix), and what backward needs. With `packing`, the rows of several
+   * sequences (`packSequences`); `logitRows` then name packed rows.
    */
   forward(
     params: Float32Array,
     ids: readonly number[],
     logitRows?: readonly number[],
+    packing?: RowPacking,
   ): { logits: Float32Array; cache: ForwardCache } {
     const { dModel: d, nHeads, dFeedForward: f, vocabSize } = this.config;
     const n = ids.length;
-    if (n > this.config.maxSeqLen)
+    if (!packing && n > this.config.maxSeqLen)
       throw new Error(`sequence of ${n} tokens exceeds maxSeqLen ${this.config.maxSeqLen}`);
+    const rowsOf = packing ?? sequenceRows(n);
+    const { positions, sharedKeys, ownStart } = rowsOf;
+    const keyOffsets = new Int32Array(n + 1);
+    for (let row = 0; row < n; row++) {
+      if ((positions[row] as number) >= this.config.maxSeqLen)
+        throw new Error(`position ${positions[row]} exceeds maxSeqLen ${this.config.maxSeqLen}`);
+      keyOffsets[row + 1] =
+        (keyOffsets[row] as number) + (sharedKeys[row] as number) + row - (ownStart[row] as number) + 1;
+    }
+    const totalKeys = keyOffsets[n] as number;
     const headDim = d / nHeads;
     const layout = this.layout;
     let x = new Float32Array(n * d);
     for (let i = 0; i < n; i++) {
       const token = ids[i] as number;
       const tokenBase = layout.tokenEmbedding + token * d;
-      const positionBase = layout.positionEmbedding + i * d;
+      const positionBase = layout.positionEmbedding + (positions[i] as number) * d;
       for (let c = 0; c < d; c++)
         x[i * d + c] = (params[tokenBase + c] as number) + (params[positionBase + c] as number);
     }
@@ -224,7 +298,7 @@ export class Transformer {
       matmul({ a: normed1, b: params, bOffset: offsets.wq, out: q, n, k: d, m: d });
       matmul({ a: normed1, b: params, bOffset: offsets.wk, out: k, n, k: d, m: d });
       matmul({ a: normed1, b: params, bOffset: offsets.wv, out: v, n, k: d, m: d });
-      const attention = new Float32Array(nHeads * n * n);
+      const attention = new Float32Array(nHeads * totalKeys);
       const attended = new Float32Array(n * d);
       for (let head = 0; head < nHeads; head++) {
         for (let row = 0; row < n; row++) {
@@ -238,9 +312,11 @@ export class Transformer {
             headDim,
             width: d,
             weights: attention,
-            weightsOffset: (head * n + row) * n,
+            weightsOffset: head * totalKeys + (keyOffsets[row] as number),
             out: attended,
             outOffset: row * d + head * headDim,
+            shared: sharedKeys[row] as number,
+            start: ownStart[row] as number,
           });
         }
       }
@@ -308,7 +384,20 @@ export class Transformer {
       k: d,
       r: vocabSize,
     });
-    return { logits, cache: { ids, logitRows, selectedNormed, layers, finalInput: x, finalNormed, finalInverseRms } };
+    return {
+      logits,
+      cache: {
+        ids,
+        packing: rowsOf,
+        keyOffsets,
+        logitRows,
+        selectedNormed,
+        layers,
+        finalInput: x,
+        finalNormed,
+        finalInverseRms,
+      },
+    };
   }
 
   /** Adds d(loss)/d(params) into `grads`, given d(loss)/d(logits). */
@@ -322,6 +411,9 @@ export class Transformer {
     const { dModel: d, nHeads, dFeedForward: f, vocabSize } = this.config;
     const layout = this.layout;
     const n = cache.ids.length;
+    const { positions, sharedKeys, ownStart } = cache.packing;
+    const keyOffsets = cache.keyOffsets;
+    const totalKeys = keyOffsets[n] as number;
     const headDim = d / nHeads;
     const scale = 1 / Math.sqrt(headDim);
 
@@ -392,27 +484,31 @@ export class Transformer {
       const dWeights = new Float32Array(n);
       for (let head = 0; head < nHeads; head++) {
         for (let row = 0; row < n; row++) {
-          const weightsOffset = (head * n + row) * n;
+          // The t-th key of the row is row t below `shared`, row t + skip from there (see attendRow).
+          const shared = sharedKeys[row] as number;
+          const skip = (ownStart[row] as number) - shared;
+          const count = row - skip + 1;
+          const weightsOffset = head * totalKeys + (keyOffsets[row] as number);
           const outBase = row * d + head * headDim;
           let weighted = 0;
-          for (let j = 0; j <= row; j++) {
-            const vBase = j * d + head * headDim;
-            const weight = layer.attention[weightsOffset + j] as number;
+          for (let t = 0; t < count; t++) {
+            const vBase = (t < shared ? t : t + skip) * d + head * headDim;
+            const weight = layer.attention[weightsOffset + t] as number;
             let dot = 0;
             for (let c = 0; c < headDim; c++) {
               const dOut = dAttended[outBase + c] as number;
               dot += dOut * (layer.v[vBase + c] as number);
               dv[vBase + c] = (dv[vBase + c] as number) + weight * dOut;
             }
-            dWeights[j] = dot;
+            dWeights[t] = dot;
             weighted += dot * weight;
           }
           const qBase = row * d + head * headDim;
-          for (let j = 0; j <= row; j++) {
-            const weight = layer.attention[weightsOffset + j] as number;
-            const dScore = weight * ((dWeights[j] as number) - weighted) * scale;
+          for (let t = 0; t < count; t++) {
+            const weight = layer.attention[weightsOffset + t] as number;
+            const dScore = weight * ((dWeights[t] as number) - weighted) * scale;
             if (dScore === 0) continue;
-            const kBase = j * d + head * headDim;
+            const kBase = (t < shared ? t : t + skip) * d + head * headDim;
             for (let c = 0; c < headDim; c++) {
               dq[qBase + c] = (dq[qBase + c] as number) + dScore * (layer.k[kBase + c] as number);
               dk[kBase + c] = (dk[kBase + c] as number) + dScore * (layer.q[qBase + c] as number);
@@ -454,7 +550,7 @@ export class Transformer {
     }
     for (let i = 0; i < n; i++) {
       const tokenBase = layout.tokenEmbedding + (cache.ids[i] as number) * d;
-      const positionBase = layout.positionEmbedding + i * d;
+      const positionBase = layout.positionEmbedding + (positions[i] as number) * d;
       for (let c = 0; c < d; c++) {
         const value = dx[i * d + c] as number;
         grads[tokenBase + c] = (grads[tokenBase + c] as number) + value;
