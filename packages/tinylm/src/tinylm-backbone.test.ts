@@ -41,6 +41,14 @@ function sampleFrom(
   };
 }
 
+/** The tutorial's loss: PPO clipping with a k3 KL term to the loaded weights. */
+const PPO_WITH_KL: LossSpec = {
+  type: 'ppo',
+  clipLow: 0.2,
+  clipHigh: 0.28,
+  aggregation: 'token-mean',
+  kl: { beta: 0.1, estimator: 'k3' },
+};
 describe('TinyLmBackbone', () => {
   it('samples deterministically for a seed', async () => {
     const a = await sampledSequence(1);
@@ -237,13 +245,7 @@ describe('TinyLmBackbone', () => {
 
   it('computes bit-identical loss, metrics, gradients and weights on 1, 2 and 3 threads', async () => {
     const prompts = ['What is 12 plus 30?', 'What is 30 plus 12?', 'The answer is 42.'];
-    const loss: LossSpec = {
-      type: 'ppo',
-      clipLow: 0.2,
-      clipHigh: 0.28,
-      aggregation: 'token-mean',
-      kl: { beta: 0.1, estimator: 'k3' },
-    };
+    const loss = PPO_WITH_KL;
     const one = tinyBackbone();
     const others = [tinyBackbone({ trainThreads: 2 }), tinyBackbone({ trainThreads: 3 })];
     try {
@@ -285,13 +287,7 @@ describe('TinyLmBackbone', () => {
   it('packs groups that share a prompt: the loss and metrics bits of training each sample alone, the gradient within rounding, the same bits on 1, 2 and 3 threads', async () => {
     const system = { role: 'system' as const, content: 'The answer is 42. operation: add operands' };
     const questions = ['What is 12 plus 30?', 'What is 30 plus 12?', 'The answer is 42.'];
-    const loss: LossSpec = {
-      type: 'ppo',
-      clipLow: 0.2,
-      clipHigh: 0.28,
-      aggregation: 'token-mean',
-      kl: { beta: 0.1, estimator: 'k3' },
-    };
+    const loss = PPO_WITH_KL;
     const one = tinyBackbone({ maxSeqLen: 96 });
     const apart = tinyBackbone({ maxSeqLen: 96, sharePrefixes: false });
     const others = [tinyBackbone({ maxSeqLen: 96, trainThreads: 2 }), tinyBackbone({ maxSeqLen: 96, trainThreads: 3 })];
