@@ -209,9 +209,8 @@ export function packSequences(
 ): { ids: number[]; packing: RowPacking; starts: number[] } {
   const ids = (sequences[0] ?? []).slice(0, shared);
   for (const [index, sequence] of sequences.entries())
-    for (let position = 0; position < shared; position++)
-      if (sequence[position] !== ids[position] || sequence.length <= shared)
-        throw new Error(`sequence ${index} does not continue the ${shared} shared tokens`);
+    if ((shared > 0 && sequence.length <= shared) || ids.some((token, position) => sequence[position] !== token))
+      throw new Error(`sequence ${index} does not continue the ${shared} shared tokens`);
   const total = sequences.reduce((sum, sequence) => sum + sequence.length - shared, shared);
   const packing = sequenceRows(total);
   const starts: number[] = [];
