@@ -1,6 +1,40 @@
-// Dense float32 kernels on row-major arrays. Loop orders keep the innermost loop contiguous.
+// Dense float32 kernels on row-major arrays. The matrix products run in WebAssembly (kernels.wat) and give the same
+// bits as the plain loops they replaced (kernels.test.ts compares them).
+import { KERNELS_WASM } from './kernels-wasm.ts';
 
-/** C[n×m] = A[n×k] · B[k×m] (+ C when accumulate). */
+/** The WebAssembly half of the kernels (kernels.wat): one instance, with its own memory, per thread. */
+interface WasmKernels {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  matmul(a: number, b: number, out: number, n: number, k: number, m: number): void;
+  accumulate_transposed_a(a: number, d: number, grad: number, n: number, k: number, m: number): void;
+  transpose(from: number, to: number, rows: number, cols: number): void;
+  matmul_transposed_b(a: number, bT: number, out: number, n: number, k: number, r: number, accumulate: number): void;
+  attention_backward(...args: number[]): void;
+  attention_forward(...args: number[]): void;
+}
+
+// The global WebAssembly object (Node's types leave it out: it is declared in the DOM's lib).
+const { WebAssembly: runtime } = globalThis as unknown as {
+  WebAssembly: {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: object };
+  };
+};
+const wasm = new runtime.Instance(new runtime.Module(Buffer.from(KERNELS_WASM, 'base64')), { math: { exp: Math.exp } })
+  .exports as WasmKernels;
+const PAGE_FLOATS = 65_536 / 4;
+let heap = new Float32Array(wasm.memory.buffer);
+
+/** The module's memory as float32, grown to hold at least `floats` values. */
+function heapOf(floats: number): Float32Array {
+  if (floats > heap.length) {
+    wasm.memory.grow(Math.ceil((floats - heap.length) / PAGE_FLOATS));
+    heap = new Float32Array(wasm.memory.buffer);
+  }
+  return heap;
+}
+
+/** C[n×m] = A[n×k] · B[k×m] (+ C when accumulate). Each C element is rounded to float32 after each product added. */
 export function matmul(options: {
   a: Float32Array;
   b: Float32Array;
@@ -15,20 +49,18 @@ export function matmul(options: {
   const { a, b, out, n, k, m } = options;
   const aOffset = options.aOffset ?? 0;
   const bOffset = options.bOffset ?? 0;
-  if (!options.accumulate) out.fill(0, 0, n * m);
-  for (let i = 0; i < n; i++) {
-    const outRow = i * m;
-    const aRow = aOffset + i * k;
-    for (let p = 0; p < k; p++) {
-      const value = a[aRow + p] as number;
-      if (value === 0) continue;
-      const bRow = bOffset + p * m;
-      for (let j = 0; j < m; j++) out[outRow + j] = (out[outRow + j] as number) + value * (b[bRow + j] as number);
-    }
-  }
+  const bAt = n * k;
+  const outAt = bAt + k * m;
+  const memory = heapOf(outAt + n * m);
+  memory.set(a.subarray(aOffset, aOffset + n * k), 0);
+  memory.set(b.subarray(bOffset, bOffset + k * m), bAt);
+  if (options.accumulate) memory.set(out.subarray(0, n * m), outAt);
+  else memory.fill(0, outAt, outAt + n * m);
+  wasm.matmul(0, bAt * 4, outAt * 4, n, k, m);
+  out.set(memory.subarray(outAt, outAt + n * m));
 }
 
-/** C[n×r] = A[n×k] · B[r×k]ᵀ (+ C when accumulate). */
+/** C[n×r] = A[n×k] · B[r×k]ᵀ (+ C when accumulate). Each C element is one float64 sum, rounded once. */
 export function matmulTransposedB(options: {
   a: Float32Array;
   b: Float32Array;
@@ -41,15 +73,16 @@ export function matmulTransposedB(options: {
 }): void {
   const { a, b, out, n, k, r } = options;
   const bOffset = options.bOffset ?? 0;
-  for (let i = 0; i < n; i++) {
-    const aRow = i * k;
-    for (let j = 0; j < r; j++) {
-      const bRow = bOffset + j * k;
-      let sum = 0;
-      for (let p = 0; p < k; p++) sum += (a[aRow + p] as number) * (b[bRow + p] as number);
-      out[i * r + j] = options.accumulate ? (out[i * r + j] as number) + sum : sum;
-    }
-  }
+  const bAt = n * k;
+  const transposedAt = bAt + r * k;
+  const outAt = transposedAt + r * k;
+  const memory = heapOf(outAt + n * r);
+  memory.set(a.subarray(0, n * k), 0);
+  memory.set(b.subarray(bOffset, bOffset + r * k), bAt);
+  wasm.transpose(bAt * 4, transposedAt * 4, r, k);
+  if (options.accumulate) memory.set(out.subarray(0, n * r), outAt);
+  wasm.matmul_transposed_b(0, transposedAt * 4, outAt * 4, n, k, r, options.accumulate ? 1 : 0);
+  out.set(memory.subarray(outAt, outAt + n * r));
 }
 
 /** G[k×m] += A[n×k]ᵀ · D[n×m]: the weight gradient of `A · W`. */
@@ -64,16 +97,116 @@ export function accumulateTransposedA(options: {
 }): void {
   const { a, d, grad, n, k, m } = options;
   const gradOffset = options.gradOffset ?? 0;
-  for (let i = 0; i < n; i++) {
-    const aRow = i * k;
-    const dRow = i * m;
-    for (let p = 0; p < k; p++) {
-      const value = a[aRow + p] as number;
-      if (value === 0) continue;
-      const gRow = gradOffset + p * m;
-      for (let j = 0; j < m; j++) grad[gRow + j] = (grad[gRow + j] as number) + value * (d[dRow + j] as number);
-    }
-  }
+  const dAt = n * k;
+  const gradAt = dAt + n * m;
+  const memory = heapOf(gradAt + k * m);
+  memory.set(a.subarray(0, n * k), 0);
+  memory.set(d.subarray(0, n * m), dAt);
+  memory.set(grad.subarray(gradOffset, gradOffset + k * m), gradAt);
+  wasm.accumulate_transposed_a(0, dAt * 4, gradAt * 4, n, k, m);
+  grad.set(memory.subarray(gradAt, gradAt + k * m), gradOffset);
+}
+
+/** What one layer's attention needs: its rows' packing (see transformer.ts's RowPacking) and sizes. */
+export interface AttentionShape {
+  n: number;
+  heads: number;
+  headDim: number;
+  /** Row i's weights start at keyOffsets[i] within each head's `keyOffsets[n]`. */
+  keyOffsets: Int32Array;
+  sharedKeys: Int32Array;
+  ownStart: Int32Array;
+}
+
+/** Copies the packing's three int32 arrays to `at` (floats) in `memory`; returns their byte offsets. */
+function placePacking(memory: Float32Array, at: number, shape: AttentionShape): [number, number, number] {
+  const { n, keyOffsets, sharedKeys, ownStart } = shape;
+  const ints = new Int32Array(memory.buffer, at * 4, 3 * n + 1);
+  ints.set(keyOffsets.subarray(0, n + 1), 0);
+  ints.set(sharedKeys.subarray(0, n), n + 1);
+  ints.set(ownStart.subarray(0, n), 2 * n + 1);
+  return [at * 4, (at + n + 1) * 4, (at + 2 * n + 1) * 4];
+}
+
+/**
+ * The attention of one layer's forward pass: for every head and row, the softmax over its keys of q·k/√headDim
+ * into `weights` (head h's row i at h·keyOffsets[n] + keyOffsets[i]) and the weighted sum of v into `out`.
+ */
+export function attentionForward(
+  shape: AttentionShape,
+  arrays: { q: Float32Array; k: Float32Array; v: Float32Array; weights: Float32Array; out: Float32Array },
+): void {
+  const { n, heads, headDim, keyOffsets } = shape;
+  const rows = n * heads * headDim;
+  const weightCount = heads * (keyOffsets[n] as number);
+  // float offsets: q k v out (rows each), weights, then the packing
+  const weightsAt = 4 * rows;
+  const packingAt = weightsAt + weightCount;
+  const memory = heapOf(packingAt + 3 * n + 1);
+  const { q, k, v, weights, out } = arrays;
+  for (const [index, array] of [q, k, v].entries()) memory.set(array.subarray(0, rows), index * rows);
+  wasm.attention_forward(
+    0,
+    rows * 4,
+    2 * rows * 4,
+    weightsAt * 4,
+    3 * rows * 4,
+    ...placePacking(memory, packingAt, shape),
+    n,
+    heads,
+    headDim,
+    heads * headDim,
+    keyOffsets[n] as number,
+    1 / Math.sqrt(headDim),
+  );
+  weights.set(memory.subarray(weightsAt, weightsAt + weightCount));
+  out.set(memory.subarray(3 * rows, 4 * rows));
+}
+
+/**
+ * The attention part of one layer's backward pass: from d(loss)/d(attended) and the forward's q, k, v and softmax
+ * weights, adds into dq, dk and dv (all n × heads·headDim, row-major).
+ */
+export function attentionBackward(
+  shape: AttentionShape,
+  arrays: {
+    dAttended: Float32Array;
+    q: Float32Array;
+    k: Float32Array;
+    v: Float32Array;
+    weights: Float32Array;
+    dq: Float32Array;
+    dk: Float32Array;
+    dv: Float32Array;
+  },
+): void {
+  const { n, heads, headDim, keyOffsets } = shape;
+  const rows = n * heads * headDim;
+  const weightCount = heads * (keyOffsets[n] as number);
+  // float offsets: dAttended q k v dq dk dv (rows each), weights, dWeights (n floats of scratch), the packing
+  const at = (index: number) => index * rows;
+  const weightsAt = at(7);
+  const scratchAt = weightsAt + weightCount;
+  const packingAt = scratchAt + n;
+  const memory = heapOf(packingAt + 3 * n + 1);
+  const { dAttended, q, k, v, weights, dq, dk, dv } = arrays;
+  for (const [index, array] of [dAttended, q, k, v, dq, dk, dv].entries())
+    memory.set(array.subarray(0, rows), at(index));
+  memory.set(weights.subarray(0, weightCount), weightsAt);
+  wasm.attention_backward(
+    ...[0, 1, 2, 3].map((index) => at(index) * 4),
+    weightsAt * 4,
+    ...[4, 5, 6].map((index) => at(index) * 4),
+    scratchAt * 4,
+    ...placePacking(memory, packingAt, shape),
+    n,
+    heads,
+    headDim,
+    heads * headDim,
+    keyOffsets[n] as number,
+    1 / Math.sqrt(headDim),
+  );
+  for (const [index, array] of [dq, dk, dv].entries()) array.set(memory.subarray(at(4 + index), at(5 + index)));
 }
 
 const RMS_EPSILON = 1e-5;
@@ -151,56 +284,4 @@ export function logSoftmaxAt(options: {
   }
   if (probabilities) for (let j = 0; j < size; j++) probabilities[j] = (probabilities[j] as number) / sum;
   return (logits[offset + target] as number) / temperature - max - Math.log(sum);
-}
-
-/**
- * C[n×m] = A[n×k] · B[k×m] (+ C when accumulate), reading each row of B once for all n rows of A: the kernel of a
- * batched decode step. Each output element is summed over p in the same order as `matmul`, skipping the same zeros,
- * so a row's result is the same bits as `matmul` of that row alone.
- */
-export function matmulSharedB(options: {
-  a: Float32Array;
-  b: Float32Array;
-  out: Float32Array;
-  n: number;
-  k: number;
-  m: number;
-  bOffset?: number;
-  accumulate?: boolean;
-}): void {
-  const { a, b, out, n, k, m } = options;
-  const bOffset = options.bOffset ?? 0;
-  if (!options.accumulate) out.fill(0, 0, n * m);
-  for (let p = 0; p < k; p++) {
-    const bRow = bOffset + p * m;
-    for (let i = 0; i < n; i++) {
-      const value = a[i * k + p] as number;
-      if (value === 0) continue;
-      const outRow = i * m;
-      for (let j = 0; j < m; j++) out[outRow + j] = (out[outRow + j] as number) + value * (b[bRow + j] as number);
-    }
-  }
-}
-
-/** C[n×r] = A[n×k] · B[r×k]ᵀ, reading each row of B once for all n rows; the same bits as `matmulTransposedB`. */
-export function matmulTransposedSharedB(options: {
-  a: Float32Array;
-  b: Float32Array;
-  out: Float32Array;
-  n: number;
-  k: number;
-  r: number;
-  bOffset?: number;
-}): void {
-  const { a, b, out, n, k, r } = options;
-  const bOffset = options.bOffset ?? 0;
-  for (let j = 0; j < r; j++) {
-    const bRow = bOffset + j * k;
-    for (let i = 0; i < n; i++) {
-      const aRow = i * k;
-      let sum = 0;
-      for (let p = 0; p < k; p++) sum += (a[aRow + p] as number) * (b[bRow + p] as number);
-      out[i * r + j] = sum;
-    }
-  }
 }

@@ -2,7 +2,7 @@ import type { LossSpec, TrainingSample } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { accumulateCluster } from './gradient-shard.ts';
 import { createRandom } from './random.ts';
-import { initializeParameters, packSequences, Transformer } from './transformer.ts';
+import { IncrementalDecoder, initializeParameters, packSequences, Transformer } from './transformer.ts';
 
 const config = { vocabSize: 40, dModel: 16, nHeads: 2, nLayers: 2, dFeedForward: 32, maxSeqLen: 64 };
 const model = new Transformer(config);
@@ -134,6 +134,20 @@ describe('packed forward', () => {
     expect(() => model.forward(params, packed.ids, undefined, packed.packing)).toThrow(
       'position 64 exceeds maxSeqLen 64',
     );
+  });
+});
+
+describe('decoding', () => {
+  it('gives each step the logits of the full forward pass at that position, bit for bit', () => {
+    const params = weights(7);
+    const ids = tokens(createRandom(8), 30);
+    const { logits } = model.forward(params, ids);
+    const decoder = new IncrementalDecoder(model, params);
+    const size = config.vocabSize;
+    for (const [position, id] of ids.entries())
+      expect(bits(decoder.step(id)), `position ${position}`).toEqual(
+        bits(logits.subarray(position * size, (position + 1) * size)),
+      );
   });
 });
 

@@ -1,10 +1,10 @@
 import type { TransformerConfig } from '../model-folder.ts';
 import {
   accumulateTransposedA,
+  attentionBackward,
+  attentionForward,
   matmul,
-  matmulSharedB,
   matmulTransposedB,
-  matmulTransposedSharedB,
   rmsNorm,
   rmsNormBackward,
 } from './kernels.ts';
@@ -128,8 +128,9 @@ export interface ForwardCache {
 }
 
 /**
- * Attention of query row `row` for one head over its keys: rows 0..shared-1, then rows start..row (all of 0..row
- * when `shared` and `start` are 0); writes the output and the weights, the t-th key's at `weightsOffset + t`.
+ * A decoder's attention: query row `qRow` of `q`, for one head, over the cached keys 0..row; writes the output and
+ * the weights, the t-th key's at `weightsOffset + t`. The same arithmetic, in the same order, as kernels.wat's
+ * attention_forward (the training forward), so a decoded token's logits have the bits of the full forward's.
  */
 function attendRow(options: {
   q: Float32Array;
@@ -144,18 +145,14 @@ function attendRow(options: {
   weightsOffset: number;
   out: Float32Array;
   outOffset: number;
-  shared?: number;
-  start?: number;
 }): void {
   const { q, k, v, row, qRow, head, headDim, width, weights, weightsOffset, out, outOffset } = options;
-  const shared = options.shared ?? 0;
-  const skip = (options.start ?? 0) - shared;
-  const count = row - skip + 1;
+  const count = row + 1;
   const scale = 1 / Math.sqrt(headDim);
   const qBase = qRow * width + head * headDim;
   let max = Number.NEGATIVE_INFINITY;
   for (let t = 0; t < count; t++) {
-    const kBase = (t < shared ? t : t + skip) * width + head * headDim;
+    const kBase = t * width + head * headDim;
     let dot = 0;
     for (let c = 0; c < headDim; c++) dot += (q[qBase + c] as number) * (k[kBase + c] as number);
     const score = dot * scale;
@@ -172,7 +169,7 @@ function attendRow(options: {
   for (let t = 0; t < count; t++) {
     const weight = (weights[weightsOffset + t] as number) / sum;
     weights[weightsOffset + t] = weight;
-    const vBase = (t < shared ? t : t + skip) * width + head * headDim;
+    const vBase = t * width + head * headDim;
     for (let c = 0; c < headDim; c++)
       out[outOffset + c] = (out[outOffset + c] as number) + weight * (v[vBase + c] as number);
   }
@@ -299,26 +296,10 @@ export class Transformer {
       matmul({ a: normed1, b: params, bOffset: offsets.wv, out: v, n, k: d, m: d });
       const attention = new Float32Array(nHeads * totalKeys);
       const attended = new Float32Array(n * d);
-      for (let head = 0; head < nHeads; head++) {
-        for (let row = 0; row < n; row++) {
-          attendRow({
-            q,
-            k,
-            v,
-            row,
-            qRow: row,
-            head,
-            headDim,
-            width: d,
-            weights: attention,
-            weightsOffset: head * totalKeys + (keyOffsets[row] as number),
-            out: attended,
-            outOffset: row * d + head * headDim,
-            shared: sharedKeys[row] as number,
-            start: ownStart[row] as number,
-          });
-        }
-      }
+      attentionForward(
+        { n, heads: nHeads, headDim, keyOffsets, sharedKeys, ownStart },
+        { q, k, v, weights: attention, out: attended },
+      );
       const mid = new Float32Array(input);
       matmul({ a: attended, b: params, bOffset: offsets.wo, out: mid, n, k: d, m: d, accumulate: true });
       const normed2 = new Float32Array(n * d);
@@ -412,9 +393,7 @@ export class Transformer {
     const n = cache.ids.length;
     const { positions, sharedKeys, ownStart } = cache.packing;
     const keyOffsets = cache.keyOffsets;
-    const totalKeys = keyOffsets[n] as number;
     const headDim = d / nHeads;
-    const scale = 1 / Math.sqrt(headDim);
 
     const rows = cache.logitRows ? cache.logitRows.length : n;
     const dSelected = new Float32Array(rows * d);
@@ -480,41 +459,10 @@ export class Transformer {
       const dq = new Float32Array(n * d);
       const dk = new Float32Array(n * d);
       const dv = new Float32Array(n * d);
-      const dWeights = new Float32Array(n);
-      for (let head = 0; head < nHeads; head++) {
-        for (let row = 0; row < n; row++) {
-          // The t-th key of the row is row t below `shared`, row t + skip from there (see attendRow).
-          const shared = sharedKeys[row] as number;
-          const skip = (ownStart[row] as number) - shared;
-          const count = row - skip + 1;
-          const weightsOffset = head * totalKeys + (keyOffsets[row] as number);
-          const outBase = row * d + head * headDim;
-          let weighted = 0;
-          for (let t = 0; t < count; t++) {
-            const vBase = (t < shared ? t : t + skip) * d + head * headDim;
-            const weight = layer.attention[weightsOffset + t] as number;
-            let dot = 0;
-            for (let c = 0; c < headDim; c++) {
-              const dOut = dAttended[outBase + c] as number;
-              dot += dOut * (layer.v[vBase + c] as number);
-              dv[vBase + c] = (dv[vBase + c] as number) + weight * dOut;
-            }
-            dWeights[t] = dot;
-            weighted += dot * weight;
-          }
-          const qBase = row * d + head * headDim;
-          for (let t = 0; t < count; t++) {
-            const weight = layer.attention[weightsOffset + t] as number;
-            const dScore = weight * ((dWeights[t] as number) - weighted) * scale;
-            if (dScore === 0) continue;
-            const kBase = (t < shared ? t : t + skip) * d + head * headDim;
-            for (let c = 0; c < headDim; c++) {
-              dq[qBase + c] = (dq[qBase + c] as number) + dScore * (layer.k[kBase + c] as number);
-              dk[kBase + c] = (dk[kBase + c] as number) + dScore * (layer.q[qBase + c] as number);
-            }
-          }
-        }
-      }
+      attentionBackward(
+        { n, heads: nHeads, headDim, keyOffsets, sharedKeys, ownStart },
+        { dAttended, q: layer.q, k: layer.k, v: layer.v, weights: layer.attention, dq, dk, dv },
+      );
       const dNormed1 = new Float32Array(n * d);
       for (const [gradient, weightOffset] of [
         [dq, offsets.wq],
@@ -734,9 +682,9 @@ export class IncrementalDecoder {
     for (let layerIndex = 0; layerIndex < layout.layers.length; layerIndex++) {
       const offsets = layout.layers[layerIndex] as LayerOffsets;
       rmsNorm({ x, gain: params, gainOffset: offsets.norm1, out: normed, rows: n, width: d, inverseRms: inverse });
-      matmulSharedB({ a: normed, b: params, bOffset: offsets.wq, out: q, n, k: d, m: d });
-      matmulSharedB({ a: normed, b: params, bOffset: offsets.wk, out: k, n, k: d, m: d });
-      matmulSharedB({ a: normed, b: params, bOffset: offsets.wv, out: v, n, k: d, m: d });
+      matmul({ a: normed, b: params, bOffset: offsets.wq, out: q, n, k: d, m: d });
+      matmul({ a: normed, b: params, bOffset: offsets.wk, out: k, n, k: d, m: d });
+      matmul({ a: normed, b: params, bOffset: offsets.wv, out: v, n, k: d, m: d });
       for (let row = 0; row < n; row++) {
         const decoder = decoders[row] as IncrementalDecoder;
         const position = decoder.length;
@@ -762,15 +710,15 @@ export class IncrementalDecoder {
         }
       }
       mid.set(x);
-      matmulSharedB({ a: attended, b: params, bOffset: offsets.wo, out: mid, n, k: d, m: d, accumulate: true });
+      matmul({ a: attended, b: params, bOffset: offsets.wo, out: mid, n, k: d, m: d, accumulate: true });
       rmsNorm({ x: mid, gain: params, gainOffset: offsets.norm2, out: normed, rows: n, width: d, inverseRms: inverse });
-      matmulSharedB({ a: normed, b: params, bOffset: offsets.w1, out: preActivation, n, k: d, m: f });
+      matmul({ a: normed, b: params, bOffset: offsets.w1, out: preActivation, n, k: d, m: f });
       for (let index = 0; index < n * f; index++) hidden[index] = gelu(preActivation[index] as number);
       x.set(mid);
-      matmulSharedB({ a: hidden, b: params, bOffset: offsets.w2, out: x, n, k: f, m: d, accumulate: true });
+      matmul({ a: hidden, b: params, bOffset: offsets.w2, out: x, n, k: f, m: d, accumulate: true });
     }
     rmsNorm({ x, gain: params, gainOffset: layout.finalNorm, out: normed, rows: n, width: d, inverseRms: inverse });
-    matmulTransposedSharedB({
+    matmulTransposedB({
       a: normed,
       b: params,
       bOffset: layout.tokenEmbedding,
