@@ -77,6 +77,15 @@ const shapes: [number, number, number][] = [
   [700, 64, 453],
 ];
 
+// One sequence (a row alone, 37 rows) and shared-prompt packings, heads of 1 to 16 values.
+const attentionShapes = [
+  packedShape(0, [1], 1, 1),
+  packedShape(0, [37], 4, 16),
+  packedShape(5, [3, 1, 8], 2, 6),
+  packedShape(30, [12, 40, 7, 25], 4, 16),
+  packedShape(9, [4, 4], 3, 5),
+];
+
 describe('the WebAssembly kernels', () => {
   it('are kernels.wat compiled: run `pnpm gen:wasm` after editing kernels.wat', async () => {
     expect(await readFile(generatedPath, 'utf8')).toBe(await compileKernels());
@@ -134,13 +143,7 @@ describe('the WebAssembly kernels', () => {
 
   it("attentionForward gives the plain loops' bits, one sequence and shared-prompt packings", () => {
     const random = createRandom(5);
-    for (const shape of [
-      packedShape(0, [1], 1, 1),
-      packedShape(0, [37], 4, 16),
-      packedShape(5, [3, 1, 8], 2, 6),
-      packedShape(30, [12, 40, 7, 25], 4, 16),
-      packedShape(9, [4, 4], 3, 5),
-    ]) {
+    for (const shape of attentionShapes) {
       const { n, heads, headDim, keyOffsets } = shape;
       const size = n * heads * headDim;
       const inputs = { q: randomValues(random, size), k: randomValues(random, size), v: randomValues(random, size) };
@@ -157,13 +160,7 @@ describe('the WebAssembly kernels', () => {
   it("attentionBackward gives the plain loops' bits, one sequence and shared-prompt packings", () => {
     const random = createRandom(4);
     let nonzero = 0;
-    for (const shape of [
-      packedShape(0, [1], 1, 1),
-      packedShape(0, [37], 4, 16),
-      packedShape(5, [3, 1, 8], 2, 6),
-      packedShape(30, [12, 40, 7, 25], 4, 16),
-      packedShape(9, [4, 4], 3, 5),
-    ]) {
+    for (const shape of attentionShapes) {
       const { n, heads, headDim, keyOffsets } = shape;
       const size = n * heads * headDim;
       const weights = randomValues(random, heads * (keyOffsets[n] as number)).map(Math.abs);

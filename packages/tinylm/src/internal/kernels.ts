@@ -118,14 +118,18 @@ export interface AttentionShape {
   ownStart: Int32Array;
 }
 
-/** Copies the packing's three int32 arrays to `at` (floats) in `memory`; returns their byte offsets. */
-function placePacking(memory: Float32Array, at: number, shape: AttentionShape): [number, number, number] {
-  const { n, keyOffsets, sharedKeys, ownStart } = shape;
+/**
+ * Copies the packing's three int32 arrays to `at` (floats) in `memory`; returns the attention kernels' last
+ * arguments: the arrays' byte offsets, n, heads, headDim, the row width, each head's weight count and the scale.
+ */
+function packingAndSizes(memory: Float32Array, at: number, shape: AttentionShape): number[] {
+  const { n, heads, headDim, keyOffsets, sharedKeys, ownStart } = shape;
   const ints = new Int32Array(memory.buffer, at * 4, 3 * n + 1);
   ints.set(keyOffsets.subarray(0, n + 1), 0);
   ints.set(sharedKeys.subarray(0, n), n + 1);
   ints.set(ownStart.subarray(0, n), 2 * n + 1);
-  return [at * 4, (at + n + 1) * 4, (at + 2 * n + 1) * 4];
+  const offsets = [at * 4, (at + n + 1) * 4, (at + 2 * n + 1) * 4];
+  return [...offsets, n, heads, headDim, heads * headDim, keyOffsets[n] as number, 1 / Math.sqrt(headDim)];
 }
 
 /**
@@ -151,13 +155,7 @@ export function attentionForward(
     2 * rows * 4,
     weightsAt * 4,
     3 * rows * 4,
-    ...placePacking(memory, packingAt, shape),
-    n,
-    heads,
-    headDim,
-    heads * headDim,
-    keyOffsets[n] as number,
-    1 / Math.sqrt(headDim),
+    ...packingAndSizes(memory, packingAt, shape),
   );
   weights.set(memory.subarray(weightsAt, weightsAt + weightCount));
   out.set(memory.subarray(3 * rows, 4 * rows));
@@ -198,13 +196,7 @@ export function attentionBackward(
     weightsAt * 4,
     ...[4, 5, 6].map((index) => at(index) * 4),
     scratchAt * 4,
-    ...placePacking(memory, packingAt, shape),
-    n,
-    heads,
-    headDim,
-    heads * headDim,
-    keyOffsets[n] as number,
-    1 / Math.sqrt(headDim),
+    ...packingAndSizes(memory, packingAt, shape),
   );
   for (const [index, array] of [dq, dk, dv].entries()) array.set(memory.subarray(at(4 + index), at(5 + index)));
 }
