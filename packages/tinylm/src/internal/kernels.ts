@@ -11,6 +11,7 @@ interface WasmKernels {
   matmul_transposed_b(a: number, bT: number, out: number, n: number, k: number, r: number, accumulate: number): void;
   attention_backward(...args: number[]): void;
   attention_forward(...args: number[]): void;
+  attention_decode(...args: number[]): void;
 }
 
 // The global WebAssembly object (Node's types leave it out: it is declared in the DOM's lib).
@@ -199,6 +200,48 @@ export function attentionBackward(
     ...packingAndSizes(memory, packingAt, shape),
   );
   for (const [index, array] of [dq, dk, dv].entries()) array.set(memory.subarray(at(4 + index), at(5 + index)));
+}
+
+/**
+ * A decoder's attention: the query `q[qOffset ..]` (heads·headDim floats) over the first `count` rows of the key
+ * and value caches, every head; the heads' outputs go to `out[outOffset ..]`. The same arithmetic as a row of
+ * attentionForward, so a decoded token's logits are the full forward's bits.
+ */
+export function attentionDecode(options: {
+  q: Float32Array;
+  qOffset: number;
+  keys: Float32Array;
+  values: Float32Array;
+  count: number;
+  heads: number;
+  headDim: number;
+  out: Float32Array;
+  outOffset: number;
+}): void {
+  const { q, qOffset, keys, values, count, heads, headDim, out, outOffset } = options;
+  const width = heads * headDim;
+  // float offsets: keys, values (count rows each), q, out (one row each), weights (count floats of scratch)
+  const valuesAt = count * width;
+  const qAt = 2 * valuesAt;
+  const outAt = qAt + width;
+  const weightsAt = outAt + width;
+  const memory = heapOf(weightsAt + count);
+  memory.set(keys.subarray(0, valuesAt), 0);
+  memory.set(values.subarray(0, valuesAt), valuesAt);
+  memory.set(q.subarray(qOffset, qOffset + width), qAt);
+  wasm.attention_decode(
+    qAt * 4,
+    0,
+    valuesAt * 4,
+    weightsAt * 4,
+    outAt * 4,
+    count,
+    heads,
+    headDim,
+    width,
+    1 / Math.sqrt(headDim),
+  );
+  out.set(memory.subarray(outAt, outAt + width), outOffset);
 }
 
 const RMS_EPSILON = 1e-5;

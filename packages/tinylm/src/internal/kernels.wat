@@ -311,19 +311,91 @@
         (local.set $head (i32.add (local.get $head) (i32.const 1)))
         (br $heads_loop))))
 
-  ;; The attention of one layer's forward pass, all heads and rows (packing as in attention_backward): for each,
-  ;; the softmax weights (scores rounded to float32, their maximum taken unrounded, exponentials and their sum in
-  ;; float64, each weight rounded to float32 after dividing) and out's slice, the weighted sum of the values.
+  ;; One query's attention for one head: the softmax over its keys of q·k · scale (scores rounded to float32 into
+  ;; $weights, their maximum taken unrounded, exponentials and their sum in float64, each weight rounded to float32
+  ;; after dividing), and $out (headDim floats) = the weighted sum of the values. The t-th key is row t below
+  ;; $shared, row t + $skip from there, of the n×width arrays $k and $v, whose pointers are at this head's column.
+  (func $attend
+    (param $q i32) (param $k i32) (param $v i32) (param $weights i32) (param $out i32)
+    (param $count i32) (param $shared i32) (param $skip i32) (param $headDim i32) (param $width i32) (param $scale f64)
+    (local $t i32) (local $c i32) (local $key i32) (local $at i32)
+    (local $score f64) (local $max f64) (local $sum f64) (local $dot f64) (local $weight f64)
+    (local.set $max (f64.const -inf))
+    (block $scores_done
+      (loop $scores
+        (br_if $scores_done (i32.ge_u (local.get $t) (local.get $count)))
+        (local.set $key
+          (i32.shl
+            (i32.mul
+              (select (local.get $t) (i32.add (local.get $t) (local.get $skip))
+                (i32.lt_u (local.get $t) (local.get $shared)))
+              (local.get $width))
+            (i32.const 2)))
+        (local.set $dot (f64.const 0))
+        (local.set $c (i32.const 0))
+        (block $dot_done
+          (loop $dot_loop
+            (br_if $dot_done (i32.ge_u (local.get $c) (local.get $headDim)))
+            (local.set $dot
+              (f64.add (local.get $dot)
+                (f64.mul
+                  (f64.promote_f32 (f32.load (i32.add (local.get $q) (i32.shl (local.get $c) (i32.const 2)))))
+                  (f64.promote_f32
+                    (f32.load (i32.add (i32.add (local.get $k) (local.get $key)) (i32.shl (local.get $c) (i32.const 2))))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $dot_loop)))
+        (local.set $score (f64.mul (local.get $dot) (local.get $scale)))
+        (f32.store (i32.add (local.get $weights) (i32.shl (local.get $t) (i32.const 2)))
+          (f32.demote_f64 (local.get $score)))
+        (if (f64.gt (local.get $score) (local.get $max)) (then (local.set $max (local.get $score))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $scores)))
+    (local.set $t (i32.const 0))
+    (block $exp_done
+      (loop $exps
+        (br_if $exp_done (i32.ge_u (local.get $t) (local.get $count)))
+        (local.set $at (i32.add (local.get $weights) (i32.shl (local.get $t) (i32.const 2))))
+        (local.set $weight (call $exp (f64.sub (f64.promote_f32 (f32.load (local.get $at))) (local.get $max))))
+        (f32.store (local.get $at) (f32.demote_f64 (local.get $weight)))
+        (local.set $sum (f64.add (local.get $sum) (local.get $weight)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $exps)))
+    (local.set $c (i32.const 0))
+    (block $zero_done
+      (loop $zero
+        (br_if $zero_done (i32.ge_u (local.get $c) (local.get $headDim)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))) (f32.const 0))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $zero)))
+    (local.set $t (i32.const 0))
+    (block $values_done
+      (loop $values
+        (br_if $values_done (i32.ge_u (local.get $t) (local.get $count)))
+        (local.set $at (i32.add (local.get $weights) (i32.shl (local.get $t) (i32.const 2))))
+        (local.set $weight (f64.div (f64.promote_f32 (f32.load (local.get $at))) (local.get $sum)))
+        (f32.store (local.get $at) (f32.demote_f64 (local.get $weight)))
+        (local.set $key
+          (i32.shl
+            (i32.mul
+              (select (local.get $t) (i32.add (local.get $t) (local.get $skip))
+                (i32.lt_u (local.get $t) (local.get $shared)))
+              (local.get $width))
+            (i32.const 2)))
+        (call $axpy (local.get $out) (i32.add (local.get $v) (local.get $key)) (local.get $weight) (local.get $headDim))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $values))))
+
+  ;; The attention of one layer's forward pass, all heads and rows (packing as in attention_backward): row i's
+  ;; softmax weights for head h at weights[h·totalKeys + keyOffsets[i]], its heads' outputs in row i of out.
   (func (export "attention_forward")
     (param $q i32) (param $k i32) (param $v i32) (param $weights i32) (param $out i32)
     (param $keyOffsets i32) (param $sharedKeys i32) (param $ownStart i32)
     (param $n i32) (param $heads i32) (param $headDim i32) (param $width i32) (param $totalKeys i32) (param $scale f64)
-    (local $head i32) (local $row i32) (local $shared i32) (local $skip i32) (local $count i32) (local $t i32)
-    (local $c i32) (local $rowWeights i32) (local $own i32) (local $key i32) (local $score f64) (local $max f64)
-    (local $sum f64) (local $dot f64) (local $weight f64) (local $at i32)
+    (local $head i32) (local $row i32) (local $shared i32) (local $skip i32) (local $column i32) (local $own i32)
     (block $heads_done
       (loop $heads_loop
         (br_if $heads_done (i32.ge_u (local.get $head) (local.get $heads)))
+        (local.set $column (i32.shl (i32.mul (local.get $head) (local.get $headDim)) (i32.const 2)))
         (local.set $row (i32.const 0))
         (block $rows_done
           (loop $rows
@@ -332,91 +404,41 @@
             (local.set $skip
               (i32.sub (i32.load (i32.add (local.get $ownStart) (i32.shl (local.get $row) (i32.const 2))))
                 (local.get $shared)))
-            (local.set $count (i32.add (i32.sub (local.get $row) (local.get $skip)) (i32.const 1)))
-            (local.set $rowWeights
+            (local.set $own
+              (i32.add (i32.shl (i32.mul (local.get $row) (local.get $width)) (i32.const 2)) (local.get $column)))
+            (call $attend
+              (i32.add (local.get $q) (local.get $own))
+              (i32.add (local.get $k) (local.get $column))
+              (i32.add (local.get $v) (local.get $column))
               (i32.add (local.get $weights)
                 (i32.shl
                   (i32.add (i32.mul (local.get $head) (local.get $totalKeys))
                     (i32.load (i32.add (local.get $keyOffsets) (i32.shl (local.get $row) (i32.const 2)))))
-                  (i32.const 2))))
-            (local.set $own
-              (i32.shl (i32.add (i32.mul (local.get $row) (local.get $width))
-                (i32.mul (local.get $head) (local.get $headDim))) (i32.const 2)))
-            (local.set $max (f64.const -inf))
-            (local.set $t (i32.const 0))
-            (block $scores_done
-              (loop $scores
-                (br_if $scores_done (i32.ge_u (local.get $t) (local.get $count)))
-                (local.set $key
-                  (i32.shl
-                    (i32.add
-                      (i32.mul
-                        (select (local.get $t) (i32.add (local.get $t) (local.get $skip))
-                          (i32.lt_u (local.get $t) (local.get $shared)))
-                        (local.get $width))
-                      (i32.mul (local.get $head) (local.get $headDim)))
-                    (i32.const 2)))
-                (local.set $dot (f64.const 0))
-                (local.set $c (i32.const 0))
-                (block $dot_done
-                  (loop $dot_loop
-                    (br_if $dot_done (i32.ge_u (local.get $c) (local.get $headDim)))
-                    (local.set $dot
-                      (f64.add (local.get $dot)
-                        (f64.mul
-                          (f64.promote_f32
-                            (f32.load (i32.add (i32.add (local.get $q) (local.get $own)) (i32.shl (local.get $c) (i32.const 2)))))
-                          (f64.promote_f32
-                            (f32.load (i32.add (i32.add (local.get $k) (local.get $key)) (i32.shl (local.get $c) (i32.const 2))))))))
-                    (local.set $c (i32.add (local.get $c) (i32.const 1)))
-                    (br $dot_loop)))
-                (local.set $score (f64.mul (local.get $dot) (local.get $scale)))
-                (f32.store (i32.add (local.get $rowWeights) (i32.shl (local.get $t) (i32.const 2)))
-                  (f32.demote_f64 (local.get $score)))
-                (if (f64.gt (local.get $score) (local.get $max)) (then (local.set $max (local.get $score))))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $scores)))
-            (local.set $sum (f64.const 0))
-            (local.set $t (i32.const 0))
-            (block $exp_done
-              (loop $exps
-                (br_if $exp_done (i32.ge_u (local.get $t) (local.get $count)))
-                (local.set $at (i32.add (local.get $rowWeights) (i32.shl (local.get $t) (i32.const 2))))
-                (local.set $weight
-                  (call $exp (f64.sub (f64.promote_f32 (f32.load (local.get $at))) (local.get $max))))
-                (f32.store (local.get $at) (f32.demote_f64 (local.get $weight)))
-                (local.set $sum (f64.add (local.get $sum) (local.get $weight)))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $exps)))
-            (local.set $c (i32.const 0))
-            (block $zero_done
-              (loop $zero
-                (br_if $zero_done (i32.ge_u (local.get $c) (local.get $headDim)))
-                (f32.store (i32.add (i32.add (local.get $out) (local.get $own)) (i32.shl (local.get $c) (i32.const 2)))
-                  (f32.const 0))
-                (local.set $c (i32.add (local.get $c) (i32.const 1)))
-                (br $zero)))
-            (local.set $t (i32.const 0))
-            (block $values_done
-              (loop $values
-                (br_if $values_done (i32.ge_u (local.get $t) (local.get $count)))
-                (local.set $at (i32.add (local.get $rowWeights) (i32.shl (local.get $t) (i32.const 2))))
-                (local.set $weight (f64.div (f64.promote_f32 (f32.load (local.get $at))) (local.get $sum)))
-                (f32.store (local.get $at) (f32.demote_f64 (local.get $weight)))
-                (local.set $key
-                  (i32.shl
-                    (i32.add
-                      (i32.mul
-                        (select (local.get $t) (i32.add (local.get $t) (local.get $skip))
-                          (i32.lt_u (local.get $t) (local.get $shared)))
-                        (local.get $width))
-                      (i32.mul (local.get $head) (local.get $headDim)))
-                    (i32.const 2)))
-                (call $axpy (i32.add (local.get $out) (local.get $own)) (i32.add (local.get $v) (local.get $key))
-                  (local.get $weight) (local.get $headDim))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $values)))
+                  (i32.const 2)))
+              (i32.add (local.get $out) (local.get $own))
+              (i32.add (i32.sub (local.get $row) (local.get $skip)) (i32.const 1))
+              (local.get $shared) (local.get $skip) (local.get $headDim) (local.get $width) (local.get $scale))
             (local.set $row (i32.add (local.get $row) (i32.const 1)))
             (br $rows)))
+        (local.set $head (i32.add (local.get $head) (i32.const 1)))
+        (br $heads_loop))))
+
+  ;; A decoder's attention: one query (heads·headDim floats) over the first $count rows of the caches $k and $v
+  ;; (width floats a row), every head; $weights is scratch of $count floats.
+  (func (export "attention_decode")
+    (param $q i32) (param $k i32) (param $v i32) (param $weights i32) (param $out i32)
+    (param $count i32) (param $heads i32) (param $headDim i32) (param $width i32) (param $scale f64)
+    (local $head i32) (local $column i32)
+    (block $heads_done
+      (loop $heads_loop
+        (br_if $heads_done (i32.ge_u (local.get $head) (local.get $heads)))
+        (local.set $column (i32.shl (i32.mul (local.get $head) (local.get $headDim)) (i32.const 2)))
+        (call $attend
+          (i32.add (local.get $q) (local.get $column))
+          (i32.add (local.get $k) (local.get $column))
+          (i32.add (local.get $v) (local.get $column))
+          (local.get $weights)
+          (i32.add (local.get $out) (local.get $column))
+          (local.get $count) (i32.const 0) (i32.const 0) (local.get $headDim) (local.get $width) (local.get $scale))
         (local.set $head (i32.add (local.get $head) (i32.const 1)))
         (br $heads_loop)))))

@@ -2,6 +2,7 @@ import type { TransformerConfig } from '../model-folder.ts';
 import {
   accumulateTransposedA,
   attentionBackward,
+  attentionDecode,
   attentionForward,
   matmul,
   matmulTransposedB,
@@ -125,54 +126,6 @@ export interface ForwardCache {
   finalInput: Float32Array;
   finalNormed: Float32Array;
   finalInverseRms: Float32Array;
-}
-
-/**
- * A decoder's attention: query row `qRow` of `q`, for one head, over the cached keys 0..row; writes the output and
- * the weights, the t-th key's at `weightsOffset + t`. The same arithmetic, in the same order, as kernels.wat's
- * attention_forward (the training forward), so a decoded token's logits have the bits of the full forward's.
- */
-function attendRow(options: {
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-  row: number;
-  qRow: number;
-  head: number;
-  headDim: number;
-  width: number;
-  weights: Float32Array;
-  weightsOffset: number;
-  out: Float32Array;
-  outOffset: number;
-}): void {
-  const { q, k, v, row, qRow, head, headDim, width, weights, weightsOffset, out, outOffset } = options;
-  const count = row + 1;
-  const scale = 1 / Math.sqrt(headDim);
-  const qBase = qRow * width + head * headDim;
-  let max = Number.NEGATIVE_INFINITY;
-  for (let t = 0; t < count; t++) {
-    const kBase = t * width + head * headDim;
-    let dot = 0;
-    for (let c = 0; c < headDim; c++) dot += (q[qBase + c] as number) * (k[kBase + c] as number);
-    const score = dot * scale;
-    weights[weightsOffset + t] = score;
-    if (score > max) max = score;
-  }
-  let sum = 0;
-  for (let t = 0; t < count; t++) {
-    const value = Math.exp((weights[weightsOffset + t] as number) - max);
-    weights[weightsOffset + t] = value;
-    sum += value;
-  }
-  for (let c = 0; c < headDim; c++) out[outOffset + c] = 0;
-  for (let t = 0; t < count; t++) {
-    const weight = (weights[weightsOffset + t] as number) / sum;
-    weights[weightsOffset + t] = weight;
-    const vBase = t * width + head * headDim;
-    for (let c = 0; c < headDim; c++)
-      out[outOffset + c] = (out[outOffset + c] as number) + weight * (v[vBase + c] as number);
-  }
 }
 
 /**
@@ -529,7 +482,6 @@ export class IncrementalDecoder {
   private readonly params: Float32Array;
   private readonly keys: Float32Array[];
   private readonly values: Float32Array[];
-  private readonly weights: Float32Array;
   private readonly scratch: Record<
     'x' | 'normed' | 'q' | 'k' | 'v' | 'attended' | 'mid' | 'preActivation' | 'hidden' | 'inverse' | 'logits',
     Float32Array
@@ -542,7 +494,6 @@ export class IncrementalDecoder {
     const { nLayers, maxSeqLen, dModel: d, dFeedForward: f, vocabSize } = model.config;
     this.keys = Array.from({ length: nLayers }, () => new Float32Array(maxSeqLen * d));
     this.values = Array.from({ length: nLayers }, () => new Float32Array(maxSeqLen * d));
-    this.weights = new Float32Array(maxSeqLen);
     const vector = (size: number) => new Float32Array(size);
     this.scratch = {
       x: vector(d),
@@ -603,22 +554,17 @@ export class IncrementalDecoder {
       matmul({ a: normed, b: params, bOffset: offsets.wv, out: v, n: 1, k: d, m: d });
       keys.set(k, position * d);
       values.set(v, position * d);
-      for (let head = 0; head < nHeads; head++) {
-        attendRow({
-          q,
-          k: keys,
-          v: values,
-          row: position,
-          qRow: 0,
-          head,
-          headDim,
-          width: d,
-          weights: this.weights,
-          weightsOffset: 0,
-          out: attended,
-          outOffset: head * headDim,
-        });
-      }
+      attentionDecode({
+        q,
+        qOffset: 0,
+        keys,
+        values,
+        count: position + 1,
+        heads: nHeads,
+        headDim,
+        out: attended,
+        outOffset: 0,
+      });
       mid.set(x);
       matmul({ a: attended, b: params, bOffset: offsets.wo, out: mid, n: 1, k: d, m: d, accumulate: true });
       rmsNorm({ x: mid, gain: params, gainOffset: offsets.norm2, out: normed, rows: 1, width: d, inverseRms: inverse });
@@ -692,22 +638,17 @@ export class IncrementalDecoder {
         const values = decoder.values[layerIndex] as Float32Array;
         keys.set(k.subarray(row * d, (row + 1) * d), position * d);
         values.set(v.subarray(row * d, (row + 1) * d), position * d);
-        for (let head = 0; head < nHeads; head++) {
-          attendRow({
-            q,
-            k: keys,
-            v: values,
-            row: position,
-            qRow: row,
-            head,
-            headDim,
-            width: d,
-            weights: decoder.weights,
-            weightsOffset: 0,
-            out: attended,
-            outOffset: row * d + head * headDim,
-          });
-        }
+        attentionDecode({
+          q,
+          qOffset: row * d,
+          keys,
+          values,
+          count: position + 1,
+          heads: nHeads,
+          headDim,
+          out: attended,
+          outOffset: row * d,
+        });
       }
       mid.set(x);
       matmul({ a: attended, b: params, bOffset: offsets.wo, out: mid, n, k: d, m: d, accumulate: true });
