@@ -37,7 +37,7 @@ describe('the shipped tinylm weights on the calculator tutorial', () => {
     expect(sampled).toBeLessThanOrEqual(36);
   });
 
-  it('builtin:tinylm-calculator-csv-long, the tutorial default, answers 87.4% of the held-out CSV questions greedily but samples widely', async () => {
+  it('builtin:tinylm-calculator-csv-long, the tutorial default, answers 86.8% of the held-out CSV questions greedily but samples widely', async () => {
     // On these 60 rows: 54 greedily, 26 at T=0.9 (seed 1); builtin:tinylm-calculator-csv gets 51 and 26.
     const { greedy, sampled } = await rightAnswers('tinylm-calculator-csv-long', heldOutCsv.slice(0, 60));
     expect(greedy).toBeGreaterThanOrEqual(53);
