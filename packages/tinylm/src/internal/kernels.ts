@@ -1,5 +1,5 @@
-// Dense float32 kernels on row-major arrays. The matrix products run in WebAssembly (kernels.wat) and give the same
-// bits as the plain loops they replaced (kernels.test.ts compares them).
+// Dense float32 kernels on row-major arrays. The matrix products and the attention run in WebAssembly (kernels.wat)
+// and give the same bits as the plain loops they replaced (kernels.test.ts compares them).
 import { KERNELS_WASM } from './kernels-wasm.ts';
 
 /** The WebAssembly half of the kernels (kernels.wat): one instance, with its own memory, per thread. */
