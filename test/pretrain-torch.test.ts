@@ -67,13 +67,13 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
     expect(await trainer.lossOf(all)).toBeCloseTo(after, 4);
   });
 
-  it('stops a step-scheduled run at the step asked, at the same weights every time and with 1 or 2 threads', async () => {
+  it('stops a step-scheduled run at the step asked, at the same weights every time for a given thread count', async () => {
     const start = (threads: number) =>
       startTrainer(initializeParameters(backbone.model.config, createRandom(4)), 2, 0, threads);
     const runs: Float32Array[] = [];
-    // Two threads twice: the token embedding's backward once summed in a thread-dependent order, so two 2-thread
-    // runs (as --workers 2 trains) gave different weights.
-    for (const threads of [1, 2, 2]) {
+    // Each thread count twice: the token embedding's backward once summed in a thread-dependent order, so two
+    // 2-thread runs (as --workers 2 trains) gave different weights.
+    for (const threads of [1, 1, 2, 2]) {
       const steps = await start(threads);
       try {
         // In two intervals, as pretrain_tinylm.ts --steps evaluates between them.
@@ -87,11 +87,26 @@ describe.skipIf(missing !== undefined)('the PyTorch pretraining engine', () => {
         await steps.close();
       }
     }
-    expect(runs[1]).toEqual(runs[0]);
-    expect(runs[2]).toEqual(runs[0]);
-    expect(runs[0]).not.toEqual(initializeParameters(backbone.model.config, createRandom(4)));
-    // Three PyTorch processes start and train: past vitest's 60 s default on a loaded 2-core machine.
-  }, 180_000);
+    const [oneThread, oneAgain, twoThreads, twoAgain] = runs as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
+    expect(oneAgain).toEqual(oneThread);
+    expect(twoAgain).toEqual(twoThreads);
+    // One and two threads: the same bits on some CPUs, not on others (on an AVX-512 Xeon PyTorch's kernels split
+    // their sums by thread, about 1e-7 of a weight apart after 12 steps), so only close.
+    let largest = 0;
+    let difference = 0;
+    for (const [index, value] of oneThread.entries()) {
+      largest = Math.max(largest, Math.abs(value));
+      difference = Math.max(difference, Math.abs(value - (twoThreads[index] as number)));
+    }
+    expect(difference).toBeLessThan(1e-5 * largest);
+    expect(oneThread).not.toEqual(initializeParameters(backbone.model.config, createRandom(4)));
+    // Four PyTorch processes start and train: past vitest's 60 s default on a loaded 2-core machine.
+  }, 240_000);
 
   it('keeps probability off the target tokens with --label-smoothing', async () => {
     // With smoothing E the best a token can do is p(target) = 1 - E + E/vocab: cross-entropy at least 0.69 at

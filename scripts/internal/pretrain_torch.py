@@ -75,7 +75,7 @@ class TinyTransformer:
         head_dim = config["dModel"] // heads
         embedding = self.tensor("token_embedding")
         # F.embedding, not embedding[ids]: the indexing's backward (an accumulating index_put) summed its rows in a
-        # thread-dependent order, so two runs with --threads 2 differed; this one gives the same bits as one thread.
+        # thread-dependent order, so two runs with --threads 2 differed; this one gives the same bits run to run.
         x = F.embedding(ids, embedding) + self.tensor("position_embedding")[:length]
         for layer in range(config["nLayers"]):
             h = self.rms_norm(x, self.tensor(f"{layer}.norm1"))
