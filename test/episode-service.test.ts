@@ -178,6 +178,12 @@ describe('the episode service (ajet --serve-episodes)', () => {
     expect(pythonBackendMissing).toBeUndefined();
     const steps = 2;
     const trainer = await startTrainer({ steps, episodeTimeoutS: 60 });
+    // The TypeScript client starts once Python has imported `openai` (a second or more on a busy machine): started
+    // together, the TypeScript client could run all 8 episodes and the trainer close before Python's first claim.
+    let pythonReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      pythonReady = resolve;
+    });
     const pythonRun = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(BACKEND_PYTHON, [join(FIXTURES, 'python_client.py'), trainer.url, TOKEN], {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -186,14 +192,18 @@ describe('the episode service (ajet --serve-episodes)', () => {
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
+        if (stdout.includes('"ready"')) pythonReady();
       });
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
       });
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.on('close', (code) => {
+        pythonReady();
+        resolve({ code, stdout, stderr });
+      });
     });
     const [tsEnded, pythonResult, run] = await Promise.all([
-      runTsClient(trainer.url, 'ts-ai-sdk'),
+      ready.then(() => runTsClient(trainer.url, 'ts-ai-sdk')),
       pythonRun,
       trainer.exited,
     ]);
