@@ -77,7 +77,8 @@ for (const staleness of STALENESS) {
   await runJob({ loaded, mode: 'train', experimentDir, builtins });
   const records = trainRecords(experimentDir);
   const later = (name: string) => column(records, name).slice(1);
-  const passAt1 = records.find((record) => record.phase === 'val')?.metrics['val/pass@1'] ?? Number.NaN;
+  const passAt1 = records.find((record) => record.phase === 'val')?.metrics['val/greedy/pass@1'];
+  if (passAt1 === undefined) throw new Error(`pipeline bench: no val/greedy/pass@1 in ${experimentDir}/metrics.jsonl`);
   console.log(
     `${String(staleness).padStart(9)}  ${total(records).toFixed(1).padStart(18)}  ${mean(later('time/step_s')).toFixed(2).padStart(24)}  ${mean(later('time/rollout_s')).toFixed(2).padStart(9)}  ${mean(later('time/train_s')).toFixed(2).padStart(7)}  ${mean(later('time/learner_idle_pct')).toFixed(0).padStart(14)}  ${mean(later('time/sampler_idle_pct')).toFixed(0).padStart(14)}  ${passAt1.toFixed(3).padStart(6)}  ${before} → ${load()}`,
   );
