@@ -1,8 +1,8 @@
 ;; tinylm's dense kernels in WebAssembly (SIMD). Regenerate kernels-wasm.ts after an edit: pnpm gen:wasm
 ;;
-;; Each kernel gives the same bits as the plain JavaScript loop it replaces: every product of two float32 values is
-;; formed in float64 (where it is exact), added in float64 in the same order, and rounded to float32 where the
-;; JavaScript stored into a Float32Array. Lanes run over independent output elements only, never over one sum.
+;; Each kernel gives the same bits as the plain JavaScript loop it replaces (__fixtures__/reference-kernels.ts): the
+;; same float64 operations in the same order (a product of two float32 values is exact in float64), rounded to
+;; float32 where the JavaScript stored into a Float32Array. Lanes run over independent output elements only, never over one sum.
 ;; Pointers are byte offsets into this module's memory; sizes count float32 elements.
 (module
   ;; Math.exp: the softmax's exponentials are JavaScript's own, bit for bit.
@@ -207,7 +207,7 @@
         (br $rows))))
 
   ;; The attention part of the backward pass, for all heads and rows of one layer (the loops it replaces are in
-  ;; transformer.ts's history; see its comment there). Row i's t-th key is row t below sharedKeys[i], row
+  ;; __fixtures__/reference-kernels.ts). Row i's t-th key is row t below sharedKeys[i], row
   ;; t + ownStart[i] - sharedKeys[i] from there; its weights start at keyOffsets[i] within each head's totalKeys.
   ;; dq, dk and dv must hold zeros (or what to add to); dWeights is scratch of n floats.
   (func (export "attention_backward")
