@@ -5,6 +5,7 @@
 // the two gave the same bits.
 import { createRandom } from '@ajet/spec';
 import {
+  packedShape,
   referenceAttentionBackward,
   referenceAttentionForward,
   referenceMatmul,
@@ -12,7 +13,6 @@ import {
   referenceTransposedB,
 } from '../packages/tinylm/src/internal/__fixtures__/reference-kernels.ts';
 import {
-  type AttentionShape,
   accumulateTransposedA,
   attentionBackward,
   attentionForward,
@@ -32,21 +32,6 @@ const N = PROMPT + CONTINUATIONS * LENGTH;
 
 const random = createRandom(1);
 const values = (length: number) => Float32Array.from({ length }, () => (random() - 0.5) * 0.2);
-
-function packing(): AttentionShape {
-  const sharedKeys = new Int32Array(N);
-  const ownStart = new Int32Array(N);
-  for (let member = 0; member < CONTINUATIONS; member++) {
-    const start = PROMPT + member * LENGTH;
-    sharedKeys.fill(PROMPT, start, start + LENGTH);
-    ownStart.fill(start, start, start + LENGTH);
-  }
-  const keyOffsets = new Int32Array(N + 1);
-  for (let row = 0; row < N; row++)
-    keyOffsets[row + 1] =
-      (keyOffsets[row] as number) + (sharedKeys[row] as number) + row - (ownStart[row] as number) + 1;
-  return { n: N, heads: HEADS, headDim: D / HEADS, keyOffsets, sharedKeys, ownStart };
-}
 
 interface Case {
   name: string;
@@ -70,7 +55,7 @@ function matmulCase(name: string, k: number, m: number): Case {
   };
 }
 
-const shape = packing();
+const shape = packedShape(PROMPT, Array<number>(CONTINUATIONS).fill(LENGTH), HEADS, D / HEADS);
 const size = N * D;
 const weightCount = HEADS * (shape.keyOffsets[N] as number);
 const q = values(size);

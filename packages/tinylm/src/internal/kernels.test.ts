@@ -2,39 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { compileKernels, generatedPath } from '../../scripts/compile-kernels.ts';
 import {
+  packedShape,
   referenceAttentionBackward,
   referenceAttentionForward,
   referenceMatmul,
   referenceTransposedA,
   referenceTransposedB,
 } from './__fixtures__/reference-kernels.ts';
-import {
-  type AttentionShape,
-  accumulateTransposedA,
-  attentionBackward,
-  attentionForward,
-  matmul,
-  matmulTransposedB,
-} from './kernels.ts';
+import { accumulateTransposedA, attentionBackward, attentionForward, matmul, matmulTransposedB } from './kernels.ts';
 import { createRandom } from './random.ts';
-
-/** A shared prompt of `prompt` rows, then sequences of the given lengths that each see it and themselves. */
-function packedShape(prompt: number, lengths: number[], heads: number, headDim: number): AttentionShape {
-  const n = prompt + lengths.reduce((sum, length) => sum + length, 0);
-  const sharedKeys = new Int32Array(n);
-  const ownStart = new Int32Array(n);
-  let start = prompt;
-  for (const length of lengths) {
-    sharedKeys.fill(prompt, start, start + length);
-    ownStart.fill(start, start, start + length);
-    start += length;
-  }
-  const keyOffsets = new Int32Array(n + 1);
-  for (let row = 0; row < n; row++)
-    keyOffsets[row + 1] =
-      (keyOffsets[row] as number) + (sharedKeys[row] as number) + row - (ownStart[row] as number) + 1;
-  return { n, heads, headDim, keyOffsets, sharedKeys, ownStart };
-}
 
 /** Values of mixed scales, with zeros, negative zeros, tiny and huge entries, and (when asked) NaN and ±Infinity. */
 function randomValues(random: () => number, length: number, special = false): Float32Array {

@@ -1,5 +1,6 @@
 // The plain JavaScript loops that kernels.wat replaced (tinylm's kernels up to 2026-12-03): the bits the WebAssembly
-// kernels must reproduce (kernels.test.ts) and what they are timed against (bench/tinylm-kernels.ts).
+// kernels must reproduce (kernels.test.ts) and what they are timed against (bench/tinylm-kernels.ts); and the
+// attention packings both use.
 import type { AttentionShape } from '../kernels.ts';
 
 export function referenceMatmul(a: Float32Array, b: Float32Array, out: Float32Array, n: number, k: number, m: number) {
@@ -120,4 +121,22 @@ export function referenceAttentionBackward(
       }
     }
   }
+}
+
+/** A shared prompt of `prompt` rows, then sequences of the given lengths that each see it and themselves. */
+export function packedShape(prompt: number, lengths: number[], heads: number, headDim: number): AttentionShape {
+  const n = prompt + lengths.reduce((sum, length) => sum + length, 0);
+  const sharedKeys = new Int32Array(n);
+  const ownStart = new Int32Array(n);
+  let start = prompt;
+  for (const length of lengths) {
+    sharedKeys.fill(prompt, start, start + length);
+    ownStart.fill(start, start, start + length);
+    start += length;
+  }
+  const keyOffsets = new Int32Array(n + 1);
+  for (let row = 0; row < n; row++)
+    keyOffsets[row + 1] =
+      (keyOffsets[row] as number) + (sharedKeys[row] as number) + row - (ownStart[row] as number) + 1;
+  return { n, heads, headDim, keyOffsets, sharedKeys, ownStart };
 }
