@@ -13,13 +13,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MetricsRecord } from '@ajet/spec';
+import { createTinyLm } from '@ajet/tinylm';
 import { builtins } from '../packages/cli/src/builtins.ts';
 import { loadConfig, runJob } from '../packages/core/src/index.ts';
 import {
   expressionKind,
+  greedyReach,
   HOLDOUT,
   readCalculatorCsv,
   readCalculatorJsonl,
+  sampledSuccesses,
   scoreCalculatorAgent,
   splitRows,
 } from '../scripts/internal/calculator-demonstrations.ts';
@@ -83,6 +86,24 @@ const score = async (modelPath: string) => ({
 });
 
 const before = await score(loadedDefault.config.model.path);
+// GRPO learns a question only from a group whose rewards differ: how often does the warm start answer each held-out
+// row right when it samples? REACH_SEEDS samples a row at the target temperature.
+const REACH_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+const warmStart = await createTinyLm({ modelPath: loadedDefault.config.model.path });
+const reach = await sampledSuccesses({
+  backbone: warmStart,
+  rows: validation,
+  temperature: TARGET_TEMPERATURE,
+  seeds: REACH_SEEDS,
+});
+await warmStart.close();
+const reachBefore = greedyReach({ greedyBefore: before.csv.greedyCorrect, successes: reach });
+console.log(
+  `held-out CSV (${validation.length}): the warm start misses ${reachBefore.misses} greedily; ${reachBefore.reachableMisses} of them answered right by at least one of ${REACH_SEEDS.length} samples at T=${TARGET_TEMPERATURE} (a group of only failures has no reward to learn from)`,
+);
+/** "3 (samples right of 8 at the warm start: 0, 1, 2)" */
+const withReach = (successes: number[]) =>
+  `${successes.length}${successes.length === 0 ? '' : ` (warm start's samples right of ${REACH_SEEDS.length}: ${[...successes].sort((a, b) => a - b).join(', ')})`}`;
 interface SeedResult {
   seed: number;
   csvGreedy: [number, number];
@@ -132,6 +153,14 @@ async function benchOnce(seed: number | undefined): Promise<SeedResult> {
       `${`  ${kind} (${indices.length}) greedy`.padEnd(38)}${percent(share(before.tutorial.greedyCorrect)).padStart(10)}   ${percent(share(after.tutorial.greedyCorrect)).padStart(10)}`,
     );
   }
+  const changed = greedyReach({
+    greedyBefore: before.csv.greedyCorrect,
+    successes: reach,
+    greedyAfter: after.csv.greedyCorrect,
+  });
+  console.log(
+    `held-out CSV greedy, row by row: ${withReach(changed.gained)} turned right, ${withReach(changed.lost)} turned wrong`,
+  );
   const [firstValidation, lastValidation] = [validations[0], validations.at(-1)];
   if (firstValidation && lastValidation && firstValidation !== lastValidation) {
     const k = lastValidation.metrics['val/sampled/k'] ?? 1;

@@ -5,6 +5,7 @@ import {
   distinctRows,
   expressionKind,
   goldCall,
+  greedyReach,
   numberVariants,
   readCalculatorCsv,
   readCalculatorJsonl,
@@ -116,5 +117,24 @@ describe("the tutorial's task generator (tutorial/example_calculator_agent/make-
     expect(Math.max(...sums.map((row) => numbersIn(row.expression)))).toBe(5);
     const full = generateTasks({ seed: 5, count: 400 });
     expect(Math.max(...full.map((row) => numbersIn(row.expression)))).toBe(8);
+  });
+});
+
+describe('greedyReach (what GRPO could learn from on a split, and what it changed)', () => {
+  const greedyBefore = [true, false, false, true, false];
+  const successes = [5, 0, 2, 1, 0];
+
+  it('counts the greedy misses and those some sampled episode answered right', () => {
+    expect(greedyReach({ greedyBefore, successes })).toEqual({ misses: 3, reachableMisses: 1, gained: [], lost: [] });
+  });
+
+  it("lists the rows GRPO turned right and wrong by their warm start's sampled successes", () => {
+    const greedyAfter = [false, true, true, true, false];
+    expect(greedyReach({ greedyBefore, successes, greedyAfter })).toEqual({
+      misses: 3,
+      reachableMisses: 1,
+      gained: [0, 2],
+      lost: [5],
+    });
   });
 });

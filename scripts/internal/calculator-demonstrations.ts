@@ -212,6 +212,52 @@ export async function evaluateCalculatorAgent(options: {
   };
 }
 
+/** For each row, how many of the sampled episodes (one per seed, at `temperature`) answered it right. */
+export async function sampledSuccesses(options: {
+  backbone: Backbone;
+  rows: readonly CalculatorRow[];
+  temperature: number;
+  seeds: readonly number[];
+}): Promise<number[]> {
+  const successes = options.rows.map(() => 0);
+  for (const seed of options.seeds) {
+    const { correct } = await evaluateCalculatorAgent({ ...options, seed });
+    for (const [index, right] of correct.entries()) if (right) successes[index] = (successes[index] ?? 0) + 1;
+  }
+  return successes;
+}
+
+/**
+ * What GRPO could learn from on a split, and what it changed: the warm start's greedy misses, those of them some
+ * sampled episode answered right (`successes[i] > 0`; a group whose episodes all fail has no reward to follow), and,
+ * with `greedyAfter`, the rows GRPO turned right or wrong, each with its warm-start sampled successes.
+ */
+export function greedyReach(options: {
+  greedyBefore: readonly boolean[];
+  successes: readonly number[];
+  greedyAfter?: readonly boolean[];
+}): {
+  misses: number;
+  reachableMisses: number;
+  gained: number[];
+  lost: number[];
+} {
+  const { greedyBefore, successes, greedyAfter } = options;
+  const misses = greedyBefore.flatMap((right, index) => (right ? [] : [index]));
+  const changed = (from: boolean) =>
+    greedyAfter === undefined
+      ? []
+      : greedyBefore.flatMap((right, index) =>
+          right === from && greedyAfter[index] === !from ? [successes[index] ?? 0] : [],
+        );
+  return {
+    misses: misses.length,
+    reachableMisses: misses.filter((index) => (successes[index] ?? 0) > 0).length,
+    gained: changed(false),
+    lost: changed(true),
+  };
+}
+
 /** The rows with their first occurrence of each expression (the upstream CSV repeats some rows). */
 export function distinctRows(rows: readonly CalculatorRow[]): CalculatorRow[] {
   const seen = new Set<string>();
