@@ -277,13 +277,12 @@ export async function scoreCalculatorAgent(options: {
   const { rows, temperature } = options;
   const backbone = await createTinyLm({ modelPath: options.modelPath });
   const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
-  let sampled = 0;
-  for (const seed of options.sampleSeeds)
-    sampled += (await evaluateCalculatorAgent({ backbone, rows, temperature, seed })).accuracy;
+  const successes = await sampledSuccesses({ backbone, rows, temperature, seeds: options.sampleSeeds });
+  const sampledRight = successes.reduce((total, count) => total + count, 0);
   return {
     greedy: greedy.accuracy,
     greedyCorrect: greedy.correct,
-    sampled: sampled / Math.max(1, options.sampleSeeds.length),
+    sampled: sampledRight / Math.max(1, rows.length * options.sampleSeeds.length),
     greedyTokensPerSecond: greedy.sampledTokens / greedy.seconds,
   };
 }
