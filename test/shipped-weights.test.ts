@@ -59,6 +59,13 @@ describe('the shipped tinylm weights on the calculator tutorial', () => {
     expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(36);
   });
 
+  it('builtin:tinylm-calculator-deep-long (tinylm-calculator-deep trained 7,000 more steps) answers 89.1% of the held-out CSV questions greedily', async () => {
+    // All 174 rows: 155 greedily (builtin:tinylm-calculator-deep gets 153, so the two files are told apart).
+    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-deep-long' });
+    const greedy = await evaluateCalculatorAgent({ backbone, rows: heldOutCsv, temperature: 0 });
+    expect(greedy.correct.filter(Boolean).length).toBeGreaterThanOrEqual(155);
+  });
+
   it('builtin:tinylm-calculator, the first warm start, leaves most of them to GRPO (17.5% of 200)', async () => {
     const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator' });
     const { correct } = await evaluateCalculatorAgent({ backbone, rows: validation.slice(0, 40), temperature: 0 });
