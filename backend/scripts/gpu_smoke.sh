@@ -5,6 +5,7 @@
 # --backbone grpc.
 #   bash backend/scripts/gpu_smoke.sh            (PYTHON=python3 to use an existing environment)
 #   MODE=ray bash backend/scripts/gpu_smoke.sh   (the Ray Serve application instead: needs ajet_backend[ray])
+#   KEEP=DIR bash backend/scripts/gpu_smoke.sh    (copies the GRPO run's experiment folder, metrics.jsonl included, to DIR)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 python="${PYTHON:-python3}"
@@ -13,7 +14,9 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export HF_HUB_OFFLINE=1
 "$python" -c "import torch, transformers, grpc, grpc_tools; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
-"$python" -m pip install --quiet --no-deps -e "$repo/backend"
+# ajet_backend from this checkout, not installed: a GPU machine is often offline (pip's isolated build would fetch
+# setuptools), and the servers the tests start inherit the path.
+export PYTHONPATH="$repo/backend${PYTHONPATH:+:$PYTHONPATH}"
 "$python" "$repo/backend/scripts/make_tiny_model.py" "$work/model" --hidden 256 --layers 4
 # Ray mode (MODE=ray): the backend as a Ray Serve application on a local cluster,
 # Serve's gRPC proxy in front, for 1, 2 and 4 sampler replicas: sampled and train tokens/s from smoke_client.py
@@ -71,11 +74,26 @@ if [[ "${MODE:-}" == "ray" ]]; then
   ray_mode
   exit 0
 fi
+# Each stage below runs even when one before it failed (a GPU loan is short: one run should say everything); the
+# script prints every stage's seconds and status and exits 1 when any failed.
+failed=()
+stage() { # NAME COMMAND...: runs COMMAND, prints its time and status
+  local name="$1" start status=0
+  shift
+  start="$(date +%s%N)"
+  echo "== stage $name"
+  "$@" || status=$?
+  echo "== stage $name: $([[ $status -eq 0 ]] && echo ok || echo "FAILED (exit $status)") in $((($(date +%s%N) - start) / 1000000)) ms"
+  [[ $status -eq 0 ]] || failed+=("$name")
+}
 # First, with the GPU to themselves: the TypeScript conformance suites and a 2-step tutorial run, each against a
 # fresh server of this model that the test starts (--engine auto: vLLM when installed; fp32 because the suite
 # compares sampler and trainer logprobs to 1e-4).
-(cd "$repo" && AJET_BACKEND_PYTHON="$("$python" -c "import sys; print(sys.executable)")" AJET_BACKEND_MODEL="$work/model" \
-  AJET_BACKEND_DTYPE=fp32 pnpm exec vitest run test/python-backend.test.ts)
+conformance() {
+  (cd "$repo" && AJET_BACKEND_PYTHON="$("$python" -c "import sys; print(sys.executable)")" AJET_BACKEND_MODEL="$work/model" \
+    AJET_BACKEND_DTYPE=fp32 pnpm exec vitest run test/python-backend.test.ts)
+}
+stage conformance conformance
 "$python" -m ajet_backend serve --model "$work/model" --port "$port" --dtype bf16 --max-model-len 2048 > "$work/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -85,14 +103,28 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 cat "$work/serve.log"
-"$python" "$repo/backend/scripts/smoke_client.py" --address "127.0.0.1:$port" --rounds 3 --n 8 --max-tokens 128
+stage throughput "$python" "$repo/backend/scripts/smoke_client.py" --address "127.0.0.1:$port" --rounds 3 --n 8 --max-tokens 128
+nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv 2>/dev/null || true
 cd "$repo"
 # Ten GRPO steps on the bf16 server. A random model earns reward 0 everywhere and a group without variance trains
-# nothing, so the repeat-parity judge gives every group variance and each step really updates the weights.
-pnpm ajet --conf tutorial/example_calculator_agent/calculator_agent.yaml --backbone grpc \
+# nothing, so the repeat-parity judge gives every group variance and each step really updates the weights. Two
+# groups of 8 a step (the tutorial has 8 groups): without vLLM the server decodes one request at a time, and on an
+# H200 (2026-12-04) a step of the tutorial's 64 episodes took 95-280 s of rollouts, so ten of them outlast a GPU
+# loan. STEPS and BATCH override.
+stage grpo-steps pnpm ajet --conf tutorial/example_calculator_agent/calculator_agent.yaml --backbone grpc \
   --set ajet.backbones.grpc.address="127.0.0.1:$port" --set ajet.model.path="$work/model" \
-  --set ajet.trainer_common.total_training_steps=10 --set ajet.trainer_common.val_before_train=false \
+  --set ajet.trainer_common.total_training_steps="${STEPS:-10}" --set ajet.data.train_batch_size="${BATCH:-2}" \
+  --set ajet.trainer_common.val_before_train=false \
   --set ajet.trainer_common.test_freq=0 \
   --set "ajet.task_judge.judge_protocol=$repo/test/fixtures/python-backend/repeat-parity-judge.ts->RepeatParityJudge" \
   --experiment-dir "$work/experiment"
-
+if [[ -f "$work/experiment/metrics.jsonl" ]]; then
+  echo "metrics.jsonl: $(wc -l < "$work/experiment/metrics.jsonl") records; the last:"
+  tail -n 1 "$work/experiment/metrics.jsonl"
+fi
+[[ -z "${KEEP:-}" ]] || cp -r "$work/experiment" "$KEEP"
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "gpu_smoke: failed stages: ${failed[*]}"
+  exit 1
+fi
+echo "gpu_smoke: all stages passed"
