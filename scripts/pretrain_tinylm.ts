@@ -73,6 +73,7 @@ const { values } = parseArgs({
     'signed-sums': { type: 'boolean', default: false },
     'label-smoothing': { type: 'string', default: '0' },
     'csv-like': { type: 'string', default: '0' },
+    'csv-like-min-numbers': { type: 'string', default: '0' },
   },
 });
 /** A bad option: one line naming it, exit code 2. */
@@ -96,7 +97,15 @@ const stepPlan =
       };
 /** A whole-number option at least `least`, or a one-line error naming it. */
 function countOption(
-  name: 'tasks' | 'csv-like' | 'task-chain' | 'task-list' | 'steps' | 'schedule-steps' | 'eval-every-steps',
+  name:
+    | 'tasks'
+    | 'csv-like'
+    | 'csv-like-min-numbers'
+    | 'task-chain'
+    | 'task-list'
+    | 'steps'
+    | 'schedule-steps'
+    | 'eval-every-steps',
   least: number,
 ): number {
   const value = Number(values[name]);
@@ -137,7 +146,12 @@ const taskRows = generateTasks({ seed: 5, count: taskCount, ...taskLengths }).ma
 const selectRows = taskCount > 0 ? generateTasks({ seed: 6, count: 100, ...taskLengths }).map(calculatorRow) : [];
 // --csv-like N: N questions in the CSV's styles from our own templates (scripts/internal/calculator-questions.ts,
 // seed 8): its structures said many ways, with other numbers, so the held-out phrasings are not new to the policy.
-const csvLikeRows = generateCsvLikeQuestions({ seed: 8, count: countOption('csv-like', 0) });
+// --csv-like-min-numbers M: only those of M numbers or more (the longest questions are where the policy fails).
+const csvLikeRows = generateCsvLikeQuestions({
+  seed: 8,
+  count: countOption('csv-like', 0),
+  minNumbers: countOption('csv-like-min-numbers', 0),
+});
 const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows, ...taskRows, ...csvLikeRows];
 // --signed-sums: mixed plus/minus chains are written as one add over signed operands (see goldCall).
 const goldCallOptions = { signedSums: values['signed-sums'] };

@@ -10,6 +10,19 @@ describe('generateCsvLikeQuestions (pretraining --csv-like)', () => {
     expect(generateCsvLikeQuestions({ seed: 9, count: 50 })).not.toEqual(rows.slice(0, 50));
   });
 
+  it('minNumbers keeps only the questions of that many numbers or more, in the order of the unfiltered stream', () => {
+    const count = (expression: string) => (expression.match(/\d+(?:\.\d+)?/g) ?? []).length;
+    const long = generateCsvLikeQuestions({ seed: 8, count: 40, minNumbers: 10 });
+    expect(long).toHaveLength(40);
+    for (const row of long) expect(count(row.expression), row.expression).toBeGreaterThanOrEqual(10);
+    expect(long.slice(0, 10)).toEqual(rows.filter((row) => count(row.expression) >= 10).slice(0, 10));
+    expect(generateCsvLikeQuestions({ seed: 8, count: 50, minNumbers: 0 })).toEqual(rows.slice(0, 50));
+  });
+
+  it('refuses, naming the option, a minNumbers no template reaches instead of searching forever', () => {
+    expect(() => generateCsvLikeQuestions({ seed: 8, count: 1, minNumbers: 40 })).toThrow(/--csv-like-min-numbers/);
+  });
+
   it('gives each question the exact answer of its expression, never an error', () => {
     for (const row of rows) {
       expect(row.answer).toBe(runCalculator(row.expression));

@@ -404,10 +404,20 @@ function pair(random: Random): { question: string; expression: string } {
  * steps in turn 30%, groups combined 25%, lists and chains 15%, a last operation on one of those 15%, flat
  * expressions with precedence 10%, two numbers 5%.
  */
-export function generateCsvLikeQuestions(options: { seed: number; count: number }): CalculatorRow[] {
+export function generateCsvLikeQuestions(options: {
+  seed: number;
+  count: number;
+  minNumbers?: number;
+}): CalculatorRow[] {
   const random = createRandom(options.seed);
   const rows: CalculatorRow[] = [];
-  while (rows.length < options.count) {
+  // Questions of more numbers than the templates make would be searched for forever: give up after this many tries.
+  const tries = 1000 * options.count + 10_000;
+  for (let attempt = 0; rows.length < options.count; attempt++) {
+    if (attempt === tries)
+      throw new Error(
+        `generateCsvLikeQuestions: ${rows.length} of ${options.count} questions of ${options.minNumbers} or more numbers after ${tries} tries; the templates seldom go past 16 numbers: ask for fewer (--csv-like-min-numbers)`,
+      );
     const roll = random();
     const made =
       roll < 0.3
@@ -422,7 +432,10 @@ export function generateCsvLikeQuestions(options: { seed: number; count: number 
                 ? flat(random)
                 : pair(random);
     const row = calculatorRow(made);
-    if (!row.answer.startsWith('Error') && Number.isFinite(Number(row.answer))) rows.push(row);
+    // minNumbers: only questions of that many numbers or more (the same stream of questions, the shorter skipped).
+    const numbers = row.expression.match(/\d+(\.\d+)?/g)?.length ?? 0;
+    if (!row.answer.startsWith('Error') && Number.isFinite(Number(row.answer)) && numbers >= (options.minNumbers ?? 0))
+      rows.push(row);
   }
   return rows;
 }
