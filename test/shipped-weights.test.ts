@@ -9,11 +9,15 @@ import { REPO_ROOT } from './helpers/run-ajet.ts';
 const validation = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/validation.jsonl'));
 const heldOutCsv = readCalculatorJsonl(join(REPO_ROOT, 'tutorial/example_calculator_agent/data/heldout_csv.jsonl'));
 
-/** How many of `rows` the shipped weights `name` answer greedily, and sampled once at T=0.9 (seed 1). */
-async function rightAnswers(name: string, rows: typeof validation): Promise<{ greedy: number; sampled: number }> {
+/** How many of `rows` the shipped weights `name` answer greedily, and of `sampledRows` sampled once at T=0.9 (seed 1). */
+async function rightAnswers(
+  name: string,
+  rows: typeof validation,
+  sampledRows = rows,
+): Promise<{ greedy: number; sampled: number }> {
   const backbone = await createTinyLm({ modelPath: `builtin:${name}` });
   const greedy = await evaluateCalculatorAgent({ backbone, rows, temperature: 0 });
-  const sampled = await evaluateCalculatorAgent({ backbone, rows, temperature: 0.9, seed: 1 });
+  const sampled = await evaluateCalculatorAgent({ backbone, rows: sampledRows, temperature: 0.9, seed: 1 });
   return { greedy: greedy.correct.filter(Boolean).length, sampled: sampled.correct.filter(Boolean).length };
 }
 
@@ -48,31 +52,17 @@ describe('the shipped tinylm weights on the calculator tutorial', () => {
   it('builtin:tinylm-calculator-deep (3 layers, one pretraining command) answers 87.9% of the held-out CSV questions greedily but samples widely', async () => {
     // All 174 rows: 153 greedily (builtin:tinylm-calculator-csv-long gets 151, so a swapped file fails); on the
     // first 60, 28 at T=0.9 (seed 1).
-    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-deep' });
-    const greedy = await evaluateCalculatorAgent({ backbone, rows: heldOutCsv, temperature: 0 });
-    const sampled = await evaluateCalculatorAgent({
-      backbone,
-      rows: heldOutCsv.slice(0, 60),
-      temperature: 0.9,
-      seed: 1,
-    });
-    expect(greedy.correct.filter(Boolean).length).toBeGreaterThanOrEqual(152);
-    expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(36);
+    const { greedy, sampled } = await rightAnswers('tinylm-calculator-deep', heldOutCsv, heldOutCsv.slice(0, 60));
+    expect(greedy).toBeGreaterThanOrEqual(152);
+    expect(sampled).toBeLessThanOrEqual(36);
   });
 
   it('builtin:tinylm-calculator-deep-long, the tutorial default, answers 89.1% of the held-out CSV questions greedily but samples widely', async () => {
     // All 174 rows: 155 greedily (builtin:tinylm-calculator-deep gets 153, so the two files are told apart); on
     // the first 60, 29 at T=0.9 (seed 1): GRPO's groups still differ.
-    const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-deep-long' });
-    const greedy = await evaluateCalculatorAgent({ backbone, rows: heldOutCsv, temperature: 0 });
-    const sampled = await evaluateCalculatorAgent({
-      backbone,
-      rows: heldOutCsv.slice(0, 60),
-      temperature: 0.9,
-      seed: 1,
-    });
-    expect(greedy.correct.filter(Boolean).length).toBeGreaterThanOrEqual(155);
-    expect(sampled.correct.filter(Boolean).length).toBeLessThanOrEqual(38);
+    const { greedy, sampled } = await rightAnswers('tinylm-calculator-deep-long', heldOutCsv, heldOutCsv.slice(0, 60));
+    expect(greedy).toBeGreaterThanOrEqual(155);
+    expect(sampled).toBeLessThanOrEqual(38);
   });
 
   it('the tutorial config ships builtin:tinylm-calculator-deep-long, the weights the READMEs measure', () => {
