@@ -74,6 +74,7 @@ const { values } = parseArgs({
     'label-smoothing': { type: 'string', default: '0' },
     'csv-like': { type: 'string', default: '0' },
     'csv-like-min-numbers': { type: 'string', default: '0' },
+    'csv-like-repeats': { type: 'string', default: '0' },
   },
 });
 /** A bad option: one line naming it, exit code 2. */
@@ -113,6 +114,12 @@ function countOption(
     usage(`--${name} ${values[name]}: expected a whole number of at least ${least}`);
   return value;
 }
+/** A share between 0 and 1, or a one-line error naming the option. */
+function shareOption(name: 'csv-like-repeats'): number {
+  const value = Number(values[name]);
+  if (!(value >= 0 && value <= 1)) usage(`--${name} ${values[name]}: expected a share between 0 and 1, e.g. 0.3`);
+  return value;
+}
 const workerCount = Math.max(1, Number(values.workers));
 const seed = Number(values.seed);
 const batchSize = Number(values['batch-size']);
@@ -147,10 +154,12 @@ const selectRows = taskCount > 0 ? generateTasks({ seed: 6, count: 100, ...taskL
 // --csv-like N: N questions in the CSV's styles from our own templates (scripts/internal/calculator-questions.ts,
 // seed 8): its structures said many ways, with other numbers, so the held-out phrasings are not new to the policy.
 // --csv-like-min-numbers M: only those of M numbers or more (the longest questions are where the policy fails).
+// --csv-like-repeats P: that share of them with numbers that come back later in the question (withRepeatedNumbers).
 const csvLikeRows = generateCsvLikeQuestions({
   seed: 8,
   count: countOption('csv-like', 0),
   minNumbers: countOption('csv-like-min-numbers', 0),
+  repeats: shareOption('csv-like-repeats'),
 });
 const trainRows: CalculatorRow[] = [...csvTrain, ...augmented, ...tutorialRows, ...taskRows, ...csvLikeRows];
 // --signed-sums: mixed plus/minus chains are written as one add over signed operands (see goldCall).

@@ -46,4 +46,12 @@ describe.skipIf(!existsSync(CSV))('pretrain_tinylm.ts --engine ts', () => {
       "pretrain_tinylm.ts: --label-smoothing 0.03: only --engine torch has it (tinylm's losses do not)",
     );
   });
+
+  it('refuses a --csv-like-repeats share outside 0 to 1 with a one-line error', async () => {
+    const run = await pretrain(['--engine', 'ts', '--steps', '1', '--csv-like', '10', '--csv-like-repeats', '1.5']);
+    expect(run.code).toBe(2);
+    expect(run.output.trim()).toBe(
+      'pretrain_tinylm.ts: --csv-like-repeats 1.5: expected a share between 0 and 1, e.g. 0.3',
+    );
+  });
 });
