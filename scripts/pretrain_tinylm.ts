@@ -75,6 +75,7 @@ const { values } = parseArgs({
     'csv-like': { type: 'string', default: '0' },
     'csv-like-min-numbers': { type: 'string', default: '0' },
     'csv-like-repeats': { type: 'string', default: '0' },
+    'bucket-batches': { type: 'string', default: '0' },
   },
 });
 /** A bad option: one line naming it, exit code 2. */
@@ -102,6 +103,7 @@ function countOption(
     | 'tasks'
     | 'csv-like'
     | 'csv-like-min-numbers'
+    | 'bucket-batches'
     | 'task-chain'
     | 'task-list'
     | 'steps'
@@ -132,6 +134,11 @@ if (!(labelSmoothing >= 0 && labelSmoothing < 1))
   usage(`--label-smoothing ${values['label-smoothing']}: expected a number in [0, 1)`);
 if (labelSmoothing > 0 && engine !== 'torch')
   usage(`--label-smoothing ${labelSmoothing}: only --engine torch has it (tinylm's losses do not)`);
+// --bucket-batches K (--engine torch): K batches' samples drawn at a time, sorted by length and trained as batches
+// of similar length in a shuffled order: less padding, about 1.9 times the steps a second (pnpm bench pretrain-torch).
+const bucketBatches = countOption('bucket-batches', 0);
+if (bucketBatches > 0 && engine !== 'torch')
+  usage(`--bucket-batches ${bucketBatches}: only --engine torch has it (tinylm's own kernels batch in drawing order)`);
 const outDir = resolve(values.out);
 const logFile = join(outDir, 'pretrain-log.txt');
 const curveFile = join(outDir, 'pretrain-curve.csv');
@@ -326,6 +333,7 @@ async function trainWithTorch(): Promise<void> {
     lr: peakLr,
     threads: workerCount,
     labelSmoothing,
+    bucketBatches,
   });
   try {
     await checkpoint(0, 0);

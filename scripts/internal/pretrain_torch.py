@@ -7,7 +7,8 @@ pretrain_tinylm.ts --engine torch starts this with the backend's virtual environ
 stdout, one JSON object a line:
   {"train_s": 240, "progress": [0.1, 0.2]}
                              train that long while the cosine schedule moves from 10% to 20% of the run, write the
-                             parameters to --out, reply {"step", "loss", "lr", "tokens"}
+                             parameters to --out, reply {"step", "loss", "lr", "tokens", "positions",
+                             "sequence_tokens"} (positions: batch size × longest sequence, summed over the batches)
   {"until_step": 3000, "schedule_steps": 16000}
                              train until step 3000 of a cosine schedule 16000 steps long (reproducible: no clock in
                              it), write the parameters, reply as above
@@ -124,6 +125,13 @@ def main():
     parser.add_argument("--lr", type=float, default=0.002)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--label-smoothing", type=float, default=0.0)
+    parser.add_argument(
+        "--bucket-batches",
+        type=int,
+        default=0,
+        help="draw this many batches' samples at a time, sort them by length, and train them as batches of "
+        "similar length in a shuffled order (less padding); 0: batches in drawing order",
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -136,6 +144,7 @@ def main():
     optimizer = torch.optim.AdamW([model.flat], lr=args.lr, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01)
     generator = np.random.default_rng(args.seed)
     order, cursor = generator.permutation(len(samples)), 0
+    pending = []  # with --bucket-batches: batches of similar length not trained yet
     step, loss_ema = 0, None
 
     def reply(message):
@@ -157,18 +166,33 @@ def main():
         seconds = command.get("train_s", 0)
         progress_from, progress_to = command.get("progress", (0, 0))
         tokens = 0
+        # Positions the batches held (batch size × its longest sequence) and the sequences' own tokens: their ratio
+        # is the share of compute spent on padding, which --bucket-batches cuts.
+        positions = lengths = 0
         learning_rate = args.lr
 
         def more():
             return step < until_step if until_step is not None else time.monotonic() - started < seconds
 
+        def draw():
+            nonlocal order, cursor
+            if cursor >= len(order):
+                order, cursor = generator.permutation(len(samples)), 0
+            cursor += 1
+            return samples[order[cursor - 1]]
+
         while more():
-            batch = []
-            while len(batch) < args.batch_size:
-                if cursor >= len(order):
-                    order, cursor = generator.permutation(len(samples)), 0
-                batch.append(samples[order[cursor]])
-                cursor += 1
+            if args.bucket_batches > 0:
+                if not pending:
+                    window = sorted(
+                        (draw() for _ in range(args.bucket_batches * args.batch_size)),
+                        key=lambda sample: len(sample["tokenIds"]),
+                    )
+                    chunks = [window[start : start + args.batch_size] for start in range(0, len(window), args.batch_size)]
+                    pending.extend(chunks[index] for index in generator.permutation(len(chunks)))
+                batch = pending.pop()
+            else:
+                batch = [draw() for _ in range(args.batch_size)]
             if until_step is not None:
                 progress = min(1.0, step / command["schedule_steps"])
             else:
@@ -184,10 +208,21 @@ def main():
             torch.nn.utils.clip_grad_norm_([model.flat], 1.0)
             optimizer.step()
             tokens += count
+            positions += len(batch) * max(len(sample["tokenIds"]) for sample in batch)
+            lengths += sum(len(sample["tokenIds"]) for sample in batch)
             loss_ema = loss.item() if loss_ema is None else 0.98 * loss_ema + 0.02 * loss.item()
             step += 1
         model.flat.detach().numpy().astype("<f4").tofile(args.out)
-        reply({"step": step, "loss": loss_ema, "lr": learning_rate, "tokens": tokens})
+        reply(
+            {
+                "step": step,
+                "loss": loss_ema,
+                "lr": learning_rate,
+                "tokens": tokens,
+                "positions": positions,
+                "sequence_tokens": lengths,
+            }
+        )
 
 
 if __name__ == "__main__":
