@@ -308,7 +308,8 @@ export function isClose(prediction: number | undefined, reference: number): bool
   return Math.abs(prediction - reference) <= Math.max(0.1, 1e-6 * Math.abs(reference));
 }
 
-const NUMBER = /\d+(?:\.\d+)?/g;
+/** Every number written in a question or an expression (digits, an optional decimal part). */
+export const NUMBER = /\d+(?:\.\d+)?/g;
 
 /**
  * New rows with the same wording and structure as `row` and other numbers: each distinct number of the question

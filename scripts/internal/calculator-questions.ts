@@ -5,7 +5,7 @@
 // groups, long lists and mixed chains, a last operation applied to any of them) in many phrasings, with numbers of
 // 1 to 9 digits, so the policy learns to parse the structure rather than the row. No row is copied from the CSV.
 import { createRandom } from '@ajet/spec';
-import { type CalculatorRow, calculatorRow } from './calculator-demonstrations.ts';
+import { type CalculatorRow, calculatorRow, NUMBER } from './calculator-demonstrations.ts';
 
 type Random = () => number;
 type Op = '+' | '-' | '*' | '/';
@@ -440,14 +440,12 @@ export function generateCsvLikeQuestions(options: {
                 : pair(random);
     const row = calculatorRow(repeats > 0 && repeatRandom() < repeats ? withRepeatedNumbers(made, repeatRandom) : made);
     // minNumbers: only questions of that many numbers or more (the same stream of questions, the shorter skipped).
-    const numbers = row.expression.match(/\d+(\.\d+)?/g)?.length ?? 0;
+    const numbers = row.expression.match(NUMBER)?.length ?? 0;
     if (!row.answer.startsWith('Error') && Number.isFinite(Number(row.answer)) && numbers >= (options.minNumbers ?? 0))
       rows.push(row);
   }
   return rows;
 }
-
-const NUMBER = /\d+(?:\.\d+)?/g;
 
 /**
  * The question with some of its numbers replaced, everywhere they occur, by another of its numbers, so that a number
