@@ -76,6 +76,7 @@ const { values } = parseArgs({
     'csv-like-min-numbers': { type: 'string', default: '0' },
     'csv-like-repeats': { type: 'string', default: '0' },
     'bucket-batches': { type: 'string', default: '0' },
+    'repeated-numbers': { type: 'string' },
   },
 });
 /** A bad option: one line naming it, exit code 2. */
@@ -179,12 +180,26 @@ const log = async (line: string) => {
   await appendFile(logFile, `${stamped}\n`);
 };
 
+// --repeated-numbers define|copy: how the tokenizer writes a number that comes back in a prompt or tool reply
+// (packages/tinylm/README.md, "Tokenizer"); set on a new model, or changed on a continued one. Absent: the
+// continued model's setting, or copy for a new one.
+const repeatedNumbers = values['repeated-numbers'];
+if (repeatedNumbers !== undefined && repeatedNumbers !== 'copy' && repeatedNumbers !== 'define')
+  usage(`--repeated-numbers ${repeatedNumbers}: expected copy or define`);
+
 let initial: { config: TransformerConfig; tokenizer: TinyTokenizer; params: Float32Array };
 if (values.continue && existsSync(join(outDir, 'model.json'))) {
   const { file, params } = await readModelFolder(outDir);
-  initial = { config: file.transformer, tokenizer: new TinyTokenizer(file.tokenizer), params };
+  const tokenizer = new TinyTokenizer({
+    ...file.tokenizer,
+    repeatedNumbers: repeatedNumbers ?? file.tokenizer.repeatedNumbers,
+  });
+  initial = { config: file.transformer, tokenizer, params };
 } else {
-  const tokenizer = buildCalculatorTokenizer(trainRows, goldCallOptions);
+  const tokenizer = new TinyTokenizer({
+    ...buildCalculatorTokenizer(trainRows, goldCallOptions).toJSON(),
+    repeatedNumbers: repeatedNumbers ?? 'copy',
+  });
   const config: TransformerConfig = {
     vocabSize: tokenizer.vocabSize,
     dModel: Number(values['d-model']),

@@ -54,4 +54,24 @@ describe.skipIf(!existsSync(CSV))('pretrain_tinylm.ts --engine ts', () => {
       'pretrain_tinylm.ts: --csv-like-repeats 1.5: expected a share between 0 and 1, e.g. 0.3',
     );
   });
+
+  it('writes --repeated-numbers into model.json, keeps it on --continue, and refuses a mode it does not know', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'ajet-pretrain-repeats-'));
+    const tiny = ['--engine', 'ts', '--workers', '1', '--batch-size', '2', '--steps', '1', '--out', out];
+    const tokenizer = () =>
+      (JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')) as { tokenizer: { repeatedNumbers?: string } })
+        .tokenizer;
+    const first = await pretrain([...tiny, '--repeated-numbers', 'define']);
+    expect(first.code, first.output).toBe(0);
+    expect(tokenizer().repeatedNumbers).toBe('define');
+    const again = await pretrain([...tiny, '--continue']);
+    expect(again.code, again.output).toBe(0);
+    expect(tokenizer().repeatedNumbers).toBe('define');
+    const back = await pretrain([...tiny, '--continue', '--repeated-numbers', 'copy']);
+    expect(back.code, back.output).toBe(0);
+    expect(tokenizer().repeatedNumbers).toBeUndefined();
+    const bad = await pretrain(['--engine', 'ts', '--steps', '1', '--repeated-numbers', 'twice']);
+    expect(bad.code).toBe(2);
+    expect(bad.output.trim()).toBe('pretrain_tinylm.ts: --repeated-numbers twice: expected copy or define');
+  }, 600_000);
 });

@@ -24,7 +24,8 @@ export function renderChat(options: {
     messages = messages.slice(prefix.messageCount);
   }
   for (const message of messages) {
-    ids.push(IM_START, ...tokenizer.encode(`${message.role}\n${message.content}`, table), IM_END, NEWLINE);
+    const input = message.role !== 'assistant';
+    ids.push(IM_START, ...tokenizer.encode(`${message.role}\n${message.content}`, table, input), IM_END, NEWLINE);
   }
   if (options.addGenerationPrompt) ids.push(IM_START, ...tokenizer.encode('assistant\n', table));
   return ids;

@@ -54,6 +54,20 @@ describe('model folder', () => {
     expect(readFileSync(join(path, 'optimizer.json'), 'utf8')).toBe('{"step":3}');
   });
 
+  it("keeps the tokenizer's repeatedNumbers setting, and names the key when it is not one it knows", async () => {
+    const path = folder();
+    const defining: ModelFile = { ...file, tokenizer: { ...file.tokenizer, repeatedNumbers: 'define' } };
+    await writeModelFolder({ folder: path, file: defining, params: ramp(0) });
+    expect((await readModelFolder(path)).file.tokenizer.repeatedNumbers).toBe('define');
+    writeFileSync(
+      join(path, 'model.json'),
+      JSON.stringify({ ...file, tokenizer: { ...file.tokenizer, repeatedNumbers: 'twice' } }),
+    );
+    const bad = await refusal(readModelFolder(path));
+    expect(bad).toMatchObject({ code: 'TINYLM_BAD_MODEL' });
+    expect(bad.message).toContain('is not a tinylm model file: tokenizer.repeatedNumbers:');
+  });
+
   it('without an optimizer writes and reads none', async () => {
     const path = folder();
     await writeModelFolder({ folder: path, file, params: ramp(0) });

@@ -23,7 +23,11 @@ export const modelFileSchema = z.object({
   name: z.string(),
   policyVersion: z.number().int().nonnegative(),
   transformer: transformerConfigSchema,
-  tokenizer: z.object({ pointers: z.number().int().nonnegative(), words: z.array(z.string()) }),
+  tokenizer: z.object({
+    pointers: z.number().int().nonnegative(),
+    words: z.array(z.string()),
+    repeatedNumbers: z.enum(['copy', 'define']).optional(),
+  }),
   notes: z.string().optional(),
 });
 
@@ -69,7 +73,9 @@ export async function readModelFolder(folder: string): Promise<ModelFolder> {
   }
   const parsed = modelFileSchema.safeParse(JSON.parse(await readFile(configFile, 'utf8')));
   if (!parsed.success) {
-    throw new BackboneError(`${configFile} is not a tinylm model file: ${parsed.error.issues[0]?.message}`, {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new BackboneError(`${configFile} is not a tinylm model file: ${where}${issue?.message}`, {
       code: 'TINYLM_BAD_MODEL',
     });
   }

@@ -2,6 +2,8 @@
  * Words, bytes and number pointers. Each number in a sequence becomes a pointer token `<Nk>` (k in order of first
  * appearance); its first occurrence carries its characters once (`<Nk>` chars `<end_num>`), later copies are the
  * pointer alone. So the model copies a 7-digit operand with one token, and ids alone decode back to the exact text.
+ * With `repeatedNumbers: 'define'`, a number met again outside the assistant's text defines a pointer of its own
+ * (chars and all), so a question that says 987 twice reads like one that names two numbers.
  */
 export const BYTE_TOKENS = 256;
 export const IM_START = 256;
@@ -24,6 +26,12 @@ export interface TokenizerData {
   pointers: number;
   /** Multi-character pieces (words with or without a leading space, space runs, punctuation). */
   words: string[];
+  /**
+   * How a number already in the table is written in text the caller marks as input (prompts, tool output):
+   * `copy` (the default) as its pointer alone; `define` as a new pointer with its characters. Text not so marked
+   * (the assistant's) always copies: the k-th copy of a number in it takes the number's k-th pointer.
+   */
+  repeatedNumbers?: 'copy' | 'define';
 }
 
 const encoder = new TextEncoder();
@@ -34,6 +42,7 @@ export type NumberTable = string[];
 export class TinyTokenizer {
   readonly pointers: number;
   readonly words: readonly string[];
+  readonly repeatedNumbers: 'copy' | 'define';
   readonly vocabSize: number;
   private readonly firstWord: number;
   private readonly wordIds: Map<string, number>;
@@ -41,26 +50,34 @@ export class TinyTokenizer {
   constructor(data: TokenizerData) {
     this.pointers = data.pointers;
     this.words = data.words;
+    this.repeatedNumbers = data.repeatedNumbers ?? 'copy';
     this.firstWord = FIRST_POINTER + data.pointers;
     this.wordIds = new Map(data.words.map((word, index) => [word, this.firstWord + index]));
     this.vocabSize = this.firstWord + data.words.length;
   }
 
   toJSON(): TokenizerData {
-    return { pointers: this.pointers, words: [...this.words] };
+    const data: TokenizerData = { pointers: this.pointers, words: [...this.words] };
+    if (this.repeatedNumbers !== 'copy') data.repeatedNumbers = this.repeatedNumbers;
+    return data;
   }
 
   isPointer(id: number): boolean {
     return id >= FIRST_POINTER && id < FIRST_POINTER + this.pointers;
   }
 
-  /** Encodes `text`, defining and referring to numbers through `table` (which it extends). */
-  encode(text: string, table: NumberTable): number[] {
+  /**
+   * Encodes `text`, defining and referring to numbers through `table` (which it extends). `input` marks text the
+   * model reads rather than writes (every message but the assistant's); it matters under `repeatedNumbers: 'define'`.
+   */
+  encode(text: string, table: NumberTable, input = false): number[] {
+    const defineRepeats = input && this.repeatedNumbers === 'define';
+    const uses = new Map<string, number>();
     const ids: number[] = [];
     for (const match of text.matchAll(PIECE)) {
       const piece = match[0];
       if (NUMBER.test(piece)) {
-        const known = table.indexOf(piece);
+        const known = defineRepeats && table.length < this.pointers ? -1 : this.pointerFor(piece, table, uses);
         if (known >= 0) {
           ids.push(FIRST_POINTER + known);
           continue;
@@ -78,6 +95,25 @@ export class TinyTokenizer {
       else ids.push(...encoder.encode(piece));
     }
     return ids;
+  }
+
+  /**
+   * The pointer a copy of `piece` refers to (-1: none yet). Under `define` a number may hold several pointers; the
+   * k-th copy in one text takes the k-th of them (the last once they run out), as a call copies a question's
+   * operands in order.
+   */
+  private pointerFor(piece: string, table: NumberTable, uses: Map<string, number>): number {
+    const first = table.indexOf(piece);
+    if (first < 0 || this.repeatedNumbers === 'copy') return first;
+    const use = uses.get(piece) ?? 0;
+    uses.set(piece, use + 1);
+    let index = first;
+    for (let k = 0; k < use; k++) {
+      const next = table.indexOf(piece, index + 1);
+      if (next < 0) break;
+      index = next;
+    }
+    return index;
   }
 
   /** The pointer table a sequence of ids defines. */
