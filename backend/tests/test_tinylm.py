@@ -4,6 +4,7 @@ tests/fixtures/tinylm_golden.json (written by scripts/gen-tinylm-golden.ts from 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ import torch
 from ajet_backend.errors import ConfigError
 from ajet_backend.rendering import Prefix
 from ajet_backend.tinylm import is_tinylm_model, load_tinylm
+from ajet_backend.tinylm.loading import read_tinylm_folder, resolve_tinylm_folder
 from ajet_backend.tinylm.model import TinyLmModel, parameter_layout
 from ajet_backend.tinylm.serving import build_tinylm_service
+from ajet_backend.tinylm.tokenizer import TinyTokenizer, render_chat
 
 GOLDEN = json.loads((Path(__file__).parent / "fixtures" / "tinylm_golden.json").read_text())
 # float32 in both, summed in other orders (PyTorch's matmul blocks vs tinylm's loops): logprobs agree to ~1e-5;
@@ -101,3 +104,37 @@ def test_random_weights_run_forward_and_backward():
     assert logits.shape == (1, 3, 300)
     logits.sum().backward()
     assert model.flat.grad is not None and torch.isfinite(model.flat.grad).all()
+
+
+@pytest.fixture(scope="module")
+def defining(tinylm):
+    _, _, renderer = tinylm
+    return TinyTokenizer(pointers=renderer.tinylm.pointers, words=renderer.tinylm.words, repeated_numbers="define")
+
+
+@pytest.mark.parametrize("case", GOLDEN["define"]["encode"], ids=lambda case: repr(case["text"][:24]))
+def test_repeated_numbers_define_encodes_input_as_the_typescript_one(defining, case):
+    assert defining.encode(case["text"], [], True) == case["ids"]
+
+
+@pytest.mark.parametrize("case", GOLDEN["define"]["render"], ids=lambda case: str(len(case["messages"])))
+def test_repeated_numbers_define_renders_as_the_typescript_one_with_and_without_prefix(defining, case):
+    assert render_chat(tokenizer=defining, messages=case["messages"], add_generation_prompt=True) == case["ids"]
+    count = case["prefixCount"]
+    prefix = render_chat(tokenizer=defining, messages=case["messages"][:count], add_generation_prompt=False)
+    increment = render_chat(tokenizer=defining, messages=case["messages"], add_generation_prompt=True, prefix_ids=prefix, prefix_count=count)
+    assert increment == case["increment"]
+
+
+def test_a_model_json_repeated_numbers_setting_is_read_and_a_bad_one_named(tmp_path):
+    source = resolve_tinylm_folder("builtin:tinylm-calculator")
+    folder = tmp_path / "model"
+    shutil.copytree(source, folder)
+    raw = json.loads((folder / "model.json").read_text())
+    raw["tokenizer"]["repeatedNumbers"] = "define"
+    (folder / "model.json").write_text(json.dumps(raw))
+    assert read_tinylm_folder(str(folder)).tokenizer.repeated_numbers == "define"
+    raw["tokenizer"]["repeatedNumbers"] = "twice"
+    (folder / "model.json").write_text(json.dumps(raw))
+    with pytest.raises(ConfigError, match="repeatedNumbers 'twice': expected copy or define"):
+        read_tinylm_folder(str(folder))

@@ -3,7 +3,7 @@
 // scripts/gen-tinylm-golden.ts writes them to backend/tests/fixtures/tinylm_golden.json (pytest reads it);
 // test/tinylm-python-golden.test.ts checks that file is current.
 import type { ChatMessage } from '@ajet/spec';
-import { createTinyLm, renderChat } from '@ajet/tinylm';
+import { createTinyLm, renderChat, TinyTokenizer } from '@ajet/tinylm';
 
 export const GOLDEN_FILE = 'backend/tests/fixtures/tinylm_golden.json';
 export const GOLDEN_MODEL = 'builtin:tinylm-calculator';
@@ -35,10 +35,24 @@ const CONVERSATIONS: ChatMessage[][] = [
   [{ role: 'user', content: 'Divide 100 by 8, then add 0.5.' }],
 ];
 
+// Numbers said twice, for the golden model's tokenizer with repeatedNumbers: 'define' (input text and renders).
+const REPEATS = ['987 times 654, 321 times 654, 987 times 321', '1 1 2 2 2 3.5 3.5', ...TEXTS.slice(1, 3)];
+const REPEAT_CONVERSATIONS: ChatMessage[][] = [
+  [
+    { role: 'user', content: 'What is 98765 minus 43210 plus 98765 plus 43210?' },
+    { role: 'assistant', content: 'subtract [98765, 43210] then add 98765 and 43210 and 98765' },
+    { role: 'user', content: '<output>98765</output>' },
+  ],
+];
+
 export interface TinyLmGolden {
   model: string;
   encode: { text: string; ids: number[]; pieces: string[] }[];
   render: { messages: ChatMessage[]; ids: number[]; prefixCount: number; increment: number[] }[];
+  define: {
+    encode: { text: string; ids: number[] }[];
+    render: { messages: ChatMessage[]; ids: number[]; prefixCount: number; increment: number[] }[];
+  };
   greedy: { promptIds: number[]; tokenIds: number[]; logprobs: number[]; text: string; finishReason: string }[];
 }
 
@@ -51,18 +65,29 @@ export async function tinyLmGolden(): Promise<TinyLmGolden> {
       const decoder = tokenizer.decoder([]);
       return { text, ids, pieces: ids.map((id) => decoder.push(id)) };
     });
-    const render = CONVERSATIONS.map((messages) => {
-      const ids = renderChat({ tokenizer, messages, addGenerationPrompt: true });
-      const prefixCount = Math.max(1, messages.length - 1);
-      const prefixIds = renderChat({ tokenizer, messages: messages.slice(0, prefixCount), addGenerationPrompt: false });
-      const increment = renderChat({
-        tokenizer,
-        messages,
-        addGenerationPrompt: true,
-        prefix: { tokenIds: prefixIds, messageCount: prefixCount },
+    const renders = (chatTokenizer: TinyTokenizer, conversations: ChatMessage[][]) =>
+      conversations.map((messages) => {
+        const ids = renderChat({ tokenizer: chatTokenizer, messages, addGenerationPrompt: true });
+        const prefixCount = Math.max(1, messages.length - 1);
+        const prefixIds = renderChat({
+          tokenizer: chatTokenizer,
+          messages: messages.slice(0, prefixCount),
+          addGenerationPrompt: false,
+        });
+        const increment = renderChat({
+          tokenizer: chatTokenizer,
+          messages,
+          addGenerationPrompt: true,
+          prefix: { tokenIds: prefixIds, messageCount: prefixCount },
+        });
+        return { messages, ids, prefixCount, increment };
       });
-      return { messages, ids, prefixCount, increment };
-    });
+    const render = renders(tokenizer, CONVERSATIONS);
+    const defining = new TinyTokenizer({ ...tokenizer.toJSON(), repeatedNumbers: 'define' });
+    const define = {
+      encode: REPEATS.map((text) => ({ text, ids: defining.encode(text, [], true) })),
+      render: renders(defining, [...REPEAT_CONVERSATIONS, ...CONVERSATIONS]),
+    };
     const greedy = [];
     for (const { ids } of render) {
       const { completions } = await backbone.sample({
@@ -74,7 +99,7 @@ export async function tinyLmGolden(): Promise<TinyLmGolden> {
       if (!completion) throw new Error('no completion');
       greedy.push({ promptIds: ids, ...completion });
     }
-    return { model: GOLDEN_MODEL, encode, render, greedy };
+    return { model: GOLDEN_MODEL, encode, render, define, greedy };
   } finally {
     await backbone.close();
   }

@@ -64,7 +64,11 @@ def read_tinylm_folder(model: str) -> TinyLmFolder:
     try:
         raw = json.loads((folder / "model.json").read_text())
         config = TinyLmConfig.from_json(raw["transformer"])
-        tokenizer = TinyTokenizer(pointers=int(raw["tokenizer"]["pointers"]), words=raw["tokenizer"]["words"])
+        tokenizer = TinyTokenizer(
+            pointers=int(raw["tokenizer"]["pointers"]),
+            words=raw["tokenizer"]["words"],
+            repeated_numbers=raw["tokenizer"].get("repeatedNumbers", "copy"),
+        )
     except (OSError, KeyError, TypeError, ValueError) as error:
         raise ConfigError("tinylm_bad_model", f"{folder / 'model.json'} is not a tinylm model file ({error}); point --model at builtin:tinylm-calculator or a saved tinylm folder") from error
     _, size = parameter_layout(config)

@@ -1,7 +1,9 @@
 """The Python twin of packages/tinylm/src/tokenizer.ts: words, bytes and number pointers. Each number in a
 sequence becomes a pointer token <Nk> (k in order of first appearance); its first occurrence carries its
-characters once (<Nk> chars <end_num>), later copies are the pointer alone. Golden-tested against the TypeScript
-tokenizer (backend/tests/fixtures/tinylm_golden.json, written by scripts/gen-tinylm-golden.ts)."""
+characters once (<Nk> chars <end_num>), later copies are the pointer alone; with repeated_numbers="define" a number
+met again in input text (every message but the assistant's) defines a pointer of its own, and the assistant's k-th
+copy of a number takes its k-th pointer. Golden-tested against the TypeScript tokenizer
+(backend/tests/fixtures/tinylm_golden.json, written by scripts/gen-tinylm-golden.ts)."""
 
 from __future__ import annotations
 
@@ -32,10 +34,16 @@ def _utf8(piece: str) -> list[int]:
     return list("".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in piece).encode("utf-8"))
 
 
+REPEATED_NUMBERS = ("copy", "define")
+
+
 class TinyTokenizer:
-    def __init__(self, *, pointers: int, words: Iterable[str]) -> None:
+    def __init__(self, *, pointers: int, words: Iterable[str], repeated_numbers: str = "copy") -> None:
+        if repeated_numbers not in REPEATED_NUMBERS:
+            raise ValueError(f"tokenizer.repeatedNumbers {repeated_numbers!r}: expected copy or define")
         self.pointers = pointers
         self.words = list(words)
+        self.repeated_numbers = repeated_numbers
         self.first_word = FIRST_POINTER + pointers
         self.word_ids = {word: self.first_word + index for index, word in enumerate(self.words)}
         self.vocab_size = self.first_word + len(self.words)
@@ -43,14 +51,18 @@ class TinyTokenizer:
     def is_pointer(self, token_id: int) -> bool:
         return FIRST_POINTER <= token_id < FIRST_POINTER + self.pointers
 
-    def encode(self, text: str, table: list[str]) -> list[int]:
-        """Encodes text, defining and referring to numbers through `table` (which it extends)."""
+    def encode(self, text: str, table: list[str], input: bool = False) -> list[int]:
+        """Encodes text, defining and referring to numbers through `table` (which it extends). `input` marks text the
+        model reads (every message but the assistant's); it matters under repeated_numbers="define"."""
+        define_repeats = input and self.repeated_numbers == "define"
+        uses: dict[str, int] = {}
         ids: list[int] = []
         for match in PIECE.finditer(text):
             piece = match.group(0)
             if _is_number(piece):
-                if piece in table:
-                    ids.append(FIRST_POINTER + table.index(piece))
+                known = -1 if define_repeats and len(table) < self.pointers else self._pointer_for(piece, table, uses)
+                if known >= 0:
+                    ids.append(FIRST_POINTER + known)
                     continue
                 if len(table) < self.pointers:
                     ids.extend([FIRST_POINTER + len(table), *_utf8(piece), END_NUMBER])
@@ -64,6 +76,18 @@ class TinyTokenizer:
             else:
                 ids.extend(_utf8(piece))
         return ids
+
+    def _pointer_for(self, piece: str, table: list[str], uses: dict[str, int]) -> int:
+        """The pointer a copy of `piece` refers to (-1: none yet): under "define" the k-th copy in one text takes the
+        k-th pointer holding the number (the last once they run out)."""
+        held = [index for index, value in enumerate(table) if value == piece]
+        if not held:
+            return -1
+        if self.repeated_numbers == "copy":
+            return held[0]
+        use = uses.get(piece, 0)
+        uses[piece] = use + 1
+        return held[min(use, len(held) - 1)]
 
     def table_of(self, ids: Iterable[int]) -> list[str]:
         """The pointer table a sequence of ids defines."""
@@ -142,7 +166,8 @@ def render_chat(*, tokenizer: TinyTokenizer, messages: list[dict], add_generatio
         ids.append(NEWLINE)
         messages = messages[prefix_count:]
     for message in messages:
-        ids.extend([IM_START, *tokenizer.encode(f"{message['role']}\n{message.get('content') or ''}", table), IM_END, NEWLINE])
+        text = f"{message['role']}\n{message.get('content') or ''}"
+        ids.extend([IM_START, *tokenizer.encode(text, table, message["role"] != "assistant"), IM_END, NEWLINE])
     if add_generation_prompt:
         ids.extend([IM_START, *tokenizer.encode("assistant\n", table)])
     return ids
