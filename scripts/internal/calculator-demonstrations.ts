@@ -258,6 +258,15 @@ export function greedyReach(options: {
   };
 }
 
+/**
+ * The CSV's training rows (its held-out 10% left out, each expression once) as chat demonstrations, each call
+ * written as the shipped warm starts were taught (`signedSums`): the calculator tutorial's `algorithm.ptx` data.
+ */
+export function csvDemonstrations(csvFile: string): ChatMessage[][] {
+  const rows = distinctRows(splitRows(readCalculatorCsv(csvFile), HOLDOUT).train);
+  return rows.map((row) => demonstration(row, { signedSums: true }));
+}
+
 /** The rows with their first occurrence of each expression (the upstream CSV repeats some rows). */
 export function distinctRows(rows: readonly CalculatorRow[]): CalculatorRow[] {
   const seen = new Set<string>();

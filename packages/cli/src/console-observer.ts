@@ -156,7 +156,11 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
         info.mode === 'train'
           ? `training on ${info.trainTasks} tasks (${validationCounts}), ${info.totalSteps} steps`
           : `evaluating ${validationCounts}`;
-      write(`ajet: ${what} with ${info.policy}`);
+      const mix =
+        info.demonstrations === undefined
+          ? ''
+          : `, each update also taught ${info.demonstrations} demonstrations (algorithm.ptx)`;
+      write(`ajet: ${what} with ${info.policy}${mix}`);
       write(`ajet: writing to ${info.experimentDir}`);
     },
     onWarning(message) {

@@ -307,6 +307,16 @@ const algorithm = section({
     .describe(
       'steps of rollouts sampled ahead while the learner trains (0: synchronous); a sample more updates behind than this is dropped with its group and counted',
     ),
+  ptx: section({
+    file_path: filePath()
+      .nullable()
+      .default(null)
+      .describe(
+        'PPO-ptx: demonstrations (JSONL, {"messages": [...]} a line) whose assistant turns each update also trains with cross-entropy, keeping what the warm start knew; null: off',
+      ),
+    coef: z.number().nonnegative().default(1).describe("weight of the demonstrations' loss beside the policy loss"),
+    batch_size: positiveInt.default(8).describe('demonstrations an update, drawn by (seed, step, update)'),
+  }),
 });
 
 const optim = section({

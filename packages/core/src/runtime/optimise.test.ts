@@ -63,7 +63,10 @@ describe('Optimiser', () => {
       'trainer_common.optim.lr=0.5',
     );
     const backbone = new RecordingBackbone();
-    const metrics = await new Optimiser({ backbone, config }).optimise(samples, groupEnds, { learningRate: 0.25 });
+    const metrics = await new Optimiser({ backbone, config }).optimise(samples, groupEnds, {
+      learningRate: 0.25,
+      step: 1,
+    });
     expect(backbone.forwardBackwardCalls.map((call) => call.samples.map((sample) => sample.advantage))).toEqual([
       [1, -1, 0.5],
       [2, -2],
@@ -89,7 +92,7 @@ describe('Optimiser', () => {
   it('leaves non-finite updates out of the loss mean, counts them, and warns per step until the limit stops the run', async () => {
     const config = configWith('algorithm.ppo_mini_batch_size=1', 'trainer_common.max_nonfinite_steps_in_row=2');
     const optimiser = new Optimiser({ backbone: new NonFiniteBackbone([1]), config });
-    const metrics = await optimiser.optimise(samples, groupEnds, { learningRate: 1e-6 });
+    const metrics = await optimiser.optimise(samples, groupEnds, { learningRate: 1e-6, step: 1 });
     expect(metrics['train/skipped_nonfinite_updates']).toBe(1);
     expect(metrics['train/mini_batches']).toBe(3);
     // Mini-batches 0 and 2 applied: losses -0 and 0.
@@ -102,6 +105,7 @@ describe('Optimiser', () => {
     const backbone = new RecordingBackbone();
     const metrics = await new Optimiser({ backbone, config: configWith() }).optimise(samples, groupEnds, {
       learningRate: 1e-6,
+      step: 1,
     });
     expect(backbone.forwardBackwardCalls.map((call) => call.samples.length)).toEqual([5]);
     expect(metrics).not.toHaveProperty('train/mini_batches');

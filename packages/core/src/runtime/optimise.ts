@@ -1,5 +1,6 @@
 import type { Backbone, LossSpec, TrainingSample } from '@ajet/spec';
 import type { AjetConfig } from '../config/schema.ts';
+import type { DemonstrationMix } from './demonstrations.ts';
 import { isSkippedUpdate, NonFiniteUpdateGuard } from './non-finite-updates.ts';
 
 /** The loss the backbone computes, from `algorithm`. */
@@ -35,24 +36,27 @@ export class Optimiser {
   private readonly backbone: Backbone;
   private readonly config: AjetConfig;
   private readonly nonFiniteGuard: NonFiniteUpdateGuard;
+  private readonly demonstrations: DemonstrationMix | undefined;
 
-  constructor(options: { backbone: Backbone; config: AjetConfig }) {
+  constructor(options: { backbone: Backbone; config: AjetConfig; demonstrations?: DemonstrationMix }) {
     this.backbone = options.backbone;
     this.config = options.config;
+    this.demonstrations = options.demonstrations;
     this.nonFiniteGuard = new NonFiniteUpdateGuard(options.config.trainerCommon.maxNonfiniteStepsInRow);
   }
 
   /**
    * Trains on `samples` (`groupEnds`: where each group's samples end) at `learningRate` (the step's, from
    * learning-rate.ts: every update of a step uses it); returns the `train/*` metrics. `beforeUpdate` is awaited
-   * before each optimiser step (the pipeline lets rollouts sampled ahead finish on the old weights).
+   * before each optimiser step (the pipeline lets rollouts sampled ahead finish on the old weights). With
+   * `algorithm.ptx`, each update also accumulates the demonstrations' loss (`train/ptx_loss`).
    */
   async optimise(
     samples: readonly TrainingSample[],
     groupEnds: readonly number[],
-    options: { learningRate: number; beforeUpdate?: () => Promise<void> },
+    options: { learningRate: number; step: number; beforeUpdate?: () => Promise<void> },
   ): Promise<Record<string, number>> {
-    const { learningRate, beforeUpdate } = options;
+    const { learningRate, step, beforeUpdate } = options;
     const { algorithm, trainerCommon, rollout } = this.config;
     const { optim } = trainerCommon;
     const loss = lossSpecOf(algorithm);
@@ -62,12 +66,13 @@ export class Optimiser {
     for (let epoch = 0; epoch < algorithm.ppoEpochs; epoch++) {
       const sums: Record<string, number> = {};
       let applied = 0;
-      for (const miniBatch of miniBatches) {
+      for (const [index, miniBatch] of miniBatches.entries()) {
         const result = await this.backbone.forwardBackward({
           samples: miniBatch,
           loss,
           temperature: rollout.temperature > 0 ? rollout.temperature : 1,
         });
+        const ptx = await this.demonstrations?.accumulate({ step, update: epoch * miniBatches.length + index });
         await beforeUpdate?.();
         const update = await this.backbone.optimStep({
           learningRate,
@@ -87,6 +92,7 @@ export class Optimiser {
           loss: result.loss,
           grad_norm: update.gradNorm,
           ...result.metrics,
+          ...ptx,
         }))
           sums[name] = (sums[name] ?? 0) + value;
       }

@@ -11,6 +11,8 @@ export interface RunObserver {
     validationTasks: number;
     /** Tasks of each `task_reader.extra_validation` set. */
     extraValidationTasks?: readonly { name: string; tasks: number }[];
+    /** `algorithm.ptx`'s demonstrations each update also trains on (absent when off). */
+    demonstrations?: number;
     trainable: boolean;
     backbone: BackboneInfo;
     policy: string;

@@ -67,7 +67,7 @@ export async function trainStep(
       await pipeline.settle();
       waitSyncSeconds += (performance.now() - waitStarted) / 1000;
     };
-    trainMetrics = await optimiser.optimise(plan.samples, plan.groupEnds, { learningRate, beforeUpdate });
+    trainMetrics = await optimiser.optimise(plan.samples, plan.groupEnds, { learningRate, step, beforeUpdate });
     policyVersion = trainMetrics['train/policy_version'] ?? policyVersion;
   }
   if (learning) trainMetrics = { ...trainMetrics, 'train/lr': learningRate };

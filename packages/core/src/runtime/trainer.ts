@@ -13,6 +13,7 @@ import type { AjetConfig } from '../config/schema.ts';
 import type { ChatPolicy } from './chat-policy.ts';
 import { Checkpoints, type ResumePoint } from './checkpoints.ts';
 import { GroupCollector } from './collect-groups.ts';
+import { DemonstrationMix } from './demonstrations.ts';
 import { keepMetricsUpTo, writeFileAtomic } from './experiment-files.ts';
 import { warmupWarning } from './learning-rate.ts';
 import { NothingTrainedWatch } from './nothing-trained.ts';
@@ -75,6 +76,7 @@ export class Trainer {
   private readonly writer: StepWriter;
   private readonly validator: Validator;
   private readonly optimiser: Optimiser | undefined;
+  private readonly demonstrations: DemonstrationMix | undefined;
   private readonly planSettings: PlanSettings;
   private nothingTrained?: NothingTrainedWatch;
   /** The weights version the learner trains now (the backbone's count of applied updates). */
@@ -90,7 +92,10 @@ export class Trainer {
     const { trajectoriesPerStep } = config.trainerCommon;
     this.writer = new StepWriter({ ...options, trajectoriesPerStep });
     this.validator = new Validator({ collector: options, writer: this.writer });
-    this.optimiser = backbone ? new Optimiser({ backbone, config }) : undefined;
+    this.demonstrations =
+      backbone && config.algorithm.ptx.filePath !== null ? new DemonstrationMix({ backbone, config }) : undefined;
+    const { demonstrations } = this;
+    this.optimiser = backbone ? new Optimiser({ backbone, config, demonstrations }) : undefined;
     this.planSettings = planSettingsOf(config);
   }
 
@@ -116,6 +121,11 @@ export class Trainer {
     }
     if (mode === 'train' && !this.trainable)
       observer?.onWarning?.(`${policy.description} cannot train: rollouts and rewards only, no weights change.`);
+    const mix = mode === 'train' && this.trainable ? await this.demonstrations?.prepare() : undefined;
+    if (mix && mix.tooLong > 0)
+      observer?.onWarning?.(
+        `algorithm.ptx: ${mix.tooLong} of ${mix.tooLong + mix.demonstrations} demonstrations are longer than the model's context and are left out`,
+      );
     const totalSteps = mode === 'train' ? new TrainingSchedule(this.trainTasks, this.config).totalSteps : 0;
     const warmup = warmupWarning({ totalSteps, optim: this.config.trainerCommon.optim });
     if (warmup) observer?.onWarning?.(warmup);
@@ -125,6 +135,7 @@ export class Trainer {
       trainTasks: this.trainTasks.length,
       validationTasks: this.validationTasks.length,
       extraValidationTasks: this.extraValidationSets.map(({ name, tasks }) => ({ name, tasks: tasks.length })),
+      ...(mix ? { demonstrations: mix.demonstrations } : {}),
       trainable: this.trainable,
       backbone: info,
       policy: policy.description,

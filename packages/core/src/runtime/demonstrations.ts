@@ -1,0 +1,174 @@
+import { readFile } from 'node:fs/promises';
+import {
+  AjetError,
+  type Backbone,
+  type ChatMessage,
+  DatasetError,
+  deriveSeed,
+  seededShuffle,
+  type TrainingSample,
+} from '@ajet/spec';
+import { z } from 'zod';
+import type { AjetConfig } from '../config/schema.ts';
+
+const messageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  content: z.string(),
+});
+/** A line of a demonstrations file: OpenAI's chat fine-tuning format, `{"messages": [{role, content}, ...]}`. */
+const lineSchema = z.object({
+  messages: z
+    .array(messageSchema)
+    .min(1)
+    .refine((messages) => messages.some((message) => message.role === 'assistant'), {
+      message: 'has no assistant message (nothing to learn from)',
+    }),
+});
+
+/** The conversations of a JSONL demonstrations file; a bad line is a DatasetError naming the file and line. */
+export async function readDemonstrations(file: string): Promise<ChatMessage[][]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new DatasetError(`cannot read the demonstrations file (${(cause as NodeJS.ErrnoException).code})`, {
+      code: 'DEMONSTRATIONS_UNREADABLE',
+      file,
+      hint: 'Check algorithm.ptx.file_path (relative paths start at the config file).',
+      cause,
+    });
+  }
+  const conversations: ChatMessage[][] = [];
+  for (const [index, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    const where = { file, row: index + 1, code: 'DEMONSTRATION_BAD_LINE' };
+    const hint = 'Each line is {"messages": [{"role": "user", "content": "..."}, {"role": "assistant", ...}]}.';
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (cause) {
+      throw new DatasetError(`not JSON (${(cause as Error).message})`, { ...where, hint, cause });
+    }
+    const parsed = lineSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new DatasetError(`${issue?.path.join('.') || 'the line'}: ${issue?.message}`, { ...where, hint });
+    }
+    conversations.push(parsed.data.messages);
+  }
+  if (conversations.length === 0)
+    throw new DatasetError('has no demonstrations', { file, code: 'DEMONSTRATIONS_EMPTY', hint: 'One JSON a line.' });
+  return conversations;
+}
+
+const startsWith = (sequence: readonly number[], prefix: readonly number[]) =>
+  prefix.length <= sequence.length && prefix.every((token, index) => sequence[index] === token);
+
+/**
+ * A conversation as one training sequence, the way a rollout records it: every token of the chat template's
+ * rendering, with loss mask 1 on the assistant turns' tokens (what the policy would have sampled: from after the
+ * generation prompt that opens the turn through its end token, not the whitespace the template writes after it)
+ * and 0 elsewhere. Needs a template whose renderings of a conversation's beginnings are prefixes of the whole
+ * rendering (ChatML, Qwen's, tinylm's).
+ */
+export async function renderDemonstration(
+  backbone: Pick<Backbone, 'renderChat' | 'detokenize'>,
+  messages: readonly ChatMessage[],
+): Promise<Pick<TrainingSample, 'tokenIds' | 'lossMask'>> {
+  const render = async (count: number, addGenerationPrompt: boolean) =>
+    (await backbone.renderChat({ messages: messages.slice(0, count), addGenerationPrompt })).tokenIds;
+  const tokenIds = await render(messages.length, false);
+  const lossMask = tokenIds.map(() => 0);
+  const { pieces } = await backbone.detokenize({ tokenIds });
+  for (const [index, message] of messages.entries()) {
+    if (message.role !== 'assistant') continue;
+    const [opened, closed] = [await render(index, true), await render(index + 1, false)];
+    if (!startsWith(closed, opened) || !startsWith(tokenIds, closed)) {
+      throw new AjetError(
+        `the chat template does not render assistant message ${index} as a continuation of the messages before it`,
+        {
+          code: 'DEMONSTRATION_TEMPLATE',
+          blame: 'user',
+          hint: "algorithm.ptx needs a template whose beginnings of a conversation render as prefixes of it (ChatML-like); this model's does not.",
+        },
+      );
+    }
+    let end = closed.length;
+    while (end > opened.length && pieces[end - 1]?.trim() === '') end -= 1;
+    lossMask.fill(1, opened.length, end);
+  }
+  return { tokenIds, lossMask };
+}
+
+/**
+ * PPO-ptx (InstructGPT's mix of a supervised loss into RL updates): each optimiser update also trains
+ * `algorithm.ptx.batch_size` demonstrations with cross-entropy, scaled by `coef`, so what the warm start was taught
+ * stays while GRPO sharpens sampling. The draw is seeded by (seed, step, update): a resumed run draws the same.
+ */
+export class DemonstrationMix {
+  private readonly backbone: Backbone;
+  private readonly config: AjetConfig;
+  private samples: TrainingSample[] = [];
+
+  constructor(options: { backbone: Backbone; config: AjetConfig }) {
+    this.backbone = options.backbone;
+    this.config = options.config;
+  }
+
+  /** Reads and renders the demonstrations; returns how many fit the model's context and how many did not. */
+  async prepare(): Promise<{ demonstrations: number; tooLong: number }> {
+    const file = this.config.algorithm.ptx.filePath;
+    if (file === null) return { demonstrations: 0, tooLong: 0 };
+    const { maxModelLen } = (await this.backbone.getInfo()).capabilities;
+    const conversations = await readDemonstrations(file);
+    let tooLong = 0;
+    for (const [index, messages] of conversations.entries()) {
+      let rendered: Pick<TrainingSample, 'tokenIds' | 'lossMask'>;
+      try {
+        rendered = await renderDemonstration(this.backbone, messages);
+      } catch (cause) {
+        // Named by its line; an AjetError (the template's, a backbone's refusal) keeps its code and hint.
+        const { code, hint } = cause instanceof AjetError ? cause : { code: 'DEMONSTRATION_RENDER', hint: undefined };
+        const message = (cause as Error).message;
+        throw new DatasetError(hint && message.endsWith(` ${hint}`) ? message.slice(0, -hint.length - 1) : message, {
+          file,
+          row: index + 1,
+          code,
+          hint,
+          cause,
+        });
+      }
+      if (rendered.tokenIds.length > maxModelLen) tooLong += 1;
+      else this.samples.push({ ...rendered, samplerLogprobs: rendered.tokenIds.map(() => 0), advantage: 0 });
+    }
+    if (this.samples.length === 0) {
+      throw new DatasetError(
+        `none of its ${conversations.length} demonstrations fits the model's ${maxModelLen} tokens`,
+        {
+          file,
+          code: 'DEMONSTRATIONS_TOO_LONG',
+          hint: 'Shorten them or use a model with a longer context.',
+        },
+      );
+    }
+    return { demonstrations: this.samples.length, tooLong };
+  }
+
+  /** Adds one update's supervised gradient (before its optimiser step); returns `train/ptx_loss`. */
+  async accumulate(options: { step: number; update: number }): Promise<Record<string, number>> {
+    const { coef, batchSize } = this.config.algorithm.ptx;
+    if (this.samples.length === 0 || coef === 0) return {};
+    const order = seededShuffle(
+      this.samples.map((_, index) => index),
+      deriveSeed(this.config.seed, 'ptx', options.step, options.update),
+    );
+    const samples = order.slice(0, batchSize).map((index) => this.samples[index] as TrainingSample);
+    const result = await this.backbone.forwardBackward({
+      samples,
+      loss: { type: 'cross_entropy', aggregation: this.config.algorithm.lossAggregation },
+      lossScale: coef,
+      temperature: 1,
+    });
+    return { ptx_loss: result.loss };
+  }
+}

@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MetricsRecord } from '@ajet/spec';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
+
+const DEMONSTRATIONS = join(REPO_ROOT, 'tutorial/example_calculator_agent/data/csv_demonstrations.jsonl');
+const args = (experimentDir: string, file: string) => [
+  '--conf',
+  'tutorial/example_calculator_agent/calculator_agent.yaml',
+  '--backbone',
+  'debug',
+  '--experiment-dir',
+  experimentDir,
+  '--set',
+  `algorithm.ptx.file_path=${file}`,
+  '--set',
+  'trainer_common.total_training_steps=2',
+  '--set',
+  'data.train_batch_size=2',
+  '--set',
+  'rollout.num_repeat=4',
+  '--set',
+  'trainer_common.val_before_train=false',
+  '--set',
+  'trainer_common.test_freq=0',
+];
+
+describe('algorithm.ptx on the calculator tutorial (the embedded policy)', () => {
+  it('says how many demonstrations it mixes in and logs their loss each step', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-ptx-')), 'run');
+    const run = await runAjet(args(dir, DEMONSTRATIONS), { timeoutMs: 300_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const printed = run.stdout + run.stderr;
+    expect(printed).toContain('each update also taught 1086 demonstrations (algorithm.ptx)');
+    expect(printed).toContain('algorithm.ptx: 1 of 1087 demonstrations are longer than the model');
+    const train = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as MetricsRecord)
+      .filter((record) => record.phase === 'train' && record.metrics['train/loss'] !== undefined);
+    expect(train.length).toBeGreaterThan(0);
+    for (const record of train) {
+      const loss = record.metrics['train/ptx_loss'];
+      // Cross-entropy per trained token of demonstrations the warm start was taught: small, never zero.
+      expect(loss).toBeGreaterThan(0);
+      expect(loss).toBeLessThan(1);
+    }
+  }, 300_000);
+
+  it('stops before training on a bad demonstrations line, naming the file and line', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-ptx-bad-'));
+    const file = join(folder, 'demonstrations.jsonl');
+    writeFileSync(file, `${readFileSync(DEMONSTRATIONS, 'utf8').split('\n')[0]}\n{"messages": [{"role": "user"}]}\n`);
+    const run = await runAjet(args(join(folder, 'run'), file), { timeoutMs: 120_000 });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(`${file} row 2: messages.0.content:`);
+  }, 120_000);
+});
