@@ -48,8 +48,11 @@ async function trainRewards(options: { learningRate?: number; grpcAddress?: stri
     'trainer_common.test_freq=0',
     'trainer_common.save_freq=0',
     // Plain GRPO from these weights, as packages/tinylm/README.md's table of this test was measured; the tutorial's
-    // KL to the warm start is for its label-smoothed default weights.
+    // KL to the warm start, its demonstrations mixed into each update and its cosine schedule are for its
+    // label-smoothed default weights (and the demonstrations would raise the reward without GRPO).
     'algorithm.kl_beta=0',
+    'algorithm.ptx.file_path=null',
+    'trainer_common.optim.lr_schedule=constant',
     ...(options.learningRate === undefined ? [] : [`trainer_common.optim.lr=${options.learningRate}`]),
     ...(options.grpcAddress === undefined
       ? [`model.path=${copyOfShippedWeights(root)}`]
