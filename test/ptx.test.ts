@@ -28,13 +28,18 @@ const args = (experimentDir: string, file: string) => [
 ];
 
 describe('algorithm.ptx on the calculator tutorial (the embedded policy)', () => {
-  it('says how many demonstrations it mixes in and logs their loss each step', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'ajet-ptx-')), 'run');
-    const run = await runAjet(args(dir, DEMONSTRATIONS), { timeoutMs: 300_000 });
+  it('says how many demonstrations it mixes in, warns of those too long to train, and logs their loss each step', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-ptx-'));
+    const dir = join(folder, 'run');
+    // The shipped demonstrations, and one whose question alone is longer than the model's 384 tokens.
+    const long = { messages: [{ role: 'user', content: '1 + '.repeat(400) }, { role: 'assistant', content: '400' }] };
+    const file = join(folder, 'demonstrations.jsonl');
+    writeFileSync(file, `${readFileSync(DEMONSTRATIONS, 'utf8')}${JSON.stringify(long)}\n`);
+    const run = await runAjet(args(dir, file), { timeoutMs: 300_000 });
     expect(run.code, run.stderr).toBe(0);
     const printed = run.stdout + run.stderr;
     expect(printed).toContain('each update also taught 1086 demonstrations (algorithm.ptx)');
-    expect(printed).toContain('algorithm.ptx: 1 of 1087 demonstrations are longer than the model');
+    expect(printed).toContain("algorithm.ptx: 1 of 1087 demonstrations are longer than the model's context");
     const train = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
       .trim()
       .split('\n')

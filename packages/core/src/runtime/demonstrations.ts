@@ -154,7 +154,7 @@ export class DemonstrationMix {
     return { demonstrations: this.samples.length, tooLong };
   }
 
-  /** Adds one update's supervised gradient (before its optimiser step); returns `train/ptx_loss`. */
+  /** Adds one update's supervised gradient (before its optimiser step); returns `ptx_loss` (per token, before coef). */
   async accumulate(options: { step: number; update: number }): Promise<Record<string, number>> {
     const { coef, batchSize } = this.config.algorithm.ptx;
     if (this.samples.length === 0 || coef === 0) return {};
@@ -169,6 +169,7 @@ export class DemonstrationMix {
       lossScale: coef,
       temperature: 1,
     });
-    return { ptx_loss: result.loss };
+    // The backbone reports the scaled loss; the metric is the cross-entropy itself, comparable across coefs.
+    return { ptx_loss: result.loss / coef };
   }
 }
