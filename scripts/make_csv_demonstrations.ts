@@ -27,4 +27,6 @@ for (const messages of csvDemonstrations(values.csv))
   if ((await renderDemonstration(backbone, messages)).tokenIds.length <= maxModelLen) conversations.push(messages);
 await backbone.close();
 writeFileSync(values.out, `${conversations.map((messages) => JSON.stringify({ messages })).join('\n')}\n`);
-console.log(`wrote ${values.out} (${conversations.length} demonstrations; longer than ${maxModelLen} tokens: left out)`);
+console.log(
+  `wrote ${values.out} (${conversations.length} demonstrations; longer than ${maxModelLen} tokens: left out)`,
+);

@@ -32,7 +32,12 @@ describe('algorithm.ptx on the calculator tutorial (the embedded policy)', () =>
     const folder = mkdtempSync(join(tmpdir(), 'ajet-ptx-'));
     const dir = join(folder, 'run');
     // The shipped demonstrations, and one whose question alone is longer than the model's 384 tokens.
-    const long = { messages: [{ role: 'user', content: '1 + '.repeat(400) }, { role: 'assistant', content: '400' }] };
+    const long = {
+      messages: [
+        { role: 'user', content: '1 + '.repeat(400) },
+        { role: 'assistant', content: '400' },
+      ],
+    };
     const file = join(folder, 'demonstrations.jsonl');
     writeFileSync(file, `${readFileSync(DEMONSTRATIONS, 'utf8')}${JSON.stringify(long)}\n`);
     const run = await runAjet(args(dir, file), { timeoutMs: 300_000 });
