@@ -7,24 +7,16 @@ import { REPO_ROOT, runAjet } from './helpers/run-ajet.ts';
 
 const DEMONSTRATIONS = join(REPO_ROOT, 'tutorial/example_calculator_agent/data/csv_demonstrations.jsonl');
 const args = (experimentDir: string, file: string) => [
-  '--conf',
-  'tutorial/example_calculator_agent/calculator_agent.yaml',
-  '--backbone',
-  'debug',
-  '--experiment-dir',
-  experimentDir,
-  '--set',
-  `algorithm.ptx.file_path=${file}`,
-  '--set',
-  'trainer_common.total_training_steps=2',
-  '--set',
-  'data.train_batch_size=2',
-  '--set',
-  'rollout.num_repeat=4',
-  '--set',
-  'trainer_common.val_before_train=false',
-  '--set',
-  'trainer_common.test_freq=0',
+  ...['--conf', 'tutorial/example_calculator_agent/calculator_agent.yaml', '--backbone', 'debug'],
+  ...['--experiment-dir', experimentDir],
+  ...[
+    `algorithm.ptx.file_path=${file}`,
+    'trainer_common.total_training_steps=2',
+    'data.train_batch_size=2',
+    'rollout.num_repeat=4',
+    'trainer_common.val_before_train=false',
+    'trainer_common.test_freq=0',
+  ].flatMap((setting) => ['--set', setting]),
 ];
 
 describe('algorithm.ptx on the calculator tutorial (the embedded policy)', () => {

@@ -99,6 +99,7 @@ describe('DemonstrationMix (algorithm.ptx)', () => {
     const backbone = new RecordingBackbone();
     const demonstrations = new DemonstrationMix({ backbone, config });
     expect(await demonstrations.prepare()).toEqual({ demonstrations: 10, tooLong: 0 });
+    expect(await demonstrations.prepare()).toEqual({ demonstrations: 10, tooLong: 0 }); // read again, not added twice
     const samples = [1, -1].map((advantage) => ({
       tokenIds: [1, 2, 3],
       lossMask: [0, 1, 1],

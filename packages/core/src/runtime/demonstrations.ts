@@ -118,6 +118,7 @@ export class DemonstrationMix {
   /** Reads and renders the demonstrations; returns how many fit the model's context and how many did not. */
   async prepare(): Promise<{ demonstrations: number; tooLong: number }> {
     const file = this.config.algorithm.ptx.filePath;
+    this.samples = [];
     if (file === null) return { demonstrations: 0, tooLong: 0 };
     const { maxModelLen } = (await this.backbone.getInfo()).capabilities;
     const conversations = await readDemonstrations(file);
