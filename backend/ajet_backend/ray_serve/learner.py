@@ -68,21 +68,26 @@ class LearnerWorker:
                 result = self.service.forward_backward(scaled)
             return result
 
+        # Gradients accumulate over calls until optim_step: what earlier calls left is already summed over ranks, so
+        # only this call's part is all-reduced (summing the whole gradient again would count it world_size times).
+        trainable = self._trainable()
+        earlier = [None if parameter.grad is None else parameter.grad.detach().clone() for parameter in trainable]
         reply = answer(work)
         # Every rank reaches the all-reduce, even after an error, or the others would wait forever.
-        trainable = self._trainable()
         for parameter in trainable:
             if parameter.grad is None:
                 parameter.grad = torch.zeros_like(parameter)
         local_loss = reply["ok"]["loss"] if "ok" in reply else 0.0
         grad = trainable[0].grad
-        flat = torch.cat([parameter.grad.reshape(-1) for parameter in trainable] + [torch.tensor([local_loss], dtype=grad.dtype, device=grad.device)])
+        parts = [parameter.grad.reshape(-1) if before is None else (parameter.grad - before).reshape(-1) for parameter, before in zip(trainable, earlier, strict=True)]
+        flat = torch.cat(parts + [torch.tensor([local_loss], dtype=grad.dtype, device=grad.device)])
         if self.world_size > 1:
             dist.all_reduce(flat, op=dist.ReduceOp.SUM)
         offset = 0
-        for parameter in trainable:
+        for parameter, before in zip(trainable, earlier, strict=True):
             size = parameter.grad.numel()
-            parameter.grad.copy_(flat[offset : offset + size].view_as(parameter.grad))
+            summed = flat[offset : offset + size].view_as(parameter.grad)
+            parameter.grad.copy_(summed if before is None else before + summed)
             offset += size
         # A non-finite loss anywhere skips the next step on every rank (Policy.optim_step).
         if not math.isfinite(float(flat[-1])):
