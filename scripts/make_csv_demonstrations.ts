@@ -24,7 +24,7 @@ const backbone = await createTinyLm({ modelPath: 'builtin:tinylm-calculator-deep
 const { maxModelLen } = (await backbone.getInfo()).capabilities;
 const conversations = [];
 for (const messages of csvDemonstrations(values.csv))
-  if ((await renderDemonstration(backbone, messages)).tokenIds.length <= maxModelLen) conversations.push(messages);
+  if ((await renderDemonstration(backbone, messages, maxModelLen)) !== null) conversations.push(messages);
 await backbone.close();
 writeFileSync(values.out, `${conversations.map((messages) => JSON.stringify({ messages })).join('\n')}\n`);
 console.log(

@@ -56,10 +56,11 @@ describe('readDemonstrations', () => {
 describe('renderDemonstration', () => {
   it("masks in exactly the assistant turns' tokens through their end token, as a rollout would have sampled them", async () => {
     const backbone = new RecordingBackbone();
-    const { tokenIds, lossMask } = await renderDemonstration(backbone, conversation('1+1', '2'));
+    const rendered = await renderDemonstration(backbone, conversation('1+1', '2'));
+    const { tokenIds, lossMask } = rendered ?? { tokenIds: [], lossMask: [] };
     const trained: string[] = [];
     let run: number[] = [];
-    for (const [index, token] of tokenIds.entries()) {
+    for (const [index, token] of [...tokenIds, -1].entries()) {
       if (lossMask[index] === 1) run.push(token);
       else if (run.length > 0) {
         trained.push(decodeTokens(run));
@@ -67,8 +68,12 @@ describe('renderDemonstration', () => {
       }
     }
     expect(trained).toEqual(['<calculator>1+1</calculator><|im_end|>', 'The answer is 2.<|im_end|>']);
-    expect(tokenIds.at(-2)).toBe(IM_END);
-    expect(lossMask.at(-1)).toBe(0); // the newline the template writes after the end token
+    // The sequence ends with the last turn's end token, as a sampled turn does (the newline the template writes after
+    // it is the next rendering's); between the turns, the tool reply as a rollout renders it on the sequence so far.
+    expect(tokenIds.at(-1)).toBe(IM_END);
+    expect(decodeTokens(tokenIds)).toContain(
+      '</calculator><|im_end|>\n<|im_start|>user\n<output>2</output><|im_end|>\n<|im_start|>assistant\nThe answer',
+    );
   });
 
   it('refuses a template whose rendering of a beginning is not a prefix of the whole', async () => {
@@ -80,7 +85,7 @@ describe('renderDemonstration', () => {
       }
     }
     await expect(renderDemonstration(new CountingTemplate(), conversation('1+1', '2'))).rejects.toThrow(
-      'does not render assistant message 2 as a continuation',
+      'does not render assistant message 2 as a continuation of its generation prompt',
     );
   });
 });
@@ -133,7 +138,7 @@ describe('DemonstrationMix (algorithm.ptx)', () => {
     const long = conversation('1+2+3+4+5+6+7+8+9', '45');
     const file = write('lengths.jsonl', [{ messages: conversation('1+1', '2') }, { messages: long }]);
     const config = configWith(`algorithm.ptx.file_path=${file}`);
-    const longLength = (await renderDemonstration(new RecordingBackbone(), long)).tokenIds.length;
+    const longLength = (await renderDemonstration(new RecordingBackbone(), long))?.tokenIds.length ?? 0;
     const fitsOne = new RecordingBackbone({ maxModelLen: longLength - 1 });
     expect(await new DemonstrationMix({ backbone: fitsOne, config }).prepare()).toEqual({
       demonstrations: 1,

@@ -65,39 +65,63 @@ const startsWith = (sequence: readonly number[], prefix: readonly number[]) =>
   prefix.length <= sequence.length && prefix.every((token, index) => sequence[index] === token);
 
 /**
- * A conversation as one training sequence, the way a rollout records it: every token of the chat template's
- * rendering, with loss mask 1 on the assistant turns' tokens (what the policy would have sampled: from after the
- * generation prompt that opens the turn through its end token, not the whitespace the template writes after it)
- * and 0 elsewhere. Needs a template whose renderings of a conversation's beginnings are prefixes of the whole
- * rendering (ChatML, Qwen's, tinylm's).
+ * A conversation as one training sequence, built the way a rollout records one: the prompt up to the first assistant
+ * message with its generation prompt; each assistant turn as the tokens a policy would have sampled (its rendering
+ * after the generation prompt, through its end token; loss mask 1); the messages after it rendered incrementally on
+ * the sequence so far, as the rollout renders a tool reply (`renderChat` with `prefix`; loss mask 0). Messages after
+ * the last assistant turn teach nothing and are left out. Needs a template that renders an assistant turn as the
+ * continuation of its generation prompt (every chat template ajet knows does). Null when the sequence grows past
+ * `maxTokens` (a backbone refuses a prefix longer than its context).
  */
 export async function renderDemonstration(
   backbone: Pick<Backbone, 'renderChat' | 'detokenize'>,
   messages: readonly ChatMessage[],
-): Promise<Pick<TrainingSample, 'tokenIds' | 'lossMask'>> {
-  const render = async (count: number, addGenerationPrompt: boolean) =>
-    (await backbone.renderChat({ messages: messages.slice(0, count), addGenerationPrompt })).tokenIds;
-  const tokenIds = await render(messages.length, false);
-  const lossMask = tokenIds.map(() => 0);
-  const { pieces } = await backbone.detokenize({ tokenIds });
-  for (const [index, message] of messages.entries()) {
-    if (message.role !== 'assistant') continue;
-    const [opened, closed] = [await render(index, true), await render(index + 1, false)];
-    if (!startsWith(closed, opened) || !startsWith(tokenIds, closed)) {
+  maxTokens = Number.POSITIVE_INFINITY,
+): Promise<Pick<TrainingSample, 'tokenIds' | 'lossMask'> | null> {
+  const assistants = messages.flatMap((message, index) => (message.role === 'assistant' ? [index] : []));
+  const tokenIds: number[] = [];
+  const lossMask: number[] = [];
+  const append = (tokens: readonly number[], mask: 0 | 1) => {
+    tokenIds.push(...tokens);
+    lossMask.push(...tokens.map(() => mask));
+  };
+  let rendered = 0; // messages the sequence covers
+  for (const index of assistants) {
+    if (tokenIds.length > maxTokens) return null;
+    const before = messages.slice(0, index);
+    const opened =
+      rendered === 0
+        ? (await backbone.renderChat({ messages: before, addGenerationPrompt: true })).tokenIds
+        : (
+            await backbone.renderChat({
+              messages: before,
+              addGenerationPrompt: true,
+              prefix: { tokenIds: [...tokenIds], messageCount: rendered },
+            })
+          ).tokenIds;
+    append(opened, 0);
+    const generationPrompt = (await backbone.renderChat({ messages: before, addGenerationPrompt: true })).tokenIds;
+    const closed = (await backbone.renderChat({ messages: messages.slice(0, index + 1), addGenerationPrompt: false }))
+      .tokenIds;
+    if (!startsWith(closed, generationPrompt)) {
       throw new AjetError(
-        `the chat template does not render assistant message ${index} as a continuation of the messages before it`,
+        `the chat template does not render assistant message ${index} as a continuation of its generation prompt`,
         {
           code: 'DEMONSTRATION_TEMPLATE',
           blame: 'user',
-          hint: "algorithm.ptx needs a template whose beginnings of a conversation render as prefixes of it (ChatML-like); this model's does not.",
+          hint: "algorithm.ptx needs a template that writes an assistant turn after the generation prompt that opens it; this model's does not.",
         },
       );
     }
-    let end = closed.length;
-    while (end > opened.length && pieces[end - 1]?.trim() === '') end -= 1;
-    lossMask.fill(1, opened.length, end);
+    // The turn as sampled: through its end token, not the whitespace the template writes after it.
+    const turn = closed.slice(generationPrompt.length);
+    const { pieces } = await backbone.detokenize({ tokenIds: turn });
+    let end = turn.length;
+    while (end > 0 && pieces[end - 1]?.trim() === '') end -= 1;
+    append(turn.slice(0, end), 1);
+    rendered = index + 1;
   }
-  return { tokenIds, lossMask };
+  return tokenIds.length > maxTokens ? null : { tokenIds, lossMask };
 }
 
 /**
@@ -124,9 +148,9 @@ export class DemonstrationMix {
     const conversations = await readDemonstrations(file);
     let tooLong = 0;
     for (const [index, messages] of conversations.entries()) {
-      let rendered: Pick<TrainingSample, 'tokenIds' | 'lossMask'>;
+      let rendered: Pick<TrainingSample, 'tokenIds' | 'lossMask'> | null;
       try {
-        rendered = await renderDemonstration(this.backbone, messages);
+        rendered = await renderDemonstration(this.backbone, messages, maxModelLen);
       } catch (cause) {
         // Named by its line; an AjetError (the template's, a backbone's refusal) keeps its code and hint.
         const { code, hint } = cause instanceof AjetError ? cause : { code: 'DEMONSTRATION_RENDER', hint: undefined };
@@ -139,7 +163,7 @@ export class DemonstrationMix {
           cause,
         });
       }
-      if (rendered.tokenIds.length > maxModelLen) tooLong += 1;
+      if (rendered === null) tooLong += 1;
       else this.samples.push({ ...rendered, samplerLogprobs: rendered.tokenIds.map(() => 0), advantage: 0 });
     }
     if (this.samples.length === 0) {
