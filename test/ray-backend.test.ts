@@ -166,12 +166,12 @@ describe.skipIf(rayMissing !== undefined)('the backend on a local Ray cluster (R
       await restore.close();
       const viaRay = await runAjet(
         tutorial(['--backbone', 'ray', '--set', `backbones.ray.grpc_port=${address.split(':')[1]}`], 'ray'),
-        { timeoutMs: 180_000 },
+        { timeoutMs: 330_000 },
       );
       expect(viaRay.code, viaRay.stderr).toBe(0);
       const viaServe = await runAjet(
         tutorial(['--backbone', 'grpc', '--set', `backbones.grpc.address=${single.address}`], 'serve'),
-        { timeoutMs: 180_000 },
+        { timeoutMs: 330_000 },
       );
       expect(viaServe.code, viaServe.stderr).toBe(0);
       const ray = readMetrics(join(parent, 'ray', 'metrics.jsonl'));
@@ -194,7 +194,7 @@ describe.skipIf(rayMissing !== undefined)('the backend on a local Ray cluster (R
       await rm(single.stateRoot, { recursive: true, force: true });
       await rm(parent, { recursive: true, force: true });
     }
-  }, 400_000);
+  }, 700_000);
 
   it('trains the calculator tutorial through --backbone ray while a sampler replica is killed: the run goes on, failures counted in that step only', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'ajet-ray-tutorial-'));

@@ -10,6 +10,10 @@ import {
 } from '@ajet/spec';
 import { z } from 'zod';
 import type { AjetConfig } from '../config/schema.ts';
+import { mapWithLimit } from './concurrency-limit.ts';
+
+/** Demonstrations rendered at once when a run starts. */
+const RENDER_CONCURRENCY = 16;
 
 const messageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'tool']),
@@ -100,7 +104,8 @@ export async function renderDemonstration(
             })
           ).tokenIds;
     append(opened, 0);
-    const generationPrompt = (await backbone.renderChat({ messages: before, addGenerationPrompt: true })).tokenIds;
+    const generationPrompt =
+      rendered === 0 ? opened : (await backbone.renderChat({ messages: before, addGenerationPrompt: true })).tokenIds;
     const closed = (await backbone.renderChat({ messages: messages.slice(0, index + 1), addGenerationPrompt: false }))
       .tokenIds;
     if (!startsWith(closed, generationPrompt)) {
@@ -146,25 +151,31 @@ export class DemonstrationMix {
     if (file === null) return { demonstrations: 0, tooLong: 0 };
     const { maxModelLen } = (await this.backbone.getInfo()).capabilities;
     const conversations = await readDemonstrations(file);
+    // Rendering is a few backbone calls a conversation; over gRPC they wait on the network, so several at once.
+    const rendered = await mapWithLimit({
+      items: conversations,
+      limit: RENDER_CONCURRENCY,
+      work: async (messages, index) => {
+        try {
+          return await renderDemonstration(this.backbone, messages, maxModelLen);
+        } catch (cause) {
+          // Named by its line; an AjetError (the template's, a backbone's refusal) keeps its code and hint.
+          const { code, hint } = cause instanceof AjetError ? cause : { code: 'DEMONSTRATION_RENDER', hint: undefined };
+          const message = (cause as Error).message;
+          throw new DatasetError(hint && message.endsWith(` ${hint}`) ? message.slice(0, -hint.length - 1) : message, {
+            file,
+            row: index + 1,
+            code,
+            hint,
+            cause,
+          });
+        }
+      },
+    });
     let tooLong = 0;
-    for (const [index, messages] of conversations.entries()) {
-      let rendered: Pick<TrainingSample, 'tokenIds' | 'lossMask'> | null;
-      try {
-        rendered = await renderDemonstration(this.backbone, messages, maxModelLen);
-      } catch (cause) {
-        // Named by its line; an AjetError (the template's, a backbone's refusal) keeps its code and hint.
-        const { code, hint } = cause instanceof AjetError ? cause : { code: 'DEMONSTRATION_RENDER', hint: undefined };
-        const message = (cause as Error).message;
-        throw new DatasetError(hint && message.endsWith(` ${hint}`) ? message.slice(0, -hint.length - 1) : message, {
-          file,
-          row: index + 1,
-          code,
-          hint,
-          cause,
-        });
-      }
-      if (rendered === null) tooLong += 1;
-      else this.samples.push({ ...rendered, samplerLogprobs: rendered.tokenIds.map(() => 0), advantage: 0 });
+    for (const sample of rendered) {
+      if (sample === null) tooLong += 1;
+      else this.samples.push({ ...sample, samplerLogprobs: sample.tokenIds.map(() => 0), advantage: 0 });
     }
     if (this.samples.length === 0) {
       throw new DatasetError(
