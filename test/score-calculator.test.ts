@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const HELDOUT = join(ROOT, 'tutorial/example_calculator_agent/data/heldout_csv.jsonl');
+const score = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/score_calculator.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+
+describe('scripts/score_calculator.ts', () => {
+  it('scores a policy row by row on a JSONL of rows, as the bench does (row 34 of the held-out split is one the warm start misses)', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-score-'));
+    const lines = readFileSync(HELDOUT, 'utf8').trim().split('\n');
+    const file = join(folder, 'rows.jsonl');
+    writeFileSync(file, `${[lines[33], lines[34], lines[35]].join('\n')}\n`);
+    const run = score('builtin:tinylm-calculator-deep-define', '--rows', file);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`scoring on ${file} at temperature 0`);
+    expect(run.stdout).toContain('builtin:tinylm-calculator-deep-define: 2/3 (66.7%) wrong rows: 1');
+  });
+
+  it('scores fresh questions in the CSV styles from a seed of its own', () => {
+    const run = score('builtin:tinylm-calculator-deep-define', '--csv-like', '4', '--seed', '101');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain("4 questions in the CSV's styles (seed 101)");
+    expect(run.stdout).toMatch(/builtin:tinylm-calculator-deep-define: [0-4]\/4 \(/);
+  });
+
+  it('refuses bad arguments with one line naming them', () => {
+    const missing = score('builtin:tinylm-calculator-deep-define', '--rows', '/nonexistent/rows.jsonl');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/score_calculator: \/nonexistent\/rows\.jsonl: no such file; hint: /);
+    expect(score('--csv-like', '3').stderr).toMatch(/no model given; hint:/);
+    expect(score('x', '--csv-like', 'many').stderr).toMatch(/--csv-like many: expected a whole number/);
+  });
+});
