@@ -35,7 +35,8 @@ describe('algorithm.ptx on the calculator tutorial (the embedded policy)', () =>
     const run = await runAjet(args(dir, file), { timeoutMs: 300_000 });
     expect(run.code, run.stderr).toBe(0);
     const printed = run.stdout + run.stderr;
-    expect(printed).toContain('each update also taught 1086 demonstrations (algorithm.ptx)');
+    // batch_size of them an update, drawn from all that fit (it once printed the whole file's count as if each update taught it all).
+    expect(printed).toContain('each update also trains 8 of 1086 demonstrations with cross-entropy (algorithm.ptx)');
     expect(printed).toContain("algorithm.ptx: 1 of 1087 demonstrations are longer than the model's context");
     const train = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
       .trim()

@@ -123,4 +123,24 @@ describe('consoleObserver', () => {
       ]);
     });
   });
+  it('says how many of the PPO-ptx demonstrations each update trains, out of how many', () => {
+    const lines: string[] = [];
+    const observer = consoleObserver({ write: (line) => lines.push(line) });
+    const start = {
+      mode: 'train' as const,
+      totalSteps: 120,
+      trainTasks: 4000,
+      validationTasks: 200,
+      trainable: true,
+      backbone: {} as never,
+      policy: 'tinylm',
+      experimentDir: '/tmp/run',
+    };
+    observer.onRunStart?.({ ...start, demonstrations: { total: 1086, perUpdate: 8 } });
+    observer.onRunStart?.(start);
+    expect(lines[0]).toBe(
+      'ajet: training on 4000 tasks (200 validation), 120 steps with tinylm, each update also trains 8 of 1086 demonstrations with cross-entropy (algorithm.ptx)',
+    );
+    expect(lines[2]).toBe('ajet: training on 4000 tasks (200 validation), 120 steps with tinylm');
+  });
 });

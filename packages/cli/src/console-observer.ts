@@ -159,7 +159,7 @@ export function consoleObserver(options: ConsoleObserverOptions): RunObserver {
       const mix =
         info.demonstrations === undefined
           ? ''
-          : `, each update also taught ${info.demonstrations} demonstrations (algorithm.ptx)`;
+          : `, each update also trains ${info.demonstrations.perUpdate} of ${info.demonstrations.total} demonstrations with cross-entropy (algorithm.ptx)`;
       write(`ajet: ${what} with ${info.policy}${mix}`);
       write(`ajet: writing to ${info.experimentDir}`);
     },

@@ -11,8 +11,8 @@ export interface RunObserver {
     validationTasks: number;
     /** Tasks of each `task_reader.extra_validation` set. */
     extraValidationTasks?: readonly { name: string; tasks: number }[];
-    /** `algorithm.ptx`'s demonstrations each update also trains on (absent when off). */
-    demonstrations?: number;
+    /** `algorithm.ptx`: the demonstrations that fit the context, and how many of them each update trains (absent when off). */
+    demonstrations?: { total: number; perUpdate: number };
     trainable: boolean;
     backbone: BackboneInfo;
     policy: string;

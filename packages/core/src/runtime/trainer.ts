@@ -135,7 +135,14 @@ export class Trainer {
       trainTasks: this.trainTasks.length,
       validationTasks: this.validationTasks.length,
       extraValidationTasks: this.extraValidationSets.map(({ name, tasks }) => ({ name, tasks: tasks.length })),
-      ...(mix ? { demonstrations: mix.demonstrations } : {}),
+      ...(mix
+        ? {
+            demonstrations: {
+              total: mix.demonstrations,
+              perUpdate: Math.min(this.config.algorithm.ptx.batchSize, mix.demonstrations),
+            },
+          }
+        : {}),
       trainable: this.trainable,
       backbone: info,
       policy: policy.description,
