@@ -37,6 +37,17 @@ describe('scripts/score_calculator.ts', () => {
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/score_calculator: \/nonexistent\/rows\.jsonl: no such file; hint: /);
     expect(score('--csv-like', '3').stderr).toMatch(/no model given; hint:/);
+    const bad = join(mkdtempSync(join(tmpdir(), 'ajet-score-')), 'bad.jsonl');
+    writeFileSync(bad, '{"question": "1 + 1", "expression": "1+1"}\n\n{"question": "2 + 2"}\n');
+    expect(score('builtin:tinylm-calculator-deep-define', '--rows', bad).stderr).toContain(
+      `score_calculator: ${bad} line 3: expected {"question": "...", "expression": "..."} with strings; hint:`,
+    );
+    writeFileSync(bad, '{"question": "1 + 1", "expression": "1+1"}\n{nope\n');
+    expect(score('builtin:tinylm-calculator-deep-define', '--rows', bad).stderr).toMatch(/bad\.jsonl line 2: not JSON/);
+    const noModel = score('/nonexistent/checkpoints/step-3', '--csv-like', '1');
+    expect(noModel.status).toBe(1);
+    expect(noModel.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noModel.stderr).toMatch(/^score_calculator: .*\/nonexistent\/checkpoints\/step-3.*builtin:tinylm/);
     expect(score('x', '--csv-like', 'many').stderr).toMatch(/--csv-like many: expected a whole number/);
   });
 });

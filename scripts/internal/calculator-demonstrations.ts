@@ -32,11 +32,23 @@ export function calculatorRow(row: { question: string; expression: string }): Ca
   return { question: row.question, expression: row.expression, answer: runCalculator(row.expression) };
 }
 
+/** The rows of a JSONL of {"question", "expression"} lines; a bad line throws naming the file and its line number. */
 export function readCalculatorJsonl(file: string): CalculatorRow[] {
   return readFileSync(file, 'utf8')
     .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => calculatorRow(JSON.parse(line) as { question: string; expression: string }));
+    .flatMap((line, index) => {
+      if (!line.trim()) return [];
+      let row: unknown;
+      try {
+        row = JSON.parse(line);
+      } catch (error) {
+        throw new Error(`${file} line ${index + 1}: not JSON (${(error as Error).message})`);
+      }
+      const { question, expression } = (row ?? {}) as Record<string, unknown>;
+      if (typeof question !== 'string' || typeof expression !== 'string')
+        throw new Error(`${file} line ${index + 1}: expected {"question": "...", "expression": "..."} with strings`);
+      return [calculatorRow({ question, expression })];
+    });
 }
 
 function hash(text: string, seed: number): number {
