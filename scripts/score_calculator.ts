@@ -52,10 +52,8 @@ const rows = count > 0 ? generateCsvLikeQuestions({ seed, count }) : readRows();
 const what = count > 0 ? `${count} question${count === 1 ? '' : 's'} in the CSV's styles (seed ${seed})` : file;
 console.log(`scoring on ${what} at temperature ${temperature}`);
 for (const model of positionals) {
-  // A run's checkpoint folder holds the policy in model/; a builtin name or a model folder is passed as it is.
-  const modelPath = existsSync(join(model, 'model', 'params.bin')) ? join(model, 'model') : model;
-  // Its error names the folder and says what a model path may be.
-  const backbone = await createTinyLm({ modelPath }).catch((error: Error) => fail(error.message));
+  // createTinyLm takes a builtin name, a model folder or a run's checkpoints/step-N; its error names the folder.
+  const backbone = await createTinyLm({ modelPath: model }).catch((error: Error) => fail(error.message));
   try {
     const { correct } = await evaluateCalculatorAgent({ backbone, rows, temperature });
     const right = correct.filter(Boolean).length;

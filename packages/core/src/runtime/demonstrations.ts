@@ -93,16 +93,13 @@ export async function renderDemonstration(
   for (const index of assistants) {
     if (tokenIds.length > maxTokens) return null;
     const before = messages.slice(0, index);
-    const opened =
-      rendered === 0
-        ? (await backbone.renderChat({ messages: before, addGenerationPrompt: true })).tokenIds
-        : (
-            await backbone.renderChat({
-              messages: before,
-              addGenerationPrompt: true,
-              prefix: { tokenIds: [...tokenIds], messageCount: rendered },
-            })
-          ).tokenIds;
+    const opened = (
+      await backbone.renderChat({
+        messages: before,
+        addGenerationPrompt: true,
+        ...(rendered === 0 ? {} : { prefix: { tokenIds: [...tokenIds], messageCount: rendered } }),
+      })
+    ).tokenIds;
     append(opened, 0);
     const generationPrompt =
       rendered === 0 ? opened : (await backbone.renderChat({ messages: before, addGenerationPrompt: true })).tokenIds;
