@@ -25,6 +25,29 @@ describe('scripts/score_calculator.ts', () => {
     expect(run.stdout).toContain('builtin:tinylm-calculator-deep-define: 2/3 (66.7%) wrong rows: 1');
   });
 
+  it('with --samples K counts, for greedy right and wrong rows, how many of K samples answered right', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ajet-score-'));
+    const lines = readFileSync(HELDOUT, 'utf8').trim().split('\n');
+    const file = join(folder, 'rows.jsonl');
+    // Row 34 is a greedy miss whose call runs past 160 tokens (no sample reaches an answer); 33 and 35 are right.
+    writeFileSync(file, `${[lines[33], lines[34], lines[35]].join('\n')}\n`);
+    const run = score('builtin:tinylm-calculator-deep-define', '--rows', file, '--samples', '2');
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('greedily, and 2 samples a row at temperature 0.9');
+    expect(run.stdout).toContain('builtin:tinylm-calculator-deep-define: 2/3 (66.7%) wrong rows: 1');
+    const table =
+      /sampled right k of 2 times at T=0\.9 \(greedy right \| wrong\): 0: (\d) \| (\d), 1: (\d) \| (\d), 2: (\d) \| (\d)/.exec(
+        run.stdout,
+      );
+    expect(table, run.stdout).not.toBeNull();
+    const [r0, w0, r1, w1, r2, w2] = table!.slice(1).map(Number);
+    expect([r0! + r1! + r2!, w0! + w1! + w2!]).toEqual([2, 1]);
+    expect(w0).toBe(1);
+    expect(run.stdout).toContain('0 of 1 greedy misses answered right by at least one sample');
+    expect(score('x', '--samples', '2', '--temperature', '0').stderr).toMatch(/--samples with --temperature 0 .*hint/);
+    expect(score('x', '--samples', 'few').stderr).toMatch(/--samples few: expected a whole number/);
+  });
+
   it('scores fresh questions in the CSV styles from a seed of its own', () => {
     const run = score('builtin:tinylm-calculator-deep-define', '--csv-like', '4', '--seed', '101');
     expect(run.status, run.stderr).toBe(0);
