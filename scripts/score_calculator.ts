@@ -85,11 +85,11 @@ for (const model of positionals) {
       const seeds = Array.from({ length: samples }, (_, index) => index + 1);
       const successes = await sampledSuccesses({ backbone, rows, temperature, seeds });
       const { misses, reachableMisses } = greedyReach({ greedyBefore: correct, successes });
-      const count = (greedy: boolean, times: number) =>
+      const rowsWith = (greedy: boolean, times: number) =>
         correct.filter((ok, index) => ok === greedy && successes[index] === times).length;
       const counts = Array.from(
         { length: samples + 1 },
-        (_, times) => `${times}: ${count(true, times)} | ${count(false, times)}`,
+        (_, times) => `${times}: ${rowsWith(true, times)} | ${rowsWith(false, times)}`,
       );
       console.log(
         `  rows sampled right k of ${samples} times at T=${temperature} (greedy right | wrong): ${counts.join(', ')}`,
