@@ -187,15 +187,20 @@ export class DemonstrationMix {
     return { demonstrations: this.samples.length, tooLong };
   }
 
+  /** Demonstrations each update trains: `algorithm.ptx.batch_size`, or all of them when fewer fit the context. */
+  get perUpdate(): number {
+    return Math.min(this.config.algorithm.ptx.batchSize, this.samples.length);
+  }
+
   /** Adds one update's supervised gradient (before its optimiser step); returns `ptx_loss` (per token, before coef). */
   async accumulate(options: { step: number; update: number }): Promise<Record<string, number>> {
-    const { coef, batchSize } = this.config.algorithm.ptx;
+    const { coef } = this.config.algorithm.ptx;
     if (this.samples.length === 0 || coef === 0) return {};
     const order = seededShuffle(
       this.samples.map((_, index) => index),
       deriveSeed(this.config.seed, 'ptx', options.step, options.update),
     );
-    const samples = order.slice(0, batchSize).map((index) => this.samples[index] as TrainingSample);
+    const samples = order.slice(0, this.perUpdate).map((index) => this.samples[index] as TrainingSample);
     const result = await this.backbone.forwardBackward({
       samples,
       loss: { type: 'cross_entropy', aggregation: this.config.algorithm.lossAggregation },

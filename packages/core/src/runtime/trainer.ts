@@ -135,13 +135,8 @@ export class Trainer {
       trainTasks: this.trainTasks.length,
       validationTasks: this.validationTasks.length,
       extraValidationTasks: this.extraValidationSets.map(({ name, tasks }) => ({ name, tasks: tasks.length })),
-      ...(mix
-        ? {
-            demonstrations: {
-              total: mix.demonstrations,
-              perUpdate: Math.min(this.config.algorithm.ptx.batchSize, mix.demonstrations),
-            },
-          }
+      ...(mix && this.demonstrations
+        ? { demonstrations: { total: mix.demonstrations, perUpdate: this.demonstrations.perUpdate } }
         : {}),
       trainable: this.trainable,
       backbone: info,
