@@ -1,5 +1,7 @@
 export type { Equivalence, EquivalenceReason, Tolerance } from './answers-equivalent.ts';
 export { answersEquivalent, defaultTolerance, numbersClose } from './answers-equivalent.ts';
+export type { CallNumbersSettings } from './call-numbers-judge.ts';
+export { CallNumbersJudge } from './call-numbers-judge.ts';
 export type { ExtractAnswerOptions, ExtractedAnswer, ExtractionMethod } from './extract-answer.ts';
 export { extractAnswer, extractBoxed, referenceFromSolution } from './extract-answer.ts';
 export type { LlmJudgeSettings } from './llm-judge.ts';

@@ -26,4 +26,10 @@ export const manifest: PluginManifest = [
     summary: 'a weighted sum of other judges',
     load: async () => (await import('./weighted-judge.ts')).WeightedJudge,
   },
+  {
+    kind: 'judge',
+    name: 'call_numbers',
+    summary: "the share of the question's numbers the tool calls carry, in order (a dense partner for math_answer)",
+    load: async () => (await import('./call-numbers-judge.ts')).CallNumbersJudge,
+  },
 ];
