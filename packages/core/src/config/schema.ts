@@ -272,6 +272,12 @@ const algorithm = section({
     .nonnegative()
     .default(1)
     .describe("multiplies below-mean advantages; < 1 leans on the group's better episodes (0: only they are trained)"),
+  shuffle_advantages: z
+    .boolean()
+    .default(false)
+    .describe(
+      "a control run: each group's advantages are shuffled among its episodes (seeded), so the reward says nothing about which episode earned what; what such a run still gains comes from the rest (ptx, KL, the schedule)",
+    ),
   loss: z
     .enum(['ppo', 'importance_sampling', 'cross_entropy'])
     .default('ppo')

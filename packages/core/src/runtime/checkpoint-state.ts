@@ -34,6 +34,7 @@ const FINGERPRINT_KEYS = {
   'ajet.task_judge.judge_settings': (config: AjetConfig) => config.taskJudge.judgeSettings,
   'ajet.algorithm.adv_estimator': (config: AjetConfig) => config.algorithm.advEstimator,
   'ajet.algorithm.negative_advantage_scale': (config: AjetConfig) => config.algorithm.negativeAdvantageScale,
+  'ajet.algorithm.shuffle_advantages': (config: AjetConfig) => config.algorithm.shuffleAdvantages,
   'ajet.algorithm.loss': (config: AjetConfig) => config.algorithm.loss,
   'ajet.algorithm.clip_low': (config: AjetConfig) => config.algorithm.clipLow,
   'ajet.algorithm.clip_high': (config: AjetConfig) => config.algorithm.clipHigh,

@@ -1,13 +1,15 @@
 import { isAjetError } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
+import { ajetSchema } from '../config/schema.ts';
 import { episodeResult, group } from './__fixtures__/episode-results.ts';
 import { onErrorPolicy } from './on-error-policy.ts';
-import { isInformative, type PlanSettings, planBatch } from './plan-batch.ts';
+import { isInformative, type PlanSettings, planBatch, planSettingsOf } from './plan-batch.ts';
 
 const settings = (overrides: Partial<PlanSettings> = {}): PlanSettings => ({
   onError: onErrorPolicy('skip_group'),
   advEstimator: 'grpo',
   negativeAdvantageScale: 1,
+  shuffleAdvantagesSeed: null,
   ...overrides,
 });
 
@@ -108,6 +110,36 @@ describe('planBatch', () => {
       maxTrainedGroups: null,
     });
     expect(onlyBetter.samples.map((sample) => sample.advantage)).toEqual([0.75, 0, 0, 0]);
+  });
+
+  it('shuffle_advantages deals each group its own advantages in another order, the same for the same seed and step', () => {
+    const rewards = [1, 0.5, 0, 0.75, 0.25, 0.1, 0.9, 0.6]; // all different, so two orders never read alike
+    const groups = [group('a', rewards), group('b', rewards), group('c', [1, 1, 1, 1])];
+    const advantagesOf = (plan: ReturnType<typeof planBatch>) =>
+      plan.groups.map((planned) => planned.map((episode) => episode.advantage));
+    const plain = advantagesOf(planBatch({ step: 2, groups, settings: settings(), maxTrainedGroups: null }));
+    const shuffled = (seed: number, step: number) =>
+      advantagesOf(
+        planBatch({ step, groups, settings: settings({ shuffleAdvantagesSeed: seed }), maxTrainedGroups: null }),
+      );
+    const control = shuffled(42, 2);
+    const sorted = (values: readonly number[] | undefined) => [...(values ?? [])].sort((a, b) => a - b);
+    for (const index of [0, 1]) {
+      // The same advantages, so the update's size is unchanged; who gets which is no longer the reward's doing.
+      expect(sorted(control[index])).toEqual(sorted(plain[index]));
+      expect(control[index]).not.toEqual(plain[index]);
+    }
+    expect(control[0]).not.toEqual(control[1]);
+    expect(control[2]).toEqual([0, 0, 0, 0]);
+    expect(shuffled(42, 2)).toEqual(control);
+    expect(shuffled(42, 3)).not.toEqual(control);
+    expect(shuffled(7, 2)).not.toEqual(control);
+  });
+
+  it("reads shuffle_advantages from the config, seeded by the run's seed", () => {
+    expect(planSettingsOf(ajetSchema.parse({})).shuffleAdvantagesSeed).toBeNull();
+    const config = ajetSchema.parse({ seed: 7, algorithm: { shuffle_advantages: true } });
+    expect(planSettingsOf(config).shuffleAdvantagesSeed).toBe(7);
   });
 
   it('with a cap (filter_groups) trains that many informative groups and drops the rest; skipped ones do not count', () => {

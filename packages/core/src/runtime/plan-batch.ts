@@ -1,4 +1,4 @@
-import { AjetError, type TrainingSample } from '@ajet/spec';
+import { AjetError, deriveSeed, seededShuffle, type TrainingSample } from '@ajet/spec';
 import type { AjetConfig } from '../config/schema.ts';
 import { type AdvantageEstimator, groupAdvantages } from './advantages.ts';
 import { type OnErrorPolicy, onErrorPolicy } from './on-error-policy.ts';
@@ -36,6 +36,8 @@ export interface PlanSettings {
   onError: OnErrorPolicy;
   advEstimator: AdvantageEstimator;
   negativeAdvantageScale: number;
+  /** `algorithm.shuffle_advantages` (a control run): each group's advantages shuffled, seeded by this; null: off. */
+  shuffleAdvantagesSeed: number | null;
 }
 
 export function planSettingsOf(config: AjetConfig): PlanSettings {
@@ -44,6 +46,7 @@ export function planSettingsOf(config: AjetConfig): PlanSettings {
     onError: onErrorPolicy(config.rollout.onError),
     advEstimator: algorithm.advEstimator,
     negativeAdvantageScale: algorithm.negativeAdvantageScale,
+    shuffleAdvantagesSeed: algorithm.shuffleAdvantages ? config.seed : null,
   };
 }
 
@@ -100,7 +103,7 @@ export function planBatch(options: {
     staleness: [],
   };
   let firstFailed: EpisodeResult | undefined;
-  for (const group of groups) {
+  for (const [groupIndex, group] of groups.entries()) {
     let stale = 0;
     for (const result of group) {
       const version = episodePolicyVersion(result);
@@ -121,11 +124,18 @@ export function planBatch(options: {
       plan.groups.push(untrained(group));
       continue;
     }
-    const { advantages, skipped } = groupAdvantages(
+    const { advantages: computed, skipped } = groupAdvantages(
       group.map((result) => result.reward),
       settings.advEstimator,
       settings.negativeAdvantageScale,
     );
+    const advantages =
+      settings.shuffleAdvantagesSeed === null
+        ? computed
+        : seededShuffle(
+            computed,
+            deriveSeed(settings.shuffleAdvantagesSeed, 'shuffle_advantages', options.step, groupIndex),
+          );
     if (skipped) plan.groupsSkipped += 1;
     if (!skipped && maxTrainedGroups !== null && plan.groupsTrained >= maxTrainedGroups) {
       plan.groupsDropped += 1;

@@ -4,7 +4,12 @@ import { onErrorPolicy } from './on-error-policy.ts';
 import { planBatch } from './plan-batch.ts';
 import { evalMetrics, evalSummary, mean, std, stepMetrics } from './step-metrics.ts';
 
-const settings = { onError: onErrorPolicy('skip_group'), advEstimator: 'grpo', negativeAdvantageScale: 1 } as const;
+const settings = {
+  onError: onErrorPolicy('skip_group'),
+  advEstimator: 'grpo',
+  negativeAdvantageScale: 1,
+  shuffleAdvantagesSeed: null,
+} as const;
 
 describe('stepMetrics', () => {
   const masked = { tokenIds: [1, 2, 3, 4, 5], lossMask: [0, 1, 1, 0, 1], logprobs: [0, -1, -1, 0, -1] };

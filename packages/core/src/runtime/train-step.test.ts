@@ -53,7 +53,12 @@ function harness(options: { sets?: string[]; trainable?: boolean; signal?: Abort
       writeMetrics: async (record: MetricsRecord) => void written.push(record),
       writeTrajectories: async (name: string) => void trajectories.push(name),
     } as unknown as StepWriter,
-    planSettings: { onError: onErrorPolicy('skip_group'), advEstimator: 'grpo', negativeAdvantageScale: 1 },
+    planSettings: {
+      onError: onErrorPolicy('skip_group'),
+      advEstimator: 'grpo',
+      negativeAdvantageScale: 1,
+      shuffleAdvantagesSeed: null,
+    },
     trainable: options.trainable ?? true,
     optimiser,
     policyVersion: 0,
