@@ -129,6 +129,10 @@ export class Trainer {
     const totalSteps = mode === 'train' ? new TrainingSchedule(this.trainTasks, this.config).totalSteps : 0;
     const warmup = warmupWarning({ totalSteps, optim: this.config.trainerCommon.optim });
     if (warmup) observer?.onWarning?.(warmup);
+    if (mode === 'train' && this.config.algorithm.shuffleAdvantages)
+      observer?.onWarning?.(
+        "algorithm.shuffle_advantages: a control run. Each group's advantages are shuffled among its episodes, so the reward does not decide which episodes the updates push up",
+      );
     observer?.onRunStart?.({
       mode,
       totalSteps,
