@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MetricsRecord } from '@ajet/spec';
 import { describe, expect, it } from 'vitest';
 import { runAjet } from './helpers/run-ajet.ts';
 
@@ -27,11 +26,7 @@ describe('algorithm.shuffle_advantages on the calculator tutorial (the embedded 
     expect(run.stdout + run.stderr).toContain(
       "ajet: warning: algorithm.shuffle_advantages: a control run. Each group's advantages are shuffled among its episodes",
     );
-    const trained = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as MetricsRecord)
-      .filter((record) => record.phase === 'train' && record.metrics['train/loss'] !== undefined);
-    expect(trained.length).toBeGreaterThan(0);
+    // Both steps trained: each step's line reports the update's loss.
+    expect(run.stdout + run.stderr).toMatch(/step 2\/2 \|.*\| loss -?\d/);
   }, 300_000);
 });
