@@ -73,7 +73,7 @@ describe('ajet judge', () => {
     const unknown = await runAjet(['judge', 'math_answr', '--cases', join(folder, 'cases.jsonl')]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.split('\n')[0]).toMatch(
-      /^ajet: error: No built-in judge named "math_answr" \(built-ins: math_answer, tool_discipline, llm_judge, weighted, call_numbers, env_service\)\. Did you mean "math_answer"\?/,
+      /^ajet: error: No built-in judge named "math_answr" \(built-ins: math_answer, tool_discipline, llm_judge, weighted, call_numbers, calculator_steps, env_service\)\. Did you mean "math_answer"\?/,
     );
     const badSettings = await runAjet([
       'judge',

@@ -1,5 +1,7 @@
 export type { Equivalence, EquivalenceReason, Tolerance } from './answers-equivalent.ts';
 export { answersEquivalent, defaultTolerance, numbersClose } from './answers-equivalent.ts';
+export type { CalculatorStepsSettings } from './calculator-steps-judge.ts';
+export { CalculatorStepsJudge, calculationSteps, matchedSteps } from './calculator-steps-judge.ts';
 export type { CallNumbersSettings } from './call-numbers-judge.ts';
 export { CallNumbersJudge } from './call-numbers-judge.ts';
 export type { ExtractAnswerOptions, ExtractedAnswer, ExtractionMethod } from './extract-answer.ts';

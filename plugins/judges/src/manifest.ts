@@ -32,4 +32,11 @@ export const manifest: PluginManifest = [
     summary: "the share of the question's numbers the tool calls carry, in order (a dense partner for math_answer)",
     load: async () => (await import('./call-numbers-judge.ts')).CallNumbersJudge,
   },
+  {
+    kind: 'judge',
+    name: 'calculator_steps',
+    summary:
+      "the share of the reference expression's partial results the calculator calls compute (a dense partner for math_answer)",
+    load: async () => (await import('./calculator-steps-judge.ts')).CalculatorStepsJudge,
+  },
 ];
